@@ -1,0 +1,51 @@
+# The two commands a newcomer needs: `make site` and `make test`.
+# Both create the virtualenv when it is missing and (re)install the project
+# when pyproject.toml changed, so they work on a fresh machine.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+TSTAMP := $(VENV)/.installed-test
+PYTEST_ARGS ?=
+
+.PHONY: site test install install-test serve check example bench clean
+
+site: $(STAMP)
+	$(BIN)/portfolio build . -d site
+	@echo "Site du dossier exemple : site/index.html (rapport : site/portfolio/report/index.html)"
+
+example: $(STAMP)
+	$(BIN)/portfolio build sample_dnc/echec-qcm -d site-echec-qcm
+
+check: $(STAMP)
+	$(BIN)/portfolio check .
+
+serve: $(STAMP)
+	$(BIN)/portfolio serve .
+
+test: $(TSTAMP)
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
+
+bench: $(TSTAMP)
+	$(BIN)/python benchmarks/check_speed.py
+	$(BIN)/python benchmarks/build_speed.py
+	$(BIN)/python benchmarks/cohort_speed.py
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(TSTAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP) $@
+
+install: $(STAMP)
+install-test: $(TSTAMP)
+
+clean:
+	rm -rf site site-echec-qcm .pytest_cache .hypothesis build dist *.egg-info

@@ -1,0 +1,253 @@
+"""The core pipeline: project → pages → evidence → coverage (→ reviews, jury, outcome).
+
+``check_project`` is what both adapters call: ``portfolio check`` prints its
+result, the MkDocs plugin renders it. It never raises on a bad dossier: every
+problem is collected, so the author sees them all at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from portfolio_builder.core import coverage as coverage_mod
+from portfolio_builder.core import docs_tree, jury as jury_mod, referential as referential_mod
+from portfolio_builder.core import reviews as reviews_mod, rules
+from portfolio_builder.core.coverage import Coverage
+from portfolio_builder.core.evidence import PRIVATE, Evidence, read_page
+from portfolio_builder.core.problems import ERROR, WARNING, Problem, ProblemSink
+from portfolio_builder.core.project import Project, load_project
+from portfolio_builder.core.referential import Referential
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    strict: bool = False
+    public: bool = False  # leave out what is marked `visibility: private`
+    lang: str | None = None  # overrides the dossier's language for messages
+    jobs: int = 1  # processes for reading pages; worth it from a few hundred pages
+
+
+@dataclass(slots=True)
+class Dossier:
+    project: Project
+    options: Options
+    referential: Referential | None
+    evidence: list[Evidence]
+    coverage: Coverage
+    problems: list[Problem]
+    pages: list[str] = field(default_factory=list)  # every Markdown page, docs-relative
+    private_pages: set[str] = field(default_factory=set)
+    refused_files: set[str] = field(default_factory=set)
+    other_files: list[tuple[Path, str]] = field(default_factory=list)
+    config_failed: bool = False  # mkdocs.yml or the referential is unusable: exit status 2
+    reviews: reviews_mod.ReviewIndex = field(default_factory=reviews_mod.ReviewIndex)
+    jury: jury_mod.Jury | None = None
+    attestations: list[jury_mod.Attestation] = field(default_factory=list)
+    outcome: rules.Outcome | None = None
+    forecast: rules.Forecast | None = None
+
+    @property
+    def lang(self) -> str:
+        return self.options.lang or self.project.settings.language
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for p in self.problems if p.severity == ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for p in self.problems if p.severity == WARNING)
+
+    def evidence_by_path(self) -> dict[str, Evidence]:
+        return {e.path: e for e in self.evidence}
+
+
+def check_path(target: str | Path, options: Options = Options()) -> Dossier:
+    """Load the project at ``target`` and check it (raises ConfigError if unreadable)."""
+    return check_project(load_project(target), options)
+
+
+def check_project(project: Project, options: Options = Options()) -> Dossier:
+    problems: list[Problem] = list(project.problems)
+    settings = project.settings
+    strict = options.strict or settings.mode == "certification"
+
+    loaded = referential_mod.load(settings.referential, project.root)
+    problems.extend(loaded.problems)
+    referential = loaded.referential
+    if loaded.path is None:
+        sink = ProblemSink(project.config_display)
+        suggestion = referential_mod.suggest_shipped(settings.referential)
+        sink.error(
+            "unknown-referential",
+            project.entry_pos("referential"),
+            "referential",
+            "referential.unknown",
+            hint_id="hint.did_you_mean" if suggestion else "referential.unknown.hint",
+            hint_args={"suggestion": suggestion} if suggestion else {"ids": ", ".join(referential_mod.shipped_ids())},
+            name=settings.referential,
+        )
+        problems.extend(sink.items)
+    config_failed = referential is None or any(p.is_error for p in problems)
+
+    docs_prefix = project.display(project.docs_dir) + "/"
+    tree = docs_tree.walk(project.docs_dir, project.root, docs_prefix)
+    problems.extend(tree.problems)
+
+    evidence: list[Evidence] = []
+    for page_problems, page_evidence in _read_pages(tree.pages, project, referential, docs_prefix, options.jobs):
+        problems.extend(page_problems)
+        if page_evidence is not None:
+            evidence.append(page_evidence)
+    problems.extend(_duplicate_ids(evidence, docs_prefix))
+
+    private_pages = {e.path for e in evidence if e.visibility == PRIVATE}
+    if options.public:
+        evidence = [e for e in evidence if e.visibility != PRIVATE]
+        for item in evidence:
+            item.attachments = [a for a in item.attachments if a.visibility != PRIVATE]
+
+    cov = coverage_mod.compute(referential, evidence) if referential else Coverage.empty()
+    if referential is not None:
+        problems.extend(_missing_competencies(project, referential, cov, strict))
+    if settings.mode == "certification":
+        problems.extend(_missing_metadata(project))
+
+    reviews_dir = project.resolve(settings.reviews_dir)
+    review_index, review_problems = reviews_mod.load(
+        reviews_dir, project.docs_dir, evidence, referential, project.display(reviews_dir) + "/"
+    )
+    problems.extend(review_problems)
+    jury, jury_problems = jury_mod.load_jury(project, referential)
+    problems.extend(jury_problems)
+    attestations, attestation_problems = jury_mod.load_attestations(project, referential)
+    problems.extend(attestation_problems)
+    outcome = forecast = None
+    if referential is not None:
+        carried = {d for a in attestations for d in a.validated_domains}
+        outcome = rules.evaluate(
+            referential,
+            jury.decisions if jury else None,
+            {code: r.passed for code, r in jury.qcm.items()} if jury else None,
+            carried,
+        )
+        met = {
+            code
+            for code, entry in cov.by_code.items()
+            if review_index.best_status(code, [e.path for e in entry.evidence]) == reviews_mod.MET
+        }
+        forecast = rules.forecast(referential, {c for c, e in cov.by_code.items() if e.covered}, met, carried)
+
+    dossier = Dossier(
+        project=project,
+        options=options,
+        referential=referential,
+        evidence=evidence,
+        coverage=cov,
+        problems=problems,
+        pages=[rel for _abs, rel in tree.pages],
+        private_pages=private_pages,
+        refused_files=tree.refused,
+        other_files=tree.other_files,
+        config_failed=config_failed,
+        reviews=review_index,
+        jury=jury,
+        attestations=attestations,
+        outcome=outcome,
+        forecast=forecast,
+    )
+    dossier.problems.sort(key=Problem.sort_key)
+    return dossier
+
+
+# Below this many pages, starting worker processes costs more than it saves.
+PARALLEL_THRESHOLD = 300
+
+PageResult = tuple[list[Problem], Evidence | None]
+
+
+def _read_one(abs_path: Path, rel: str, project: Project, referential: Referential | None, prefix: str) -> PageResult:
+    sink = ProblemSink(prefix + rel)
+    read = read_page(abs_path, rel, project.docs_dir, project.root, referential, sink)
+    return sink.items, read.evidence
+
+
+def _read_chunk(args: tuple) -> list[PageResult]:
+    chunk, project, referential, prefix = args
+    return [_read_one(abs_path, rel, project, referential, prefix) for abs_path, rel in chunk]
+
+
+def _read_pages(
+    pages: list[tuple[Path, str]], project: Project, referential: Referential | None, prefix: str, jobs: int
+) -> list[PageResult]:
+    """Read every page, in worker processes when the dossier is large."""
+    if jobs <= 1 or len(pages) < PARALLEL_THRESHOLD:
+        return [_read_one(abs_path, rel, project, referential, prefix) for abs_path, rel in pages]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    size = max(50, len(pages) // (jobs * 4))
+    chunks = [(pages[i : i + size], project, referential, prefix) for i in range(0, len(pages), size)]
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        return [result for chunk in pool.map(_read_chunk, chunks) for result in chunk]
+
+
+def _duplicate_ids(evidence: list[Evidence], docs_prefix: str) -> list[Problem]:
+    problems: list[Problem] = []
+    first: dict[str, Evidence] = {}
+    for item in evidence:
+        other = first.get(item.id)
+        if other is None:
+            first[item.id] = item
+            continue
+        sink = ProblemSink(docs_prefix + item.path)
+        sink.error(
+            "duplicate-id",
+            (item.id_line, 1),
+            "id",
+            "evidence.duplicate_id",
+            hint_id="evidence.duplicate_id.hint",
+            hint_args={"other": docs_prefix + other.path},
+            id=item.id,
+        )
+        problems.extend(sink.items)
+    return problems
+
+
+def _missing_metadata(project: Project) -> list[Problem]:
+    """A certification dossier must say who, where and when: the jury needs it."""
+    sink = ProblemSink(project.config_display)
+    settings = project.settings
+    for name, value in (("candidate", settings.candidate_name), ("institution", settings.institution), ("session", settings.session)):
+        if not value:
+            sink.error(
+                "missing-metadata",
+                project.entry_pos(),
+                name,
+                "config.certification_requires",
+                hint_id="config.certification_requires.hint",
+                hint_args={"name": name},
+                name=name,
+            )
+    return sink.items
+
+
+def _missing_competencies(project: Project, referential: Referential, cov: Coverage, strict: bool) -> list[Problem]:
+    sink = ProblemSink(project.config_display)
+    pos = project.entry_pos("referential")
+    for code in cov.missing:
+        competency = referential.competencies[code]
+        add = sink.error if strict else sink.warning
+        add(
+            "missing-competency",
+            pos,
+            "referential",
+            "coverage.missing",
+            hint_id="coverage.missing.hint",
+            hint_args={"code": code},
+            code=code,
+            title=competency.title,
+        )
+    return sink.items

@@ -1,0 +1,42 @@
+"""Read one YAML data file (referential, review, jury, attestation) and validate it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from portfolio_builder.core import schemas, yamlread
+from portfolio_builder.core.frontmatter import decode
+from portfolio_builder.core.problems import ProblemSink
+from portfolio_builder.core.schemas import CodeOverrides
+
+# Data files are small; anything this large is a mistake or an attack.
+MAX_DATA_FILE_BYTES = 2 * 1024 * 1024
+
+
+def read(
+    path: Path, sink: ProblemSink, schema: str, overrides: CodeOverrides | None = None
+) -> tuple[yamlread.YamlDoc | None, bool]:
+    """(document, valid). The document is returned even when invalid, for further checks."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_DATA_FILE_BYTES:
+            sink.error("yaml-too-complex", (1, 1), "", "data.too_large", size=size, limit=MAX_DATA_FILE_BYTES)
+            return None, False
+        data = path.read_bytes()
+    except OSError as exc:
+        sink.error("config", (1, 1), "", "data.unreadable", reason=exc.strerror or str(exc))
+        return None, False
+    if not data.strip():
+        sink.error("schema", (1, 1), "", "data.empty")
+        return None, False
+    text = decode(data, sink)
+    if text is None:
+        return None, False
+    doc = yamlread.parse(text, sink)
+    if doc is None:
+        return None, False
+    if not isinstance(doc.data, dict):
+        sink.error("schema", doc.start, "", "data.not_mapping")
+        return None, False
+    valid = schemas.validate(schema, doc, sink, overrides=overrides)
+    return doc, valid and not any(p.is_error for p in sink.items)

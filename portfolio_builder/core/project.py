@@ -1,0 +1,215 @@
+"""A dossier project: its mkdocs.yml, its docs folder and its metadata.
+
+The dossier metadata is declared once, in the ``portfolio`` entry of
+``plugins:`` in mkdocs.yml. The CLI and the MkDocs plugin both read it through
+this module, so they never disagree. mkdocs.yml is read as *data*: MkDocs'
+Python tags (``!!python/name:``) are never executed here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from portfolio_builder.core import schemas, yamlread
+from portfolio_builder.core.frontmatter import decode
+from portfolio_builder.core.problems import Problem, ProblemSink
+
+CONFIG_NAMES = ("mkdocs.yml", "mkdocs.yaml")
+PLUGIN_NAME = "portfolio"
+
+
+class ConfigError(Exception):
+    """The project cannot be read at all (exit status 2)."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("; ".join(p.message_id for p in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    referential: str
+    candidate_name: str = ""
+    student_id: str = ""
+    institution: str = ""
+    session: str = ""
+    correspondent_name: str = ""
+    correspondent_email: str = ""
+    language: str = "fr"
+    mode: str = "training"
+    reviews_dir: str = "reviews"
+    jury: str = "jury.yml"
+    previous_attestations: tuple[str, ...] = ()
+    indexing: bool = False
+    sanitize_html: bool = True
+    prune_nav: bool = True
+
+    @classmethod
+    def from_entry(cls, entry: dict[str, Any]) -> Settings:
+        candidate = entry.get("candidate") or {}
+        correspondent = entry.get("correspondent") or {}
+        return cls(
+            referential=entry["referential"],
+            candidate_name=candidate.get("name", ""),
+            student_id=candidate.get("student_id", ""),
+            institution=entry.get("institution", ""),
+            session=entry.get("session", ""),
+            correspondent_name=correspondent.get("name", ""),
+            correspondent_email=correspondent.get("email", ""),
+            language=entry.get("language", "fr"),
+            mode=entry.get("mode", "training"),
+            reviews_dir=entry.get("reviews_dir", "reviews"),
+            jury=entry.get("jury", "jury.yml"),
+            previous_attestations=tuple(entry.get("previous_attestations", ())),
+            indexing=bool(entry.get("indexing", False)),
+            sanitize_html=bool(entry.get("sanitize_html", True)),
+            prune_nav=bool(entry.get("prune_nav", True)),
+        )
+
+
+@dataclass(slots=True)
+class Project:
+    config_file: Path
+    root: Path
+    docs_dir: Path
+    site_dir: Path
+    site_name: str
+    settings: Settings
+    doc: yamlread.YamlDoc
+    entry_path: yamlread.Path_
+    problems: list[Problem] = field(default_factory=list)
+    raw_config: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def config_display(self) -> str:
+        return self.config_file.name
+
+    def display(self, path: Path) -> str:
+        """A path relative to the project folder, as problems print it."""
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+    def entry_pos(self, name: str | None = None) -> yamlread.Pos:
+        if name is None:
+            return self.doc.key_pos(self.entry_path)
+        return self.doc.pos(self.entry_path + (name,))
+
+    def resolve(self, relative: str) -> Path:
+        return (self.root / relative) if not Path(relative).is_absolute() else Path(relative)
+
+
+def find_config(target: str | Path) -> Path:
+    path = Path(target)
+    if path.is_dir():
+        for name in CONFIG_NAMES:
+            if (path / name).is_file():
+                return path / name
+        sink = ProblemSink(str(path))
+        sink.error("config", (1, 1), "", "config.not_found", hint_id="config.not_found.hint", folder=str(path))
+        raise ConfigError(sink.items)
+    if not path.is_file():
+        sink = ProblemSink(str(path))
+        sink.error("config", (1, 1), "", "config.missing_file", path=str(path))
+        raise ConfigError(sink.items)
+    return path
+
+
+def _read_config(path: Path, sink: ProblemSink, depth: int = 0) -> yamlread.YamlDoc:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        sink.error("config", (1, 1), "", "config.unreadable", reason=exc.strerror or str(exc))
+        raise ConfigError(sink.items) from None
+    text = decode(data, sink)
+    doc = yamlread.parse(text, sink, tolerate_tags=True) if text is not None else None
+    if doc is None:
+        raise ConfigError(sink.items)
+    if not isinstance(doc.data, dict):
+        sink.error("config", doc.start, "", "config.not_mapping")
+        raise ConfigError(sink.items)
+    parent = doc.data.pop("INHERIT", None)
+    if isinstance(parent, str) and depth < 5:
+        # MkDocs' INHERIT: the parent's values, deep-merged under ours.
+        base = _read_config(path.parent / parent, ProblemSink(parent), depth + 1)
+        doc.data = _deep_merge(base.data, doc.data)
+    return doc
+
+
+def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def find_plugin_entry(plugins: Any) -> tuple[yamlread.Path_, dict[str, Any]] | None:
+    """Where the ``portfolio`` entry sits in ``plugins:`` (list or mapping form)."""
+    if isinstance(plugins, dict):
+        if PLUGIN_NAME in plugins:
+            return ("plugins", PLUGIN_NAME), plugins[PLUGIN_NAME] or {}
+        return None
+    if isinstance(plugins, list):
+        for index, item in enumerate(plugins):
+            if item == PLUGIN_NAME:
+                return ("plugins", index), {}
+            if isinstance(item, dict) and PLUGIN_NAME in item:
+                return ("plugins", index, PLUGIN_NAME), item[PLUGIN_NAME] or {}
+    return None
+
+
+def load_project(target: str | Path, entry_override: dict[str, Any] | None = None) -> Project:
+    """Read mkdocs.yml and the dossier metadata; raise ConfigError when unusable."""
+    config_file = find_config(target).resolve()
+    root = config_file.parent
+    sink = ProblemSink(config_file.name)
+    doc = _read_config(config_file, sink)
+    config = doc.data
+
+    found = find_plugin_entry(config.get("plugins"))
+    if found is None:
+        sink.error(
+            "plugin-missing",
+            doc.key_pos(("plugins",)) if "plugins" in config else doc.start,
+            "plugins",
+            "config.plugin_missing",
+            hint_id="config.plugin_missing.hint",
+        )
+        raise ConfigError(sink.items)
+    entry_path, entry = found
+    if entry_override is not None:
+        entry = entry_override
+    if not isinstance(entry, dict):
+        sink.error("config", doc.pos(entry_path), "plugins.portfolio", "config.entry_not_mapping")
+        raise ConfigError(sink.items)
+    if not schemas.validate("dossier", doc, sink, prefix=entry_path, instance=entry):
+        raise ConfigError(sink.items)
+
+    docs_dir = root / str(config.get("docs_dir") or "docs")
+    if not docs_dir.is_dir():
+        sink.error(
+            "config",
+            doc.pos(("docs_dir",)) if "docs_dir" in config else doc.start,
+            "docs_dir",
+            "config.docs_missing",
+            path=docs_dir.name,
+        )
+        raise ConfigError(sink.items)
+    return Project(
+        config_file=config_file,
+        root=root,
+        docs_dir=docs_dir.resolve(),
+        site_dir=(root / str(config.get("site_dir") or "site")),
+        site_name=str(config.get("site_name") or ""),
+        settings=Settings.from_entry(entry),
+        doc=doc,
+        entry_path=entry_path,
+        problems=sink.items,
+        raw_config=config,
+    )

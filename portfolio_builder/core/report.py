@@ -1,0 +1,221 @@
+"""The report document: what ``portfolio check --format json`` prints and the
+site publishes as ``report.json``, plus its spreadsheet twin ``report.csv``.
+
+Deterministic on purpose (no timestamps): the site's ``report.json`` and the
+CLI's output for the same sources are byte-for-byte the same document.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from portfolio_builder import __version__
+from portfolio_builder.core.check import Dossier
+from portfolio_builder.core.reviews import Review
+from portfolio_builder.core.rules import Forecast
+from portfolio_builder.i18n import translate
+
+FORMAT_VERSION = 1
+
+
+def build(dossier: Dossier) -> dict[str, Any]:
+    lang = dossier.lang
+    settings = dossier.project.settings
+    referential = dossier.referential
+    cov = dossier.coverage
+    candidate: dict[str, Any] = {"name": settings.candidate_name}
+    if settings.student_id and not dossier.options.public:
+        candidate["student_id"] = settings.student_id
+
+    reviews = dossier.reviews
+    decisions = dossier.jury.decisions if dossier.jury else {}
+    qcm = dossier.jury.qcm if dossier.jury else {}
+    competencies = []
+    for domain in cov.domains:
+        for entry in domain.competencies:
+            paths = [e.path for e in entry.evidence]
+            competencies.append(
+                {
+                    "code": entry.competency.code,
+                    "domain": domain.domain.code,
+                    "title": entry.competency.title,
+                    "covered": entry.covered,
+                    "evidence": paths,
+                    "types": sorted({e.type for e in entry.evidence}),
+                    "review": reviews.best_status(entry.competency.code, paths),
+                    "decision": decisions.get(entry.competency.code),
+                }
+            )
+    report: dict[str, Any] = {
+        "format_version": FORMAT_VERSION,
+        "tool": {"name": "portfolio_builder", "version": __version__},
+        "language": lang,
+        "dossier": {
+            "site_name": dossier.project.site_name,
+            "candidate": candidate,
+            "institution": settings.institution,
+            "session": settings.session,
+            "mode": settings.mode,
+            "public": dossier.options.public,
+        },
+        "referential": (
+            {
+                "id": referential.id,
+                "title": referential.title,
+                "version": referential.version,
+                "rules": {
+                    "validation": referential.rules.validation,
+                    "min_validated": referential.rules.min_validated,
+                    "max_not_validated_per_domain": referential.rules.max_not_validated_per_domain,
+                    "qcm_per_domain": referential.rules.qcm_per_domain,
+                },
+            }
+            if referential
+            else {"id": settings.referential, "title": "", "version": "", "rules": None}
+        ),
+        "summary": {
+            "competencies": cov.total,
+            "covered": cov.covered,
+            "missing": len(cov.missing),
+            "evidence": len(dossier.evidence),
+            "errors": dossier.errors,
+            "warnings": dossier.warnings,
+        },
+        "missing": cov.missing,
+        "competencies": competencies,
+        "domains": [
+            {
+                "code": d.domain.code,
+                "title": d.domain.title,
+                "covered": d.covered,
+                "total": d.total,
+                "missing": d.missing,
+                "qcm": (
+                    {"passed": qcm[d.domain.code].passed, "score": qcm[d.domain.code].score}
+                    if d.domain.code in qcm
+                    else None
+                ),
+            }
+            for d in cov.domains
+        ],
+        "evidence": [
+            {
+                "path": e.path,
+                "id": e.id,
+                "title": e.title,
+                "type": e.type,
+                "date": e.date,
+                "context": e.context,
+                "competencies": e.codes,
+                "attachments": [
+                    {k: v for k, v in (("path", a.path), ("url", a.url), ("title", a.name), ("size", a.size)) if v is not None}
+                    for a in e.attachments
+                ],
+                "review": _review_dict(reviews.current(e.path)),
+            }
+            for e in sorted(dossier.evidence, key=lambda e: e.path)
+        ],
+        "reviews": [_review_dict(r) | {"current": r.current} for r in reviews.reviews],
+        "outcome": _outcome_dict(dossier, lang),
+        "forecast": _forecast_dict(dossier.forecast, lang),
+        "problems": [p.to_dict(lang) for p in dossier.problems],
+    }
+    return report
+
+
+def _review_dict(review: Review | None) -> dict[str, Any] | None:
+    if review is None:
+        return None
+    return {
+        "file": review.file,
+        "evidence": review.evidence_path,
+        "reviewer": review.reviewer,
+        "date": review.date,
+        "verdicts": dict(review.verdicts),
+        "comment": review.comment,
+        "current": review.current,
+        "outdated": review.outdated,
+    }
+
+
+def _outcome_dict(dossier: Dossier, lang: str) -> dict[str, Any]:
+    outcome = dossier.outcome
+    if outcome is None:
+        return {"decision": "pending", "validated_domains": [], "validated_competencies": [], "reasons": [], "missing": []}
+    jury = dossier.jury
+    return {
+        "decision": outcome.decision,
+        "validated_domains": outcome.validated_domains,
+        "carried_over_domains": outcome.carried_over_domains,
+        "validated_competencies": outcome.validated_competencies,
+        "reasons": [r.text(lang) for r in outcome.reasons],
+        "missing": [m.text(lang) for m in outcome.missing],
+        "jury": (
+            {"session": jury.session, "date": jury.date, "institution": jury.institution, "members": jury.members, "comment": jury.comment}
+            if jury
+            else None
+        ),
+    }
+
+
+def _forecast_dict(forecast: Forecast | None, lang: str) -> dict[str, Any] | None:
+    if forecast is None:
+        return None
+    return {
+        "likely": forecast.likely,
+        "without_evidence": forecast.without_evidence,
+        "without_met_verdict": forecast.without_met_verdict,
+        "needs": [n.text(lang) for n in forecast.needs],
+    }
+
+
+def to_json(report: dict[str, Any]) -> str:
+    return json.dumps(report, ensure_ascii=False, indent=2) + "\n"
+
+
+def to_csv(report: dict[str, Any]) -> str:
+    """Semicolon-separated UTF-8 with a BOM: opens as-is in a French spreadsheet."""
+    lang = report["language"]
+    titles = {e["path"]: e["title"] for e in report["evidence"]}
+    domains = {d["code"]: d["title"] for d in report["domains"]}
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow([translate(lang, f"csv.{name}") for name in _CSV_COLUMNS + _CSV_EXTRA])
+    for row in report["competencies"]:
+        writer.writerow(
+            [
+                row["domain"],
+                domains.get(row["domain"], ""),
+                row["code"],
+                row["title"],
+                translate(lang, "status.covered" if row["covered"] else "status.missing"),
+                len(row["evidence"]),
+                " | ".join(titles.get(p, p) for p in row["evidence"]),
+                " | ".join(row["evidence"]),
+                " | ".join(translate(lang, f"evidence.type.{t}") for t in row["types"]),
+            ]
+            + [_csv_extra(row, name, lang) for name in _CSV_EXTRA]
+        )
+    return "\ufeff" + buffer.getvalue()
+
+
+_CSV_COLUMNS = (
+    "domain_code",
+    "domain",
+    "code",
+    "competency",
+    "status",
+    "evidence_count",
+    "evidence",
+    "paths",
+    "types",
+)
+_CSV_EXTRA = ("review", "decision")
+
+
+def _csv_extra(row: dict[str, Any], name: str, lang: str) -> str:
+    value = row.get(name)
+    return translate(lang, f"{name}.{value}") if value else ""

@@ -1,0 +1,51 @@
+"""The one catalog of everything a user reads, in French and English.
+
+French is the default; a dossier that says ``language: en`` gets English. The
+CLI, the problems, the reports and the site templates all take their words
+from here, so a translation can never be half done: each entry carries both
+languages side by side and a test checks their placeholders agree.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from portfolio_builder.catalog import MESSAGES
+
+LANGUAGES = ("fr", "en")
+DEFAULT_LANGUAGE = "fr"
+
+
+class Term(str):
+    """An argument that is itself a catalog key (``a|b`` for alternatives)."""
+
+
+def normalise(lang: str | None) -> str:
+    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def translate(lang: str | None, key: str, /, **args: Any) -> str:
+    index = 1 if lang == "en" else 0
+    entry = MESSAGES.get(key)
+    if entry is None:
+        return key
+    text = entry[index]
+    if not args:
+        return text
+    resolved = {name: _resolve(lang, value) for name, value in args.items()}
+    return text.format(**resolved)
+
+
+def _resolve(lang: str | None, value: Any) -> Any:
+    if isinstance(value, Term):
+        parts = [translate(lang, part) for part in value.split("|")]
+        return translate(lang, "word.or").join(parts)
+    return value
+
+
+@cache
+def strings(lang: str | None) -> dict[str, str]:
+    """Every entry in one language: the site templates read them as plain data."""
+    index = 1 if lang == "en" else 0
+    return {key: entry[index] for key, entry in MESSAGES.items()}
