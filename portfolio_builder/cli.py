@@ -173,3 +173,152 @@ def referentials(lang: str | None) -> None:
     click.echo(f"{headers[0]:<{widths[0]}}  {headers[1]:>{widths[1]}}  {headers[2]:>{widths[2]}}  {headers[3]}")
     for row in rows:
         click.echo(f"{row[0]:<{widths[0]}}  {row[1]:>{widths[1]}}  {row[2]:>{widths[2]}}  {row[3]}")
+
+
+@main.command()
+@click.argument("project", required=False, default=".", type=click.Path(path_type=Path))
+@click.option("-d", "--site-dir", type=click.Path(path_type=Path), help="Where to write the site (default: site_dir of mkdocs.yml).")
+@click.option("--strict", is_flag=True, help="Fail, after listing every problem, if the dossier has any.")
+@click.option("--public", is_flag=True, help="Leave out what is marked `visibility: private`; never show student_id.")
+@click.option("--allow-dirty", is_flag=True, help="In certification mode, build even with uncommitted changes.")
+@click.option("-q", "--quiet", is_flag=True, help="Only print warnings and errors.")
+@LANG_OPTION
+def build(project: Path, site_dir: Path | None, strict: bool, public: bool, allow_dirty: bool, quiet: bool, lang: str | None) -> None:
+    """Build the dossier's site (atomically: a failed build leaves the previous site as it was)."""
+    from portfolio_builder import build as build_mod
+
+    lang = _project_lang(project, lang)
+    request = build_mod.BuildRequest(
+        project=project, site_dir=site_dir, strict=strict, public=public, allow_dirty=allow_dirty, quiet=quiet
+    )
+    try:
+        target = build_mod.build(request)
+    except ConfigError as error:
+        print_config_error(error, lang, project if project.is_dir() else None)
+        sys.exit(EXIT_CONFIG)
+    except build_mod.BuildLocked as error:
+        click.echo(translate(lang, "cli.build_locked", site=str(error)), err=True)
+        sys.exit(EXIT_ERRORS)
+    except build_mod.BuildFailed as error:
+        click.echo(translate(lang, "cli.build_failed", reason=str(error)), err=True)
+        sys.exit(EXIT_ERRORS)
+    click.echo(translate(lang, "cli.built", site=os.path.relpath(target)))
+
+
+def _project_lang(project: Path, lang: str | None) -> str:
+    """The dossier's language for messages printed before or without a check."""
+    if lang:
+        return lang
+    try:
+        return load_project(project).settings.language
+    except ConfigError:
+        return _default_lang(None)
+
+
+@main.command()
+@click.argument("project", required=False, default=".", type=click.Path(path_type=Path))
+@click.option("-a", "--dev-addr", default="127.0.0.1:8000", show_default=True, help="Address to serve on.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the site in a browser.")
+def serve(project: Path, dev_addr: str, open_browser: bool) -> None:
+    """Serve the site with live reload; an invalid dossier keeps serving and shows its problems."""
+    from mkdocs.commands import serve as mkdocs_serve
+    from mkdocs.exceptions import Abort, ConfigurationError
+
+    from portfolio_builder import build as build_mod
+    from portfolio_builder.core.project import find_config
+
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    try:
+        config_file = find_config(project)
+    except ConfigError as error:
+        print_config_error(error, _default_lang(None), project if project.is_dir() else None)
+        sys.exit(EXIT_CONFIG)
+    with build_mod.mkdocs_logging(quiet=False):
+        try:
+            mkdocs_serve.serve(str(config_file), livereload=True, open_in_browser=open_browser, dev_addr=dev_addr)
+        except (Abort, ConfigurationError) as error:
+            click.echo(str(error), err=True)
+            sys.exit(EXIT_ERRORS)
+
+
+@main.command()
+@click.argument("project", required=False, default=".", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="The attestation YAML file to write.")
+@LANG_OPTION
+def attestation(project: Path, output: Path, lang: str | None) -> None:
+    """Write the attestation of validated domains, for a later attempt's previous_attestations."""
+    from portfolio_builder.core import attestation as attestation_mod
+
+    try:
+        dossier = check_project(load_project(project), Options(lang=lang))
+    except ConfigError as error:
+        print_config_error(error, _default_lang(lang), project if project.is_dir() else None)
+        sys.exit(EXIT_CONFIG)
+    try:
+        document = attestation_mod.from_dossier(dossier)
+    except attestation_mod.NotDecided as reason:
+        click.echo(translate(dossier.lang, "cli.attestation_pending", reasons="; ".join(reason.args)), err=True)
+        sys.exit(EXIT_ERRORS)
+    attestation_mod.write(document, output)
+    click.echo(
+        translate(dossier.lang, "cli.attestation_written", path=str(output), domains=", ".join(document["validated_domains"]) or "—")
+    )
+
+
+@main.command()
+@click.argument("site", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.argument("project", required=False, default=".", type=click.Path(path_type=Path))
+@LANG_OPTION
+def verify(site: Path, project: Path, lang: str | None) -> None:
+    """Check that a published SITE matches the dossier's sources (PROJECT); name every file that differs."""
+    from portfolio_builder.core import integrity
+
+    manifest_path = site / "manifest.json"
+    if not manifest_path.is_file():
+        click.echo(translate(_default_lang(lang), "cli.no_manifest", site=str(site)), err=True)
+        sys.exit(EXIT_CONFIG)
+    try:
+        recorded = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        click.echo(translate(_default_lang(lang), "cli.bad_manifest", site=str(site), reason=str(error)), err=True)
+        sys.exit(EXIT_CONFIG)
+    try:
+        options = Options(public=bool(recorded.get("public")), strict=bool(recorded.get("strict")), lang=lang)
+        dossier = check_project(load_project(project), options)
+    except ConfigError as error:
+        print_config_error(error, _default_lang(lang), project if project.is_dir() else None)
+        sys.exit(EXIT_CONFIG)
+    differences = integrity.verify(site, dossier)
+    for kind, path in differences:
+        click.echo(translate(dossier.lang, f"verify.{kind}", path=path))
+    if differences:
+        click.echo(translate(dossier.lang, "cli.verify_failed", count=len(differences)))
+        sys.exit(EXIT_ERRORS)
+    click.echo(translate(dossier.lang, "cli.verify_ok", count=len(recorded.get("files", [])), commit=(recorded.get("git") or {}).get("commit") or "—"))
+
+
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("-r", "--referential", "referential_id", default="c2i1-2011", show_default=True, help="A shipped referential id.")
+@click.option("--language", type=click.Choice(["fr", "en"]), default="fr", show_default=True, help="The dossier's language.")
+@click.option("--candidate", default="", help="The candidate's name.")
+def new(directory: Path, referential_id: str, language: str, candidate: str) -> None:
+    """Start a new dossier in DIRECTORY: mkdocs.yml, a first evidence page, CI and pre-commit files."""
+    from portfolio_builder import scaffold
+
+    if referential_id not in referential_mod.shipped_ids():
+        suggestion = referential_mod.suggest_shipped(referential_id)
+        click.echo(
+            translate(language, "cli.unknown_referential", name=referential_id, ids=", ".join(referential_mod.shipped_ids()))
+            + (" " + translate(language, "hint.did_you_mean", suggestion=suggestion) if suggestion else ""),
+            err=True,
+        )
+        sys.exit(EXIT_CONFIG)
+    try:
+        written = scaffold.create(directory, referential_id, language, candidate)
+    except scaffold.NotEmpty as error:
+        click.echo(translate(language, "cli.not_empty", path=str(error)), err=True)
+        sys.exit(EXIT_CONFIG)
+    for path in written:
+        click.echo(f"  {path.relative_to(directory).as_posix()}")
+    click.echo(translate(language, "cli.created", path=str(directory)))

@@ -31,10 +31,17 @@ def translate(lang: str | None, key: str, /, **args: Any) -> str:
     if entry is None:
         return key
     text = entry[index]
-    if not args:
+    if "{" not in text:
         return text
-    resolved = {name: _resolve(lang, value) for name, value in args.items()}
-    return text.format(**resolved)
+    # Always formatted, so that an escaped ``{{`` prints as ``{`` even without
+    # arguments; a placeholder left without a value prints as written.
+    resolved = _Keep({name: _resolve(lang, value) for name, value in args.items()})
+    return text.format_map(resolved)
+
+
+class _Keep(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
 
 
 def _resolve(lang: str | None, value: Any) -> Any:

@@ -76,7 +76,7 @@ def check_project(project: Project, options: Options = Options()) -> Dossier:
     loaded = referential_mod.load(settings.referential, project.root)
     problems.extend(loaded.problems)
     referential = loaded.referential
-    if loaded.path is None:
+    if loaded.path is None and settings.referential:
         sink = ProblemSink(project.config_display)
         suggestion = referential_mod.suggest_shipped(settings.referential)
         sink.error(

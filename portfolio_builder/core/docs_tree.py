@@ -49,7 +49,7 @@ def walk(docs_dir: Path, root: Path, display_prefix: str) -> DocsTree:
             "",
             "docs.symlink_outside",
             hint_id="docs.symlink_outside.hint",
-            target=os.readlink(abs_path) if os.path.islink(abs_path) else "",
+            hint_args={"target": os.readlink(abs_path) if os.path.islink(abs_path) else ""},
         )
         tree.problems.extend(sink.items)
 

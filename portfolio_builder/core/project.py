@@ -48,24 +48,43 @@ class Settings:
 
     @classmethod
     def from_entry(cls, entry: dict[str, Any]) -> Settings:
-        candidate = entry.get("candidate") or {}
-        correspondent = entry.get("correspondent") or {}
+        """Settings from a (possibly invalid) entry: wrong values fall back to defaults.
+
+        The schema problems are reported separately; keeping whatever is usable
+        lets `portfolio serve` show them on the report page instead of dying.
+        """
+
+        def text(mapping: Any, key: str, default: str = "") -> str:
+            value = mapping.get(key) if isinstance(mapping, dict) else None
+            return value.strip() if isinstance(value, str) else default
+
+        def choice(key: str, allowed: tuple[str, ...]) -> str:
+            value = entry.get(key)
+            return value if value in allowed else allowed[0]
+
+        def flag(key: str, default: bool) -> bool:
+            value = entry.get(key)
+            return value if isinstance(value, bool) else default
+
+        attestations = entry.get("previous_attestations")
         return cls(
-            referential=entry["referential"],
-            candidate_name=candidate.get("name", ""),
-            student_id=candidate.get("student_id", ""),
-            institution=entry.get("institution", ""),
-            session=entry.get("session", ""),
-            correspondent_name=correspondent.get("name", ""),
-            correspondent_email=correspondent.get("email", ""),
-            language=entry.get("language", "fr"),
-            mode=entry.get("mode", "training"),
-            reviews_dir=entry.get("reviews_dir", "reviews"),
-            jury=entry.get("jury", "jury.yml"),
-            previous_attestations=tuple(entry.get("previous_attestations", ())),
-            indexing=bool(entry.get("indexing", False)),
-            sanitize_html=bool(entry.get("sanitize_html", True)),
-            prune_nav=bool(entry.get("prune_nav", True)),
+            referential=text(entry, "referential"),
+            candidate_name=text(entry.get("candidate"), "name"),
+            student_id=text(entry.get("candidate"), "student_id"),
+            institution=text(entry, "institution"),
+            session=text(entry, "session"),
+            correspondent_name=text(entry.get("correspondent"), "name"),
+            correspondent_email=text(entry.get("correspondent"), "email"),
+            language=choice("language", ("fr", "en")),
+            mode=choice("mode", ("training", "certification")),
+            reviews_dir=text(entry, "reviews_dir", "reviews"),
+            jury=text(entry, "jury", "jury.yml"),
+            previous_attestations=tuple(a for a in attestations if isinstance(a, str))
+            if isinstance(attestations, list)
+            else (),
+            indexing=flag("indexing", False),
+            sanitize_html=flag("sanitize_html", True),
+            prune_nav=flag("prune_nav", True),
         )
 
 
@@ -164,8 +183,14 @@ def find_plugin_entry(plugins: Any) -> tuple[yamlread.Path_, dict[str, Any]] | N
     return None
 
 
-def load_project(target: str | Path, entry_override: dict[str, Any] | None = None) -> Project:
-    """Read mkdocs.yml and the dossier metadata; raise ConfigError when unusable."""
+def load_project(target: str | Path, docs_dir: Path | None = None) -> Project:
+    """Read mkdocs.yml and the dossier metadata.
+
+    Raises ConfigError when there is no usable mkdocs.yml, no ``portfolio``
+    entry or no docs folder. Mistakes *inside* the entry become problems of the
+    project, so every one of them is reported with the rest of the dossier's.
+    ``docs_dir`` replaces the configured folder (cohort builds read a staged copy).
+    """
     config_file = find_config(target).resolve()
     root = config_file.parent
     sink = ProblemSink(config_file.name)
@@ -183,22 +208,20 @@ def load_project(target: str | Path, entry_override: dict[str, Any] | None = Non
         )
         raise ConfigError(sink.items)
     entry_path, entry = found
-    if entry_override is not None:
-        entry = entry_override
     if not isinstance(entry, dict):
         sink.error("config", doc.pos(entry_path), "plugins.portfolio", "config.entry_not_mapping")
-        raise ConfigError(sink.items)
-    if not schemas.validate("dossier", doc, sink, prefix=entry_path, instance=entry):
-        raise ConfigError(sink.items)
+        entry = {}
+    schemas.validate("dossier", doc, sink, prefix=entry_path, instance=entry)
 
-    docs_dir = root / str(config.get("docs_dir") or "docs")
+    if docs_dir is None:
+        docs_dir = root / str(config.get("docs_dir") or "docs")
     if not docs_dir.is_dir():
         sink.error(
             "config",
             doc.pos(("docs_dir",)) if "docs_dir" in config else doc.start,
             "docs_dir",
             "config.docs_missing",
-            path=docs_dir.name,
+            path=str(docs_dir),
         )
         raise ConfigError(sink.items)
     return Project(

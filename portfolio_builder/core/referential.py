@@ -169,7 +169,11 @@ def _load_file(path: Path, display_base: Path, chain: tuple[str, ...]) -> LoadRe
     sink = ProblemSink(_display(path, display_base))
     result = LoadResult(None, sink.items, path)
     doc, valid = datafile.read(path, sink, "referential", _OVERRIDES)
-    if doc is None or not valid:
+    if doc is None:
+        return result
+    if not valid:
+        # Every problem at once: duplicate codes too, as far as the shape allows.
+        _claim_codes(doc, sink, {})
         return result
     raw = doc.data
 
@@ -204,27 +208,12 @@ def _load_file(path: Path, display_base: Path, chain: tuple[str, ...]) -> LoadRe
         for c in d.competencies:
             seen[c.code] = (0, 0)
 
-    def claim(code: str, pos: tuple[int, int], field: str) -> None:
-        if code in seen:
-            first = seen[code]
-            sink.error(
-                "duplicate-code",
-                pos,
-                field,
-                "referential.duplicate_code",
-                hint_id="referential.duplicate_code.hint" if first[0] else "referential.duplicate_inherited.hint",
-                hint_args={"line": first[0]},
-                code=code,
-            )
-        else:
-            seen[code] = pos
-
-    for di, d in enumerate(raw["domains"]):
-        claim(d["code"], doc.pos(("domains", di, "code")), f"domains[{di}].code")
-        comps = []
-        for ci, c in enumerate(d["competencies"]):
-            claim(c["code"], doc.pos(("domains", di, "competencies", ci, "code")), f"domains[{di}].competencies[{ci}].code")
-            comps.append(Competency(c["code"], c["title"].strip(), d["code"], (c.get("description") or "").strip()))
+    _claim_codes(doc, sink, seen)
+    for d in raw["domains"]:
+        comps = [
+            Competency(c["code"], c["title"].strip(), d["code"], (c.get("description") or "").strip())
+            for c in d["competencies"]
+        ]
         domains.append(Domain(d["code"], d["title"].strip(), tuple(comps), d.get("group")))
 
     rules_raw = raw.get("rules")
@@ -272,6 +261,38 @@ def _load_file(path: Path, display_base: Path, chain: tuple[str, ...]) -> LoadRe
         sink.error("config", doc.pos(("abstract",)), "abstract", "referential.abstract", name=raw["id"])
         result.referential = None
     return result
+
+
+def _claim_codes(doc, sink: ProblemSink, seen: dict[str, tuple[int, int]]) -> None:
+    """Report each domain or competency code used twice (``seen``: codes inherited, at (0, 0))."""
+
+    def claim(code: object, path: tuple, field: str) -> None:
+        if not isinstance(code, str):
+            return
+        pos = doc.pos(path)
+        if code in seen:
+            first = seen[code]
+            sink.error(
+                "duplicate-code",
+                pos,
+                field,
+                "referential.duplicate_code",
+                hint_id="referential.duplicate_code.hint" if first[0] else "referential.duplicate_inherited.hint",
+                hint_args={"line": first[0]},
+                code=code,
+            )
+        else:
+            seen[code] = pos
+
+    domains = doc.data.get("domains") if isinstance(doc.data, dict) else None
+    for di, d in enumerate(domains if isinstance(domains, list) else ()):
+        if not isinstance(d, dict):
+            continue
+        claim(d.get("code"), ("domains", di, "code"), f"domains[{di}].code")
+        comps = d.get("competencies")
+        for ci, c in enumerate(comps if isinstance(comps, list) else ()):
+            if isinstance(c, dict):
+                claim(c.get("code"), ("domains", di, "competencies", ci, "code"), f"domains[{di}].competencies[{ci}].code")
 
 
 def load_shipped(ref_id: str) -> Referential:

@@ -141,7 +141,7 @@ def _review(
     verdicts: dict[str, str] = {}
     raw_verdicts = raw.get("verdicts") if isinstance(raw.get("verdicts"), dict) else {}
     for code, verdict in raw_verdicts.items():
-        if verdict not in VERDICT_RANK:
+        if not isinstance(verdict, str) or verdict not in VERDICT_RANK:
             continue  # reported by the schema
         pos = doc.key_pos(("verdicts", code))
         if referential is not None and code not in referential.competencies:
@@ -170,7 +170,8 @@ def _review(
         verdicts[code] = verdict
     when = raw.get("date")
     if not isinstance(when, str) or parse_when(when) is None:
-        if isinstance(when, str):
+        if isinstance(when, str) and not any(p.field == "date" for p in sink.items):
+            # (A date of the wrong form is already reported by the schema.)
             sink.error("schema", doc.pos(("date",)), "date", "schema.format.date", found=repr(when))
         return None  # a review that cannot be dated cannot be ordered
     return Review(

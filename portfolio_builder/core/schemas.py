@@ -53,8 +53,17 @@ def validate(
     """Validate ``doc.data`` (or ``instance``) and report every error. True if valid."""
     data = doc.data if instance is None else instance
     errors = list(validator(name).iter_errors(data))
+    # jsonschema yields one `required` error per missing key, each naming the
+    # whole list: the n-th error at one place is about the n-th missing key.
+    required_seen: dict[tuple, int] = {}
     for error in errors:
-        _report(name, _deepest(error), doc, sink, prefix, overrides or {})
+        error = _deepest(error)
+        nth = 0
+        if error.validator == "required":
+            where = (tuple(error.absolute_path), tuple(error.absolute_schema_path))
+            nth = required_seen.get(where, 0)
+            required_seen[where] = nth + 1
+        _report(name, error, doc, sink, prefix, overrides or {}, nth)
     return not errors
 
 
@@ -77,14 +86,26 @@ def _condition_key(name: str, error: ValidationError) -> str | None:
     schema_path = list(error.absolute_schema_path)
     if "then" not in schema_path:
         return None
-    node: Any = load_schema(name)
-    for part in schema_path[: schema_path.index("then")]:
-        node = node[part]
-    keys = list(node.get("if", {}).get("properties", {}))
+    root: Any = load_schema(name)
+    node = root
+    try:
+        for part in schema_path[: schema_path.index("then")]:
+            # The schema path goes through `$ref`s without naming them: follow them.
+            while isinstance(node, dict) and part not in node and str(node.get("$ref", "")).startswith("#/"):
+                target = root
+                for step in node["$ref"][2:].split("/"):
+                    target = target[step]
+                node = target
+            node = node[part]
+        keys = list(node.get("if", {}).get("properties", {}))
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return None
     return keys[0] if keys else None
 
 
-def _report(name: str, error: ValidationError, doc: YamlDoc, sink: ProblemSink, prefix: Path_, overrides: CodeOverrides) -> None:
+def _report(
+    name: str, error: ValidationError, doc: YamlDoc, sink: ProblemSink, prefix: Path_, overrides: CodeOverrides, nth: int = 0
+) -> None:
     path: Path_ = tuple(error.absolute_path)
     keyword = str(error.validator)
     found = error.instance
@@ -97,7 +118,7 @@ def _report(name: str, error: ValidationError, doc: YamlDoc, sink: ProblemSink, 
 
     if keyword == "required":
         missing = [key for key in expected if isinstance(found, dict) and key not in found]
-        key = missing[0] if missing else str(expected)
+        key = missing[min(nth, len(missing) - 1)] if missing else str(expected)
         target = path + (key,)
         message_id = "schema.required"
         args = {"name": key}

@@ -1,0 +1,208 @@
+"""Build a dossier's site with MkDocs, atomically.
+
+The site is built in a temporary folder next to the target and swapped in only
+when the build succeeded, so a failed, interrupted or killed build leaves the
+previous site untouched. A lock keeps two builds from writing the same output;
+leftovers of a killed build are removed by the next one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import errno
+import fcntl
+import logging
+import os
+import shutil
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+TMP_MARK = ".tmp-"
+OLD_MARK = ".old-"
+
+
+class BuildFailed(Exception):
+    """The build did not produce a site; the message says why (already localised)."""
+
+
+class BuildLocked(BuildFailed):
+    pass
+
+
+@dataclass
+class BuildRequest:
+    project: Path  # folder or mkdocs.yml
+    site_dir: Path | None = None
+    strict: bool = False
+    public: bool = False
+    allow_dirty: bool = False
+    quiet: bool = False
+    # Cohort builds: a trusted configuration replaces the dossier's own.
+    config_file: Path | None = None
+    source_config: Path | None = None
+    trusted: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _sibling(target: Path, mark: str) -> Path:
+    return target.parent / f".{target.name}{mark}{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
+@contextlib.contextmanager
+def output_lock(target: Path) -> Iterator[None]:
+    """Exclusive lock on ``target``; a second builder fails at once instead of corrupting it."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = target.parent / f".{target.name}.lock"
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildLocked(str(target)) from None
+        yield
+    finally:
+        os.close(fd)
+
+
+def clean_leftovers(target: Path) -> None:
+    """Remove what a killed build left behind; restore the site if it was mid-swap."""
+    prefix = f".{target.name}"
+    olds = []
+    for entry in target.parent.glob(f"{prefix}*"):
+        name = entry.name
+        if name.startswith(prefix + TMP_MARK):
+            shutil.rmtree(entry, ignore_errors=True)
+        elif name.startswith(prefix + OLD_MARK):
+            olds.append(entry)
+    for old in olds:
+        if not target.exists():
+            os.rename(old, target)  # killed between the two renames of a fallback swap
+        else:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+_RENAME_EXCHANGE = 2
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux renameat2); False where unsupported."""
+    libc_name = ctypes.util.find_library("c")
+    if not libc_name or not sys.platform.startswith("linux"):
+        return False
+    libc = ctypes.CDLL(libc_name, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    at_fdcwd = -100
+    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
+    if result == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
+def publish(built: Path, target: Path) -> None:
+    """Put ``built`` in place of ``target`` with no moment where a reader sees half a site."""
+    if not target.exists():
+        os.rename(built, target)
+        return
+    if _exchange(built, target):
+        shutil.rmtree(built, ignore_errors=True)  # now holds the previous site
+        return
+    old = _sibling(target, OLD_MARK)
+    os.rename(target, old)
+    os.rename(built, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+class _Handler(logging.Handler):
+    def __init__(self, quiet: bool) -> None:
+        super().__init__(logging.WARNING if quiet else logging.INFO)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        level = record.levelname if record.levelno >= logging.WARNING else "INFO"
+        print(f"{level:<8}-  {message}", file=sys.stderr)
+
+
+@contextlib.contextmanager
+def mkdocs_logging(quiet: bool) -> Iterator[None]:
+    logger = logging.getLogger("mkdocs")
+    handler = _Handler(quiet)
+    previous = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG if not quiet else logging.WARNING)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
+        logger.propagate = True
+
+
+def configure(request: BuildRequest, site_dir: Path):
+    """Load the MkDocs config with the plugin's build options set."""
+    from mkdocs.config import load_config
+
+    from portfolio_builder.core.project import find_config
+    from portfolio_builder.mkdocs_plugin.plugin import BuildOptions, PortfolioPlugin
+
+    config_file = request.config_file or find_config(request.project)
+    overrides: dict[str, Any] = {"site_dir": str(site_dir), "strict": request.strict, **request.extra}
+    config = load_config(str(config_file), **overrides)
+    plugin = config.plugins.get("portfolio")
+    if not isinstance(plugin, PortfolioPlugin):
+        raise BuildFailed("portfolio plugin missing")
+    plugin.options = BuildOptions(
+        public=request.public,
+        allow_dirty=request.allow_dirty,
+        source_config=request.source_config,
+        trusted=request.trusted,
+    )
+    return config
+
+
+def target_dir(request: BuildRequest) -> Path:
+    from portfolio_builder.core.project import find_config, load_project
+
+    if request.site_dir is not None:
+        return request.site_dir.resolve()
+    project = load_project(request.source_config or find_config(request.project))
+    return project.site_dir.resolve()
+
+
+def build(request: BuildRequest) -> Path:
+    """Build the site and publish it atomically; raise BuildFailed when it cannot."""
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.exceptions import Abort, ConfigurationError, MkDocsException
+
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    target = target_dir(request)
+    with output_lock(target):
+        clean_leftovers(target)
+        work = _sibling(target, TMP_MARK)
+        try:
+            with mkdocs_logging(request.quiet):
+                config = configure(request, work)
+                config.plugins.on_startup(command="build", dirty=False)
+                try:
+                    mkdocs_build(config)
+                finally:
+                    config.plugins.on_shutdown()
+            publish(work, target)
+        except (Abort, ConfigurationError, MkDocsException) as exc:
+            raise BuildFailed(str(exc)) from None
+        except OSError as exc:
+            raise BuildFailed(f"{exc.filename or target}: {exc.strerror or exc}") from None
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    return target

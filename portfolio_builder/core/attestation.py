@@ -1,0 +1,62 @@
+"""The attestation a jury issues: the domains validated, which carry over to a later attempt."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from portfolio_builder import __version__
+from portfolio_builder.core import schemas
+from portfolio_builder.core.check import Dossier
+from portfolio_builder.core.rules import PENDING
+
+
+class NotDecided(Exception):
+    """The jury has not decided everything yet; the arguments say what is missing."""
+
+
+def from_dossier(dossier: Dossier) -> dict[str, Any]:
+    outcome = dossier.outcome
+    jury = dossier.jury
+    lang = dossier.lang
+    if outcome is None or jury is None or outcome.decision == PENDING:
+        reasons = [r.text(lang) for r in outcome.reasons] if outcome else []
+        raise NotDecided(*(reasons or ["no jury"]))
+    settings = dossier.project.settings
+    candidate: dict[str, Any] = {"name": settings.candidate_name}
+    if settings.student_id:
+        candidate["student_id"] = settings.student_id
+    document = {
+        "referential": dossier.referential.id if dossier.referential else settings.referential,
+        "candidate": candidate,
+        "session": jury.session,
+        "institution": jury.institution,
+        "date": jury.date,
+        "decision": outcome.decision,
+        "validated_domains": list(outcome.validated_domains),
+        "validated_competencies": list(outcome.validated_competencies),
+        "jury": list(jury.members),
+        "tool": f"portfolio_builder {__version__}",
+    }
+    errors = list(schemas.validator("attestation").iter_errors(document))
+    if errors:  # pragma: no cover - guards the schema and this function against drifting apart
+        raise ValueError(errors[0].message)
+    return document
+
+
+def write(document: dict[str, Any], output: Path) -> None:
+    """Write the YAML atomically: a reader never sees half an attestation."""
+    text = yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, output)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,149 @@
+"""The pages the plugin generates, and where they sit in the navigation.
+
+Generated: one page per competency, a competencies overview, the coverage
+report, the attestation (once a jury sat), and a home page when the dossier
+has none. The nav becomes: home, the student's own pages as they organised
+them, *Compétences* (grouped by domain), *Rapport de couverture*.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.structure import StructureItem
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.nav import Navigation, Section
+from mkdocs.structure.pages import Page
+from mkdocs.utils import get_relative_url
+
+from portfolio_builder.core import view
+from portfolio_builder.core.check import Dossier
+from portfolio_builder.i18n import translate
+
+REPORT, COMPETENCY, COMPETENCIES, ATTESTATION, HOME = "report", "competency", "competencies", "attestation", "home"
+
+
+@dataclass(slots=True)
+class GeneratedPages:
+    kinds: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # src → (kind, competency code)
+    urls: dict[str, str] = field(default_factory=dict)  # every file's src → its URL from the site root
+
+    def kind_of(self, src: str) -> tuple[str, str | None] | None:
+        return self.kinds.get(src)
+
+
+def private_attachments(dossier: Dossier) -> set[str]:
+    return {
+        a.path
+        for e in dossier.evidence
+        for a in e.attachments
+        if a.path and a.visibility == "private"
+    }
+
+
+def _page_file(config: MkDocsConfig, src: str, kind: str, title: str, body: str = "") -> File:
+    # JSON is valid YAML: the title needs no further quoting.
+    content = f"---\ntemplate: portfolio/{kind}.html\ntitle: {json.dumps(title, ensure_ascii=False)}\n---\n\n{body}\n"
+    return File.generated(config, src, content=content, inclusion=InclusionLevel.NOT_IN_NAV)
+
+
+def add_pages(files: Files, config: MkDocsConfig, dossier: Dossier) -> GeneratedPages:
+    lang = dossier.lang
+    pages = GeneratedPages()
+
+    def add(src: str, kind: str, title: str, code: str | None = None, body: str = "") -> None:
+        existing = files.get_file_from_path(src)
+        if existing is not None:
+            files.remove(existing)  # reported as `reserved-path` by the core
+        files.append(_page_file(config, src, kind, title, body))
+        pages.kinds[src] = (kind, code)
+
+    add(view.REPORT_SRC, REPORT, translate(lang, "nav.report"))
+    ref = dossier.referential
+    if ref is not None:
+        add(view.COMPETENCIES_SRC, COMPETENCIES, translate(lang, "nav.competencies"))
+        for domain in ref.domains:
+            for competency in domain.competencies:
+                body = f"{competency.title}. {domain.code} {domain.title}. {competency.description}"
+                add(view.competency_src(competency.code), COMPETENCY, f"{competency.code} {competency.title}", competency.code, body)
+        if dossier.jury is not None or dossier.attestations:
+            add(view.ATTESTATION_SRC, ATTESTATION, translate(lang, "nav.attestation"))
+    if files.get_file_from_path(view.HOME_SRC) is None:
+        add(view.HOME_SRC, HOME, dossier.project.site_name or translate(lang, "nav.home"))
+    pages.urls = {f.src_uri: f.url for f in files}
+    return pages
+
+
+def url_resolver(page: Page, urls: dict[str, str]) -> Callable[[str], str]:
+    """Docs-relative source path → URL relative to ``page`` (what a link needs)."""
+
+    def url_for(src: str) -> str:
+        target = urls.get(src, src)
+        return get_relative_url(target, page.url) if target else "."
+
+    return url_for
+
+
+def page_data(kind: str, src: str, dossier: Dossier, url_for: Callable[[str], str], pages: GeneratedPages) -> dict[str, Any]:
+    found = pages.kind_of(src)
+    code = found[1] if found else None
+    if kind == COMPETENCY and code is not None:
+        return view.competency_page(dossier, code, url_for)
+    if kind == COMPETENCIES:
+        return view.competencies_overview(dossier, url_for)
+    if kind == REPORT:
+        return view.report_page(dossier, url_for)
+    if kind == ATTESTATION:
+        return view.attestation_page(dossier, url_for)
+    return {}
+
+
+def attach_nav(nav: Navigation, files: Files, pages: GeneratedPages, dossier: Dossier) -> Navigation:
+    lang = dossier.lang
+
+    def page_of(src: str) -> Page | None:
+        file = files.get_file_from_path(src)
+        return file.page if file is not None else None
+
+    listed = {id(p) for p in nav.pages}
+    home = page_of(view.HOME_SRC)
+    items: list[StructureItem] = [item for item in nav.items if item is not home]
+    if home is not None:
+        home.title = translate(lang, "nav.home")
+        items.insert(0, home)
+
+    ref = dossier.referential
+    if ref is not None and page_of(view.COMPETENCIES_SRC) is not None and id(page_of(view.COMPETENCIES_SRC)) not in listed:
+        children: list[StructureItem] = [page_of(view.COMPETENCIES_SRC)]
+        for domain in ref.domains:
+            domain_pages = [page_of(view.competency_src(c.code)) for c in domain.competencies]
+            children.append(Section(f"{domain.code} {domain.title}", [p for p in domain_pages if p is not None]))
+        items.append(Section(translate(lang, "nav.competencies"), children))
+    for src in (view.REPORT_SRC, view.ATTESTATION_SRC):
+        page = page_of(src)
+        if page is not None and id(page) not in listed:
+            items.append(page)
+
+    _set_parents(items, None)
+    flat = [item for item in _walk(items) if isinstance(item, Page)]
+    for before, page, after in zip([None, *flat[:-1]], flat, [*flat[1:], None]):
+        page.previous_page, page.next_page = before, after
+    return Navigation(items, flat)
+
+
+def _set_parents(items: list[StructureItem], parent: Section | None) -> None:
+    for item in items:
+        item.parent = parent
+        if isinstance(item, Section):
+            _set_parents(item.children, item)
+
+
+def _walk(items: list[StructureItem]):
+    for item in items:
+        yield item
+        if isinstance(item, Section):
+            yield from _walk(item.children)

@@ -1,0 +1,252 @@
+"""The ``portfolio`` MkDocs plugin: a thin adapter between MkDocs and the core.
+
+Each event handler delegates: the core checks the dossier and produces the data
+of every page (``core.view``); ``generated`` adds the competency, report and
+attestation pages and their nav; ``web`` sanitises HTML and sets the CSP; the
+templates in ``theme/portfolio/`` lay the data out.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.nav import Navigation
+from mkdocs.structure.pages import Page
+
+from portfolio_builder.core import integrity
+from portfolio_builder.core import report as report_mod
+from portfolio_builder.core import view
+from portfolio_builder.core.check import Dossier, Options, check_project
+from portfolio_builder.core.problems import ProblemSink
+from portfolio_builder.core.project import ConfigError, load_project
+from portfolio_builder.i18n import strings, translate
+from portfolio_builder.mkdocs_plugin import generated
+from portfolio_builder.mkdocs_plugin.config import PortfolioConfig
+from portfolio_builder.resources import theme_dir
+from portfolio_builder.web import csp, links, sanitize
+
+log = get_plugin_logger("portfolio")
+
+CSS_PATH = "assets/portfolio/portfolio.css"
+
+
+@dataclass
+class BuildOptions:
+    """How this build runs; set by `portfolio build`/`cohort`, or from the environment."""
+
+    public: bool = False
+    allow_dirty: bool = False
+    source_config: Path | None = None  # cohort: read the dossier's metadata from here, as data
+    trusted: bool = False  # cohort: the dossier is untrusted input; sanitise whatever it says
+
+    @classmethod
+    def from_env(cls) -> BuildOptions:
+        return cls(
+            public=os.environ.get("PORTFOLIO_PUBLIC") == "1",
+            allow_dirty=os.environ.get("PORTFOLIO_ALLOW_DIRTY") == "1",
+        )
+
+
+class PortfolioPlugin(BasePlugin[PortfolioConfig]):
+    def __init__(self) -> None:
+        self.is_serve = False
+        self.options = BuildOptions.from_env()
+        self.dossier: Dossier | None = None
+        self.pages: generated.GeneratedPages | None = None
+        self.env: Any = None
+        self.private_targets: set[str] = set()
+        self.link_problems: list[str] = []
+        self.report_json = ""
+        self.manifest: dict[str, Any] = {}
+
+    # -- lifecycle -------------------------------------------------------------
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        # Defining on_startup keeps this object across `mkdocs serve` rebuilds.
+        self.is_serve = command == "serve"
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        self.link_problems = []
+        if config.theme.name != "material":
+            raise PluginError(translate("fr", "plugin.needs_material"))
+        source = self.options.source_config or Path(config.config_file_path)
+        try:
+            project = load_project(source, docs_dir=Path(config.docs_dir))
+        except ConfigError as error:
+            for problem in error.problems:
+                log.error(problem.format("fr"))
+            raise PluginError(translate("fr", "plugin.config_failed")) from None
+        dossier = check_project(project, Options(strict=config.strict, public=self.options.public))
+        self.dossier = dossier
+        lang = dossier.lang
+        for problem in dossier.problems:
+            if problem.code == "missing-competency" and not problem.is_error:
+                continue  # summarised below in one line; the report page lists them
+            (log.error if problem.is_error else log.warning)(problem.format(lang))
+        log.info(view.site(dossier, lambda src: src)["summary"])
+        self._refuse_fatal(config, dossier)
+        self._configure_theme(config, dossier)
+        return config
+
+    def _refuse_fatal(self, config: MkDocsConfig, dossier: Dossier) -> None:
+        """Stop before MkDocs cleans the site folder or walks the docs folder."""
+        lang = dossier.lang
+        if any(p.code == "symlink-outside" for p in dossier.problems):
+            # MkDocs would follow the link while walking the docs folder.
+            raise PluginError(translate(lang, "plugin.symlink_outside"))
+        if self.is_serve:
+            return  # keep serving: the report page shows the problems
+        if dossier.config_failed:
+            raise PluginError(translate(lang, "plugin.config_failed"))
+        dirty = integrity.dirty_problem(dossier.project, self.options.allow_dirty)
+        if dirty is not None:
+            log.error(dirty.format(lang))
+            raise PluginError(translate(lang, "plugin.dirty_tree"))
+        if config.strict and dossier.problems:
+            raise PluginError(translate(lang, "plugin.strict_failed", count=len(dossier.problems)))
+
+    def _configure_theme(self, config: MkDocsConfig, dossier: Dossier) -> None:
+        theme = config.theme
+        ours = str(theme_dir())
+        if ours not in theme.dirs:
+            # After the user's custom_dir (so they can override us), before Material.
+            position = 1 if config.theme.custom_dir else 0
+            theme.dirs.insert(position, ours)
+        if CSS_PATH not in [str(c) for c in config.extra_css]:
+            config.extra_css.append(CSS_PATH)
+        # No third-party requests (Google Fonts): the CSP allows only the site itself.
+        theme["font"] = False
+        features = theme.get("features") or []
+        if dossier.project.settings.prune_nav and "navigation.prune" not in features and "navigation.expand" not in features:
+            # Material renders the whole nav into every page: without pruning the build is quadratic.
+            theme["features"] = [*features, "navigation.prune"]
+        theme["language"] = dossier.lang if theme.get("language") in (None, "en", "fr") else theme["language"]
+
+    # -- files and navigation ---------------------------------------------------
+    @event_priority(-50)
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        dossier = self._dossier()
+        self.private_targets = set()
+        for file in list(files):
+            src = file.src_uri
+            if src in dossier.refused_files:
+                files.remove(file)
+            elif self.options.public and self._is_private(src):
+                self.private_targets.add(src)
+                files.remove(file)
+        self.pages = generated.add_pages(files, config, dossier)
+        return files
+
+    def _is_private(self, src: str) -> bool:
+        dossier = self._dossier()
+        if src in dossier.private_pages:
+            return True
+        return src in generated.private_attachments(dossier)
+
+    @event_priority(-50)
+    def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
+        assert self.pages is not None
+        return generated.attach_nav(nav, files, self.pages, self._dossier())
+
+    # -- pages --------------------------------------------------------------
+    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        dossier = self._dossier()
+        if page.file.generated_by is None:
+            if dossier.project.settings.sanitize_html or self.options.trusted:
+                html = sanitize.clean(html)
+            if self.options.public:
+                self._check_private_links(html, page)
+        return html
+
+    def _check_private_links(self, html: str, page: Page) -> None:
+        dossier = self._dossier()
+        for written, target in links.local_targets(html, page.file.src_uri):
+            if target in self.private_targets:
+                sink = ProblemSink(dossier.project.display(dossier.project.docs_dir / page.file.src_uri))
+                sink.error("private-link", (1, 1), "", "plugin.private_link", link=written, target=target)
+                message = sink.items[0].format(dossier.lang)
+                log.error(message)
+                self.link_problems.append(message)
+
+    def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        self.env = env
+        dossier = self._dossier()
+        if self.link_problems:
+            # Nothing is written yet: a public site linking to private work is refused whole.
+            raise PluginError(translate(dossier.lang, "plugin.private_links", count=len(self.link_problems)))
+        self.report_json = report_mod.to_json(report_mod.build(dossier))
+        self.manifest = integrity.manifest(dossier, self.report_json)
+        return env
+
+    @event_priority(-100)
+    def on_page_context(self, context: dict[str, Any], *, page: Page, config: MkDocsConfig, nav: Navigation) -> dict[str, Any]:
+        dossier = self._dossier()
+        assert self.pages is not None
+        url_for = generated.url_resolver(page, self.pages.urls)
+        lang = dossier.lang
+        context["t"] = strings(lang)
+        context["portfolio_site"] = view.site(dossier, url_for)
+        context["portfolio_manifest"] = view.manifest_summary(self.manifest, dossier.lang)
+        found = self.pages.kind_of(page.file.src_uri)
+        if found is not None:
+            context["portfolio"] = generated.page_data(found[0], page.file.src_uri, dossier, url_for, self.pages)
+        evidence = dossier.evidence_by_path().get(page.file.src_uri)
+        card = None
+        if evidence is not None:
+            card = self._render("portfolio/partials/evidence-card.html", context, card=view.evidence_card(dossier, evidence, url_for))
+        elif page.is_homepage:
+            card = self._render("portfolio/partials/home-card.html", context)
+        if card is not None:
+            page.content = _after_title(page.content or "", card)
+        return context
+
+    def _render(self, template: str, context: dict[str, Any], **extra: Any) -> str:
+        return self.env.get_template(template).render({**context, **extra})
+
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        dossier = self._dossier()
+        return csp.inject(output, noindex=not dossier.project.settings.indexing)
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        site = Path(config.site_dir)
+        (site / "report.json").write_text(self.report_json, encoding="utf-8")
+        (site / "report.csv").write_text(report_mod.to_csv(json.loads(self.report_json)), encoding="utf-8")
+        (site / "manifest.json").write_text(integrity.to_json(self.manifest), encoding="utf-8")
+
+    def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
+        dossier = self.dossier
+        if dossier is None:
+            return server
+        project = dossier.project
+        watched = [project.resolve(project.settings.reviews_dir), project.resolve(project.settings.jury)]
+        watched += [project.resolve(a) for a in project.settings.previous_attestations]
+        if dossier.referential is not None and not dossier.referential.shipped:
+            watched.append(Path(dossier.referential.origin))
+        for path in watched:
+            if path.exists():
+                server.watch(str(path))
+        return server
+
+    def _dossier(self) -> Dossier:
+        if self.dossier is None:  # pragma: no cover - on_config always runs first
+            raise PluginError("portfolio: on_config did not run")
+        return self.dossier
+
+
+def _after_title(html: str, card: str) -> str:
+    """Place the card right after the page's first heading if it opens the page."""
+    stripped = html.lstrip()
+    if stripped.startswith("<h1"):
+        end = stripped.find("</h1>")
+        if end != -1:
+            end += len("</h1>")
+            return stripped[:end] + card + stripped[end:]
+    return card + html
+

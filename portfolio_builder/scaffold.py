@@ -1,0 +1,172 @@
+"""``portfolio new``: a new dossier, ready to check, build, publish and pre-commit."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from portfolio_builder import __version__
+from portfolio_builder.core.referential import load_shipped
+from portfolio_builder.i18n import translate
+
+
+class NotEmpty(Exception):
+    """The target folder already holds files; nothing was written."""
+
+
+# The version range CI installs: the scaffold's workflows stay on the release that wrote them.
+_SPEC = f"portfolio-builder>={__version__},<{int(__version__.split('.')[0])}.{int(__version__.split('.')[1]) + 1}"
+
+
+def _q(text: str) -> str:
+    """A YAML-safe scalar (JSON strings are valid YAML)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _mkdocs_yml(referential_id: str, lang: str, candidate: str) -> str:
+    t = lambda key, **kw: translate(lang, key, **kw)  # noqa: E731
+    return f"""# {t("scaffold.mkdocs_comment")}
+site_name: {_q(t("scaffold.site_name", candidate=candidate or t("scaffold.candidate_placeholder")))}
+theme:
+  name: material
+  language: {lang}
+  features:
+    - navigation.sections
+    - navigation.indexes
+markdown_extensions:
+  - admonition
+  - attr_list
+  - tables
+  - toc:
+      permalink: true
+plugins:
+  - search
+  - portfolio:
+      referential: {referential_id}
+      candidate:
+        name: {_q(candidate or t("scaffold.candidate_placeholder"))}
+        # student_id: "12345678"   # {t("scaffold.student_id_comment")}
+      institution: {_q(t("scaffold.institution_placeholder"))}
+      session: {_q(t("scaffold.session_placeholder"))}
+      language: {lang}
+      mode: training   # {t("scaffold.mode_comment")}
+"""
+
+
+def _index_md(lang: str, candidate: str) -> str:
+    t = lambda key, **kw: translate(lang, key, **kw)  # noqa: E731
+    return f"# {t('scaffold.site_name', candidate=candidate or t('scaffold.candidate_placeholder'))}\n\n{t('scaffold.index_body')}\n"
+
+
+def _first_evidence(referential_id: str, lang: str) -> str:
+    t = lambda key, **kw: translate(lang, key, **kw)  # noqa: E731
+    competency = next(iter(load_shipped(referential_id).competencies.values()))
+    return f"""---
+title: {_q(t("scaffold.evidence_title"))}
+type: coursework
+date: 2026-01-15
+context: {_q(t("scaffold.evidence_context"))}
+competencies:
+  - code: "{competency.code}"
+    argument: {_q(t("scaffold.evidence_argument", code=competency.code, title=competency.title))}
+    anchor: {t("scaffold.evidence_anchor")}
+---
+
+{t("scaffold.evidence_body")}
+"""
+
+
+_GITIGNORE = "site/\npublic/\n.venv/\n__pycache__/\n"
+
+
+def _gitlab_ci() -> str:
+    return f"""# GitLab Pages: checks the dossier, then publishes the public site (report.json included).
+image: python:3.11-slim
+
+pages:
+  script:
+    - pip install "{_SPEC}"
+    - portfolio check
+    - portfolio build --public -d public
+  artifacts:
+    paths:
+      - public
+  rules:
+    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH
+"""
+
+
+def _github_workflow() -> str:
+    return f"""# GitHub Pages: checks the dossier (annotations on the pull request), then publishes the public site.
+name: dossier
+on:
+  push:
+    branches: [main]
+  pull_request:
+permissions:
+  contents: read
+  pages: write
+  id-token: write
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          fetch-depth: 0   # full history: review dates are compared with commit dates
+      - uses: actions/setup-python@v5
+        with:
+          python-version: "3.11"
+      - run: pip install "{_SPEC}"
+      - run: portfolio check --format github
+      - run: portfolio build --public -d site
+      - uses: actions/upload-pages-artifact@v3
+        with:
+          path: site
+  deploy:
+    if: github.ref == 'refs/heads/main'
+    needs: build
+    runs-on: ubuntu-latest
+    environment:
+      name: github-pages
+    steps:
+      - uses: actions/deploy-pages@v4
+"""
+
+
+_PRE_COMMIT = """# pre-commit (https://pre-commit.com): `pre-commit install`, then every commit runs `portfolio check`.
+repos:
+  - repo: local
+    hooks:
+      - id: portfolio-check
+        name: portfolio check
+        entry: portfolio check
+        language: system
+        pass_filenames: false
+        files: '\\.(md|markdown|ya?ml)$'
+"""
+
+
+def create(directory: Path, referential_id: str, lang: str, candidate: str = "") -> list[Path]:
+    """Write the new dossier; refuse a folder that already has files in it."""
+    if directory.exists() and any(directory.iterdir()):
+        raise NotEmpty(str(directory))
+    files = {
+        "mkdocs.yml": _mkdocs_yml(referential_id, lang, candidate),
+        "docs/index.md": _index_md(lang, candidate),
+        f"docs/{translate(lang, 'scaffold.evidence_dir')}/{translate(lang, 'scaffold.evidence_file')}.md": _first_evidence(
+            referential_id, lang
+        ),
+        "reviews/.gitkeep": "",
+        ".gitignore": _GITIGNORE,
+        ".gitlab-ci.yml": _gitlab_ci(),
+        ".github/workflows/dossier.yml": _github_workflow(),
+        ".pre-commit-config.yaml": _PRE_COMMIT,
+    }
+    written = []
+    for rel, text in files.items():
+        path = directory / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written

@@ -1,0 +1,1 @@
+"""HTML helpers for the published site (no MkDocs import): sanitising, CSP, links."""
