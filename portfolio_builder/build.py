@@ -47,6 +47,7 @@ class BuildRequest:
     config_file: Path | None = None
     source_config: Path | None = None
     trusted: bool = False
+    outside_problems: list[Any] = field(default_factory=list)  # found on the original, before staging
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -126,15 +127,18 @@ def publish(built: Path, target: Path) -> None:
 class _Handler(logging.Handler):
     def __init__(self, quiet: bool) -> None:
         super().__init__(logging.WARNING if quiet else logging.INFO)
+        self.last_error = ""
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
+        if record.levelno >= logging.ERROR:
+            self.last_error = message
         level = record.levelname if record.levelno >= logging.WARNING else "INFO"
         print(f"{level:<8}-  {message}", file=sys.stderr)
 
 
 @contextlib.contextmanager
-def mkdocs_logging(quiet: bool) -> Iterator[None]:
+def mkdocs_logging(quiet: bool) -> Iterator[_Handler]:
     logger = logging.getLogger("mkdocs")
     handler = _Handler(quiet)
     previous = logger.level
@@ -142,7 +146,7 @@ def mkdocs_logging(quiet: bool) -> Iterator[None]:
     logger.setLevel(logging.DEBUG if not quiet else logging.WARNING)
     logger.propagate = False
     try:
-        yield
+        yield handler
     finally:
         logger.removeHandler(handler)
         logger.setLevel(previous)
@@ -152,13 +156,23 @@ def mkdocs_logging(quiet: bool) -> Iterator[None]:
 def configure(request: BuildRequest, site_dir: Path):
     """Load the MkDocs config with the plugin's build options set."""
     from mkdocs.config import load_config
+    from mkdocs.exceptions import Abort, ConfigurationError
 
-    from portfolio_builder.core.project import find_config
+    from portfolio_builder.core.project import find_config, load_project
     from portfolio_builder.mkdocs_plugin.plugin import BuildOptions, PortfolioPlugin
 
     config_file = request.config_file or find_config(request.project)
+    # The core reads mkdocs.yml first: an unusable file or a missing `portfolio` entry
+    # raises ConfigError with file:line, where MkDocs would name neither.
+    project = load_project(request.source_config or config_file)
     overrides: dict[str, Any] = {"site_dir": str(site_dir), "strict": request.strict, **request.extra}
-    config = load_config(str(config_file), **overrides)
+    try:
+        config = load_config(str(config_file), **overrides)
+    except (Abort, ConfigurationError) as exc:
+        # MkDocs refused the configuration before our plugin could report (e.g. a misspelled
+        # option in strict mode): say where, from the core's own reading of the same file.
+        located = [p.format(project.settings.language) for p in project.problems if p.is_error]
+        raise BuildFailed("\n".join([*located, str(exc)])) from None
     plugin = config.plugins.get("portfolio")
     if not isinstance(plugin, PortfolioPlugin):
         raise BuildFailed("portfolio plugin missing")
@@ -167,6 +181,7 @@ def configure(request: BuildRequest, site_dir: Path):
         allow_dirty=request.allow_dirty,
         source_config=request.source_config,
         trusted=request.trusted,
+        extra_problems=list(request.outside_problems),
     )
     return config
 
@@ -190,8 +205,9 @@ def build(request: BuildRequest) -> Path:
     with output_lock(target):
         clean_leftovers(target)
         work = _sibling(target, TMP_MARK)
+        handler = None
         try:
-            with mkdocs_logging(request.quiet):
+            with mkdocs_logging(request.quiet) as handler:
                 config = configure(request, work)
                 config.plugins.on_startup(command="build", dirty=False)
                 try:
@@ -200,7 +216,9 @@ def build(request: BuildRequest) -> Path:
                     config.plugins.on_shutdown()
             publish(work, target)
         except (Abort, ConfigurationError, MkDocsException) as exc:
-            raise BuildFailed(str(exc)) from None
+            # MkDocs logs the real reason, then raises a generic "Aborted with a BuildError!".
+            reason = handler.last_error if handler is not None and handler.last_error else str(exc)
+            raise BuildFailed(reason) from None
         except OSError as exc:
             raise BuildFailed(f"{exc.filename or target}: {exc.strerror or exc}") from None
         finally:

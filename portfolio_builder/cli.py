@@ -46,13 +46,6 @@ def _where(project_root: Path, problem: Problem) -> str:
     return problem.file
 
 
-def print_problems(problems: list[Problem], root: Path, lang: str) -> None:
-    for problem in problems:
-        if problem.code == "missing-competency" and not problem.is_error:
-            continue  # the coverage summary below names them
-        click.echo(problem.format(lang, _where(root, problem)), err=False)
-
-
 def print_config_error(error: ConfigError, lang: str, root: Path | None = None) -> None:
     for problem in error.problems:
         click.echo(problem.format(lang, _where(root or Path.cwd(), problem)), err=True)
@@ -123,40 +116,60 @@ def main() -> None:
 @LANG_OPTION
 def check(projects: tuple[Path, ...], fmt: str, strict: bool, public: bool, lang: str | None) -> None:
     """Check the dossier(s) in PROJECTS (default: the current folder)."""
+    targets = projects or (Path("."),)
+    jobs = os.cpu_count() or 1
+    args = [(target, fmt, strict, public, lang, len(targets) > 1, jobs if len(targets) == 1 else 1) for target in targets]
+    if len(targets) > 1 and jobs > 1:
+        # Many dossiers (a cohort): one process per core, results kept in order.
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            results = list(pool.map(_check_one, args, chunksize=max(1, len(args) // (jobs * 4))))
+    else:
+        results = [_check_one(a) for a in args]
+    status = max((r[0] for r in results), default=EXIT_OK)
+    for _status, out, err, _report in results:
+        if out:
+            click.echo(out)
+        if err:
+            click.echo(err, err=True)
+    if fmt == "json":
+        reports = [r[3] for r in results if r[3] is not None]
+        if len(targets) == 1:
+            if reports:
+                click.echo(json.dumps(reports[0], ensure_ascii=False, indent=2))
+        else:
+            click.echo(json.dumps(reports, ensure_ascii=False, indent=2))
+    sys.exit(status)
+
+
+def _check_one(args: tuple) -> tuple[int, str, str, dict | None]:
+    """(exit status, stdout text, stderr text, report) for one dossier."""
     from portfolio_builder.core import report as report_mod
 
-    targets = projects or (Path("."),)
-    status = EXIT_OK
-    reports = []
-    for target in targets:
-        try:
-            project = load_project(target)
-        except ConfigError as error:
-            print_config_error(error, _default_lang(lang), Path(target) if Path(target).is_dir() else None)
-            status = max(status, EXIT_CONFIG)
-            continue
-        dossier = check_project(project, Options(strict=strict, public=public, lang=lang, jobs=os.cpu_count() or 1))
-        if fmt == "json":
-            reports.append(report_mod.build(dossier))
-        elif fmt == "github":
-            prefix = os.path.relpath(project.root) + "/" if project.root != Path.cwd().resolve() else ""
-            for line in _github_lines(dossier, "" if prefix == "./" else prefix):
-                click.echo(line)
-        else:
-            if len(targets) > 1:
-                click.echo(f"== {os.path.relpath(project.root)}")
-            print_problems(dossier.problems, project.root, dossier.lang)
-            for line in _summary_lines(dossier):
-                click.echo(line)
-        if dossier.config_failed:
-            status = max(status, EXIT_CONFIG)
-        elif dossier.errors:
-            status = max(status, EXIT_ERRORS)
+    target, fmt, strict, public, lang, several, jobs = args
+    try:
+        project = load_project(target)
+    except ConfigError as error:
+        root = Path(target) if Path(target).is_dir() else Path.cwd()
+        err = "\n".join(p.format(_default_lang(lang), _where(root, p)) for p in error.problems)
+        return EXIT_CONFIG, "", err, None
+    dossier = check_project(project, Options(strict=strict, public=public, lang=lang, jobs=jobs))
+    status = EXIT_CONFIG if dossier.config_failed else (EXIT_ERRORS if dossier.errors else EXIT_OK)
     if fmt == "json":
-        document = reports[0] if len(targets) == 1 and reports else reports
-        if reports or len(targets) > 1:
-            click.echo(json.dumps(document, ensure_ascii=False, indent=2))
-    sys.exit(status)
+        return status, "", "", report_mod.build(dossier)
+    if fmt == "github":
+        prefix = os.path.relpath(project.root) + "/" if project.root != Path.cwd().resolve() else ""
+        return status, "\n".join(_github_lines(dossier, "" if prefix == "./" else prefix)), "", None
+    lines = [f"== {os.path.relpath(project.root)}"] if several else []
+    lines += [
+        p.format(dossier.lang, _where(project.root, p))
+        for p in dossier.problems
+        if not (p.code == "missing-competency" and not p.is_error)  # the summary below names them
+    ]
+    lines += _summary_lines(dossier)
+    return status, "\n".join(lines), "", None
 
 
 @main.command()
@@ -322,3 +335,58 @@ def new(directory: Path, referential_id: str, language: str, candidate: str) -> 
     for path in written:
         click.echo(f"  {path.relative_to(directory).as_posix()}")
     click.echo(translate(language, "cli.created", path=str(directory)))
+
+
+@main.command()
+@click.argument("dossiers", nargs=-1, type=click.Path(path_type=Path))
+@click.option("-c", "--config", "config_file", type=click.Path(path_type=Path, exists=True, dir_okay=False), help="A cohort.yml listing the dossiers.")
+@click.option("-d", "--site-dir", type=click.Path(path_type=Path), default=Path("cohort-site"), show_default=True)
+@click.option("--reports", "reports", multiple=True, type=click.Path(path_type=Path, exists=True), help="Build the dashboard from published report.json files (or folders holding them) only.")
+@click.option("-j", "--jobs", type=int, default=None, help="Parallel builds (default: one per core).")
+@click.option("--title", default="", help="The cohort's title (overrides cohort.yml).")
+@LANG_OPTION
+def cohort(dossiers: tuple[Path, ...], config_file: Path | None, site_dir: Path, reports: tuple[Path, ...], jobs: int | None, title: str, lang: str | None) -> None:
+    """Build many dossiers (untrusted input, built with a trusted configuration) and a cohort dashboard."""
+    from portfolio_builder.cohort import config as cohort_config
+    from portfolio_builder.cohort import dashboard, run
+
+    cohort_info = dashboard.Cohort(language=_default_lang(lang))
+    folders = list(dossiers)
+    if config_file is not None:
+        cohort_info, listed, problems = cohort_config.load(config_file)
+        for problem in problems:
+            click.echo(problem.format(cohort_info.language), err=True)
+        if any(p.is_error for p in problems):
+            sys.exit(EXIT_CONFIG)
+        folders = listed + folders
+        if lang:
+            cohort_info.language = lang
+    if title:
+        cohort_info.title = title
+    out_lang = cohort_info.language
+    if reports:
+        rows = dashboard.rows_from_reports(list(reports), site_dir)
+    else:
+        if not folders:
+            click.echo(translate(out_lang, "cli.cohort_nothing"), err=True)
+            sys.exit(EXIT_CONFIG)
+        with click.progressbar(length=len(folders), label=translate(out_lang, "cli.cohort_progress"), file=sys.stderr) as bar:
+            results = run.build_all(folders, site_dir, jobs, progress=lambda _result: bar.update(1))
+        rows = [
+            dashboard.Row(
+                slug=r.slug,
+                source=r.source,
+                report=r.report,
+                failure=r.failure,
+                problems=r.problems,
+                report_link=f"{r.slug}/portfolio/report/" if r.built else "",
+            )
+            for r in results
+        ]
+    dashboard.write(site_dir, cohort_info, rows)
+    failed = [r for r in rows if r.failure or r.cohort_problems]
+    for row in failed:
+        click.echo(f"{row.slug}: {row.failure or '; '.join(row.cohort_problems)}", err=True)
+    built = sum(1 for r in rows if r.report and not r.failure)
+    click.echo(translate(out_lang, "cli.cohort_done", built=built, count=len(rows), site=str(site_dir)))
+    sys.exit(EXIT_ERRORS if failed else EXIT_OK)

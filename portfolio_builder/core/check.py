@@ -37,7 +37,7 @@ class Dossier:
     coverage: Coverage
     problems: list[Problem]
     pages: list[str] = field(default_factory=list)  # every Markdown page, docs-relative
-    private_pages: set[str] = field(default_factory=set)
+    private_pages: set[str] = field(default_factory=set)  # docs-relative pages and attachments
     refused_files: set[str] = field(default_factory=set)
     other_files: list[tuple[Path, str]] = field(default_factory=list)
     config_failed: bool = False  # mkdocs.yml or the referential is unusable: exit status 2
@@ -102,7 +102,10 @@ def check_project(project: Project, options: Options = Options()) -> Dossier:
             evidence.append(page_evidence)
     problems.extend(_duplicate_ids(evidence, docs_prefix))
 
-    private_pages = {e.path for e in evidence if e.visibility == PRIVATE}
+    # Private pages and attachments, kept out of a public build (and links to them refused).
+    private_pages = {e.path for e in evidence if e.visibility == PRIVATE} | {
+        a.path for e in evidence for a in e.attachments if a.path and (a.visibility == PRIVATE or e.visibility == PRIVATE)
+    }
     if options.public:
         evidence = [e for e in evidence if e.visibility != PRIVATE]
         for item in evidence:

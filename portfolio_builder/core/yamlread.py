@@ -249,6 +249,10 @@ def parse(
 
 def _report_syntax(exc: yaml.MarkedYAMLError, text: str, sink: ProblemSink, line_offset: int) -> None:
     mark = exc.problem_mark or exc.context_mark
+    if exc.problem_mark and exc.context_mark and not text[exc.problem_mark.index :].strip():
+        # Found only at the end of the text (an unclosed `[`, `{` or quote): the end is
+        # the closing `---` or past the last line; where the construct opens is the mistake.
+        mark = exc.context_mark
     line = (mark.line if mark else 0) + 1 + line_offset
     column = (mark.column if mark else 0) + 1
     problem = (exc.problem or "").strip()

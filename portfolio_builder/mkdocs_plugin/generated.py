@@ -36,15 +36,6 @@ class GeneratedPages:
         return self.kinds.get(src)
 
 
-def private_attachments(dossier: Dossier) -> set[str]:
-    return {
-        a.path
-        for e in dossier.evidence
-        for a in e.attachments
-        if a.path and a.visibility == "private"
-    }
-
-
 def _page_file(config: MkDocsConfig, src: str, kind: str, title: str, body: str = "") -> File:
     # JSON is valid YAML: the title needs no further quoting.
     content = f"---\ntemplate: portfolio/{kind}.html\ntitle: {json.dumps(title, ensure_ascii=False)}\n---\n\n{body}\n"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ from portfolio_builder.core import integrity
 from portfolio_builder.core import report as report_mod
 from portfolio_builder.core import view
 from portfolio_builder.core.check import Dossier, Options, check_project
-from portfolio_builder.core.problems import ProblemSink
+from portfolio_builder.core.problems import Problem, ProblemSink
 from portfolio_builder.core.project import ConfigError, load_project
 from portfolio_builder.i18n import strings, translate
 from portfolio_builder.mkdocs_plugin import generated
@@ -46,6 +46,7 @@ class BuildOptions:
     allow_dirty: bool = False
     source_config: Path | None = None  # cohort: read the dossier's metadata from here, as data
     trusted: bool = False  # cohort: the dossier is untrusted input; sanitise whatever it says
+    extra_problems: list[Problem] = field(default_factory=list)  # cohort: found on the original dossier
 
     @classmethod
     def from_env(cls) -> BuildOptions:
@@ -84,6 +85,7 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
                 log.error(problem.format("fr"))
             raise PluginError(translate("fr", "plugin.config_failed")) from None
         dossier = check_project(project, Options(strict=config.strict, public=self.options.public))
+        dossier.problems.extend(self.options.extra_problems)
         self.dossier = dossier
         lang = dossier.lang
         for problem in dossier.problems:
@@ -98,7 +100,7 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
     def _refuse_fatal(self, config: MkDocsConfig, dossier: Dossier) -> None:
         """Stop before MkDocs cleans the site folder or walks the docs folder."""
         lang = dossier.lang
-        if any(p.code == "symlink-outside" for p in dossier.problems):
+        if not self.options.trusted and any(p.code == "symlink-outside" for p in dossier.problems):
             # MkDocs would follow the link while walking the docs folder.
             raise PluginError(translate(lang, "plugin.symlink_outside"))
         if self.is_serve:
@@ -145,10 +147,7 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         return files
 
     def _is_private(self, src: str) -> bool:
-        dossier = self._dossier()
-        if src in dossier.private_pages:
-            return True
-        return src in generated.private_attachments(dossier)
+        return src in self._dossier().private_pages
 
     @event_priority(-50)
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
@@ -177,6 +176,9 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
 
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
         self.env = env
+        if env.bytecode_cache is None:
+            # Compiling Material's templates is most of a small build: reuse them across builds.
+            env.bytecode_cache = template_cache()
         dossier = self._dossier()
         if self.link_problems:
             # Nothing is written yet: a public site linking to private work is refused whole.
@@ -214,6 +216,11 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         dossier = self._dossier()
         return csp.inject(output, noindex=not dossier.project.settings.indexing)
 
+    def on_post_template(self, output_content: str, *, template_name: str, config: MkDocsConfig) -> str:
+        if not template_name.endswith(".html"):
+            return output_content  # sitemap.xml and the like
+        return csp.inject(output_content, noindex=not self._dossier().project.settings.indexing)
+
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         site = Path(config.site_dir)
         (site / "report.json").write_text(self.report_json, encoding="utf-8")
@@ -238,6 +245,19 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         if self.dossier is None:  # pragma: no cover - on_config always runs first
             raise PluginError("portfolio: on_config did not run")
         return self.dossier
+
+
+def template_cache() -> Any:
+    """A per-user cache of compiled templates (Jinja checks each template's source)."""
+    import jinja2
+
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    folder = base / "portfolio_builder" / f"jinja-{jinja2.__version__}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
 
 
 def _after_title(html: str, card: str) -> str:

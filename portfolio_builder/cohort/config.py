@@ -1,0 +1,33 @@
+"""cohort.yml: the cohort's title, institution, session and dossier folders."""
+
+from __future__ import annotations
+
+import glob
+from pathlib import Path
+
+from portfolio_builder.cohort.dashboard import Cohort
+from portfolio_builder.core import datafile
+from portfolio_builder.core.problems import Problem, ProblemSink
+
+
+def load(path: Path) -> tuple[Cohort, list[Path], list[Problem]]:
+    sink = ProblemSink(str(path))
+    doc, valid = datafile.read(path, sink, "cohort")
+    if doc is None or not valid:
+        return Cohort(), [], sink.items
+    raw = doc.data
+    base = path.parent
+    folders: list[Path] = []
+    for index, pattern in enumerate(raw["dossiers"]):
+        matches = sorted(glob.glob(str(base / pattern))) if any(c in pattern for c in "*?[") else [str(base / pattern)]
+        found = [Path(m) for m in matches if Path(m).is_dir()]
+        if not found:
+            sink.error("config", doc.pos(("dossiers", index)), f"dossiers[{index}]", "config.missing_file", path=pattern)
+        folders.extend(found)
+    cohort = Cohort(
+        title=raw.get("title", ""),
+        institution=raw.get("institution", ""),
+        session=raw.get("session", ""),
+        language=raw.get("language", "fr"),
+    )
+    return cohort, folders, sink.items

@@ -1,0 +1,251 @@
+"""The cohort dashboard: one row per candidate, from each dossier's report.json.
+
+The same code serves both paths: after ``portfolio cohort`` built the sites,
+and with ``--reports`` from report.json files other machines (CI jobs)
+published. Report data is untrusted: it is validated and always escaped.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from portfolio_builder import __version__
+from portfolio_builder.core import schemas
+from portfolio_builder.i18n import strings, translate
+from portfolio_builder.resources import theme_dir
+from portfolio_builder.web.csp import policy
+
+COHORT_FORMAT_VERSION = 1
+
+
+@dataclass
+class Cohort:
+    title: str = ""
+    institution: str = ""
+    session: str = ""
+    language: str = "fr"
+
+
+@dataclass
+class Row:
+    slug: str
+    source: str
+    report: dict[str, Any] | None
+    failure: str = ""
+    problems: list[str] = field(default_factory=list)
+    report_link: str = ""  # relative to the dashboard
+    cohort_problems: list[str] = field(default_factory=list)
+
+
+def valid_report(document: Any) -> bool:
+    return isinstance(document, dict) and schemas.validator("report").is_valid(document)
+
+
+def _domain_cells(report: dict[str, Any]) -> list[dict[str, Any]]:
+    cells = []
+    for d in report.get("domains", []):
+        total = d.get("total") or 0
+        covered = d.get("covered") or 0
+        level = "full" if total and covered == total else ("none" if covered == 0 else "partial")
+        cells.append({"code": d.get("code", ""), "covered": covered, "total": total, "level": level})
+    return cells
+
+
+def row_data(row: Row, lang: str) -> dict[str, Any]:
+    report = row.report or {}
+    dossier = report.get("dossier", {})
+    candidate = dossier.get("candidate", {})
+    summary = report.get("summary", {})
+    evidence = report.get("evidence", [])
+    competencies = report.get("competencies", [])
+    outcome = report.get("outcome", {}).get("decision", "pending") if report else "pending"
+    reviewed = sum(1 for e in evidence if e.get("review"))
+    met = sum(1 for c in competencies if c.get("review") == "met")
+    return {
+        "slug": row.slug,
+        "source": row.source,
+        "name": candidate.get("name") or row.slug,
+        "student_id": candidate.get("student_id", ""),
+        "institution": dossier.get("institution", ""),
+        "session": dossier.get("session", ""),
+        "referential": report.get("referential", {}).get("id", ""),
+        "domains": _domain_cells(report),
+        "covered": summary.get("covered", 0),
+        "total": summary.get("competencies", 0),
+        "missing": summary.get("missing", 0),
+        "missing_codes": report.get("missing", []),
+        "evidence": summary.get("evidence", 0),
+        "reviewed": reviewed,
+        "met": met,
+        "errors": summary.get("errors", 0),
+        "warnings": summary.get("warnings", 0),
+        "outcome": outcome,
+        "outcome_label": translate(lang, f"outcome.{outcome}"),
+        "built": bool(row.report) and not row.failure,
+        "failure": row.failure,
+        "problems": row.problems[:20],
+        "problem_overflow": max(0, len(row.problems) - 20),
+        "cohort_problems": row.cohort_problems,
+        "link": row.report_link,
+        "reviewed_label": translate(lang, "cohort.reviewed", reviewed=reviewed, evidence=len(evidence)),
+        "met_label": translate(lang, "cohort.met", met=met),
+        "errors_label": translate(lang, "cohort.errors", count=len(row.problems)),
+    }
+
+
+def duplicate_registrations(rows: list[Row], lang: str) -> None:
+    """The same student (student_id) registered at two institutions for one session."""
+    seen: dict[tuple[str, str], list[Row]] = {}
+    for row in rows:
+        dossier = (row.report or {}).get("dossier", {})
+        student = dossier.get("candidate", {}).get("student_id")
+        if student:
+            seen.setdefault((student, dossier.get("session", "")), []).append(row)
+    for (student, session), group in seen.items():
+        institutions = {(r.report or {}).get("dossier", {}).get("institution", "") for r in group}
+        if len(institutions) > 1:
+            for row in group:
+                others = ", ".join(sorted(i for i in institutions if i))
+                row.cohort_problems.append(
+                    translate(
+                        lang,
+                        "cohort.duplicate_registration",
+                        student=student,
+                        session=session,
+                        institutions=others,
+                    )
+                )
+
+
+_DISPLAY_ONLY = ("problem_overflow", "reviewed_label", "met_label", "errors_label")
+
+
+def cohort_report(cohort: Cohort, rows: list[Row]) -> dict[str, Any]:
+    lang = cohort.language
+    return {
+        "format_version": COHORT_FORMAT_VERSION,
+        "tool": {"name": "portfolio_builder", "version": __version__},
+        "title": cohort.title,
+        "institution": cohort.institution,
+        "session": cohort.session,
+        "dossiers": [
+            {k: v for k, v in row_data(row, lang).items() if k not in _DISPLAY_ONLY} for row in rows
+        ],
+    }
+
+
+_CSV_COLUMNS = (
+    "name", "student_id", "institution", "session", "referential", "covered", "total", "missing",
+    "missing_codes", "evidence", "reviewed", "met", "errors", "warnings", "outcome", "built", "failure",
+)
+
+
+def cohort_csv(document: dict[str, Any], lang: str) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow([translate(lang, f"cohort.csv.{c}") for c in _CSV_COLUMNS])
+    for row in document["dossiers"]:
+        values = []
+        for column in _CSV_COLUMNS:
+            value = row.get(column, "")
+            if isinstance(value, list):
+                value = " ".join(str(v) for v in value)
+            elif isinstance(value, bool):
+                value = translate(lang, "word.yes" if value else "word.no")
+            elif column == "outcome":
+                value = row["outcome_label"]
+            values.append(value)
+        writer.writerow(values)
+    return "\ufeff" + buffer.getvalue()
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(theme_dir() / "cohort")),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def write(site_root: Path, cohort: Cohort, rows: list[Row]) -> dict[str, Any]:
+    """Write index.html, report.json, report.csv and the dashboard's assets."""
+    lang = cohort.language
+    duplicate_registrations(rows, lang)
+    document = cohort_report(cohort, rows)
+    site_root.mkdir(parents=True, exist_ok=True)
+    assets = site_root / "assets" / "cohort"
+    assets.mkdir(parents=True, exist_ok=True)
+    for name in ("cohort.css", "cohort.js"):
+        shutil.copyfile(theme_dir() / "cohort" / name, assets / name)
+    html = _environment().get_template("dashboard.html").render(
+        t=strings(lang),
+        lang=lang,
+        cohort=cohort,
+        rows=[row_data(r, lang) for r in rows],
+        failed=sum(1 for r in rows if r.failure),
+        count_label=translate(lang, "cohort.count", count=len(rows)),
+        failed_label=translate(lang, "cohort.failed_count", count=sum(1 for r in rows if r.failure)),
+        version=__version__,
+    )
+    head = html.find("<head>") + len("<head>")
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{policy("")}">'
+    html = html[:head] + meta + '<meta name="robots" content="noindex, nofollow">' + html[head:]
+    _write_text(site_root / "index.html", html)
+    _write_text(site_root / "report.json", json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+    _write_text(site_root / "report.csv", cohort_csv(document, lang))
+    return document
+
+
+def _write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def rows_from_reports(paths: list[Path], site_root: Path) -> list[Row]:
+    """Rows from published report.json files (``--reports``), without building anything."""
+    from portfolio_builder.cohort.run import slugify
+
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("report.json") if p.is_file()))
+        else:
+            files.append(path)
+    rows: list[Row] = []
+    used: dict[str, int] = {}
+    copies = site_root / "reports"
+    copies.mkdir(parents=True, exist_ok=True)
+    for path in files:
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            document, failure = None, f"{path}: {error}"
+        else:
+            failure = "" if valid_report(document) else f"{path}: report.json does not match schema/report.schema.json"
+            if failure:
+                document = None
+        name = ((document or {}).get("dossier", {}).get("candidate", {}).get("name")) or path.parent.name
+        base = slugify(name)
+        used[base] = used.get(base, 0) + 1
+        slug = base if used[base] == 1 else f"{base}-{used[base]}"
+        row = Row(slug=slug, source=str(path), report=document, failure=failure)
+        if document is not None:
+            copy = copies / f"{slug}.json"
+            _write_text(copy, json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+            page = path.parent / "portfolio" / "report" / "index.html"
+            target = page if page.is_file() else copy
+            row.report_link = os.path.relpath(target, site_root).replace(os.sep, "/")
+        rows.append(row)
+    return rows
