@@ -1,0 +1,173 @@
+"""Cohorts: many dossiers, each untrusted, built with the cohort's trusted configuration."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from portfolio_builder.cli import main
+from tests.conftest import evidence_page
+
+pytestmark = pytest.mark.slow
+
+
+def cohort(*args: str):
+    return CliRunner().invoke(main, ["cohort", *args], catch_exceptions=False)
+
+
+EVIL_HOOK = """
+from pathlib import Path
+Path({marker!r}).write_text("the hook ran")
+"""
+
+EVIL_PAGE = """---
+title: Ma preuve
+type: coursework
+date: 2026-03-01
+competencies: [D1.1]
+---
+# Ma preuve
+
+<script>document.querySelectorAll('.pb-outcome').forEach(e => e.textContent = 'Certifié');</script>
+<img src="photo.png" onerror="document.body.innerHTML='validée'" alt="photo">
+"""
+
+
+@pytest.fixture
+def malicious(tmp_path, project) -> tuple[Path, Path]:
+    marker = tmp_path / "hook-ran.txt"
+    root = project(
+        {
+            "docs/preuve.md": EVIL_PAGE,
+            "docs/photo.png": b"\x89PNG\r\n\x1a\n",
+            "docs/evil.js": "document.title = 'pwned';",
+            "docs/evil.css": "body { display: none }",
+            "evil_hook.py": EVIL_HOOK.format(marker=str(marker)),
+            "overrides/main.html": "{% extends 'base.html' %}{% block content %}OVERRIDE-MARKER{% endblock %}",
+        },
+        config={
+            "hooks": ["evil_hook.py"],
+            "extra_javascript": ["evil.js"],
+            "extra_css": ["evil.css"],
+            "site_url": "https://evil.example/",
+            "markdown_extensions": ["tables", {"pymdownx.superfences": {"custom_fences": [{"name": "x", "class": "x", "format": "!!python/name:os.system"}]}}, "markdown.extensions.meta"],
+        },
+        portfolio={"candidate": {"name": "Mallory Martin", "student_id": "666"}},
+        name="mallory",
+    )
+    (root / "mkdocs.yml").write_text(
+        (root / "mkdocs.yml").read_text(encoding="utf-8").replace("theme:\n  name: material\n", "theme:\n  name: material\n  custom_dir: overrides\n"),
+        encoding="utf-8",
+    )
+    os.symlink("/etc", root / "docs/etc")
+    os.symlink("/etc/hostname", root / "docs/hostname.txt")
+    return root, marker
+
+
+def test_a_malicious_dossier_cannot_run_code_or_rewrite_the_report(malicious, tmp_path):
+    root, marker = malicious
+    site = tmp_path / "cohort-site"
+    result = cohort(str(root), "-d", str(site))
+    assert not marker.exists(), "the dossier's hook ran"
+    out = site / "mallory-martin"
+    assert (out / "portfolio/report/index.html").is_file(), result.output
+    everything = "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in out.rglob("*.html"))
+    assert "querySelectorAll('.pb-outcome')" not in everything
+    assert "onerror" not in everything
+    assert "evil.js" not in everything and "evil.css" not in everything
+    assert "OVERRIDE-MARKER" not in everything
+    assert "evil.example" not in everything
+    # The symlinks to /etc are refused, and reported.
+    assert not (out / "etc").exists() and not (out / "hostname.txt").exists()
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert sum(1 for p in report["problems"] if p["code"] == "symlink-outside") == 2
+    # Every page forbids inline script.
+    for page in out.rglob("*.html"):
+        policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page.read_text(encoding="utf-8"))
+        assert policy and "'unsafe-inline'" not in next(d for d in policy.group(1).split("; ") if d.startswith("script-src"))
+
+
+def test_one_failing_dossier_does_not_stop_the_others(project, tmp_path):
+    good = project({"docs/a.md": evidence_page("D1.1")}, portfolio={"candidate": {"name": "Ana Bo"}}, name="good")
+    bad = project({"docs/a.md": evidence_page("D1.1")}, portfolio={"referential": "nope-2099"}, name="bad")
+    site = tmp_path / "out"
+    result = cohort(str(good), str(bad), "-d", str(site))
+    assert result.exit_code == 1
+    assert (site / "ana-bo/portfolio/report/index.html").is_file()
+    dashboard = (site / "index.html").read_text(encoding="utf-8")
+    assert "Ana Bo" in dashboard and "construction impossible" in dashboard
+    document = json.loads((site / "report.json").read_text(encoding="utf-8"))
+    rows = {row["slug"]: row for row in document["dossiers"]}
+    failed = rows["lea-moreau"]  # the default candidate of the test fixture
+    assert rows["ana-bo"]["built"] and not failed["built"]
+    assert any("nope-2099" in p for p in failed["problems"])
+
+
+def test_duplicate_registration_and_duplicate_slugs(project, tmp_path):
+    same = {"name": "Léa Moreau", "student_id": "21904512"}
+    a = project({"docs/a.md": evidence_page("D1.1")}, portfolio={"candidate": same, "institution": "Université A", "session": "2027-juin"})
+    b = project({"docs/a.md": evidence_page("D1.2")}, portfolio={"candidate": same, "institution": "Université B", "session": "2027-juin"})
+    site = tmp_path / "out"
+    result = cohort(str(a), str(b), "-d", str(site))
+    assert result.exit_code == 1
+    assert (site / "lea-moreau").is_dir() and (site / "lea-moreau-2").is_dir()
+    document = json.loads((site / "report.json").read_text(encoding="utf-8"))
+    assert all("inscription en double" in row["cohort_problems"][0] for row in document["dossiers"])
+
+
+def test_dashboard_columns_csv_and_no_inline_script(project, tmp_path):
+    a = project({"docs/a.md": evidence_page("D1.1", "D1.2")}, portfolio={"candidate": {"name": "Zoé Abel"}})
+    site = tmp_path / "out"
+    assert cohort(str(a), "-d", str(site), "--title", "L2 — groupe 3").exit_code == 0
+    html = (site / "index.html").read_text(encoding="utf-8")
+    assert "L2 — groupe 3" in html and 'href="zoe-abel/portfolio/report/"' in html
+    assert re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html) is None
+    assert (site / "assets/cohort/cohort.js").is_file()
+    assert 'class="cb-cell cb-cell--partial"' in html and "D1</span> <span class=\"cb-cell__value\">2/4" in html
+    raw = (site / "report.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and b";" in raw.splitlines()[0]
+
+
+def test_cohort_yml(project, tmp_path):
+    project({"docs/a.md": evidence_page("D1.1")}, portfolio={"candidate": {"name": "Un"}}, name="dossiers/un")
+    project({"docs/a.md": evidence_page("D1.1")}, portfolio={"candidate": {"name": "Deux"}}, name="dossiers/deux")
+    config = tmp_path / "cohort.yml"
+    config.write_text("title: Groupe TD 4\ninstitution: Université de Valcourt\nsession: 2027-juin\ndossiers:\n  - dossiers/*\n", encoding="utf-8")
+    site = tmp_path / "out"
+    result = cohort("--config", str(config), "-d", str(site))
+    assert result.exit_code == 0, result.output
+    html = (site / "index.html").read_text(encoding="utf-8")
+    assert "Groupe TD 4" in html and "Université de Valcourt" in html
+    assert (site / "un").is_dir() and (site / "deux").is_dir()
+
+
+def test_dashboard_from_published_reports_only(project, tmp_path):
+    first = project({"docs/a.md": evidence_page("D1.1")}, portfolio={"candidate": {"name": "Ana Bo"}})
+    second = project({"docs/a.md": evidence_page("D1.2")}, portfolio={"candidate": {"name": "Ben Ci"}})
+    published = tmp_path / "published"
+    assert cohort(str(first), str(second), "-d", str(published)).exit_code == 0
+    (tmp_path / "junk").mkdir()
+    (tmp_path / "junk/report.json").write_text('{"not": "a report"}', encoding="utf-8")
+    dash = tmp_path / "dash"
+    result = cohort("--reports", str(published / "ana-bo"), "--reports", str(published / "ben-ci/report.json"),
+                    "--reports", str(tmp_path / "junk"), "-d", str(dash))
+    assert result.exit_code == 1  # the junk report is flagged
+    html = (dash / "index.html").read_text(encoding="utf-8")
+    assert "Ana Bo" in html and "Ben Ci" in html
+    assert '../published/ana-bo/portfolio/report/index.html' in html
+    document = json.loads((dash / "report.json").read_text(encoding="utf-8"))
+    assert [row["built"] for row in document["dossiers"]] == [True, True, False]
+    assert not any(p.name.endswith(".html") for p in dash.glob("ana-bo*"))  # nothing was rebuilt
+
+
+def test_report_data_is_escaped_in_the_dashboard(project, tmp_path):
+    a = project({"docs/a.md": evidence_page("D1.1")}, portfolio={"candidate": {"name": "<script>alert(1)</script>"}})
+    site = tmp_path / "out"
+    cohort(str(a), "-d", str(site))
+    html = (site / "index.html").read_text(encoding="utf-8")
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
