@@ -58,9 +58,12 @@ def _sibling(target: Path, mark: str) -> Path:
 @contextlib.contextmanager
 def output_lock(target: Path) -> Iterator[None]:
     """Exclusive lock on ``target``; a second builder fails at once instead of corrupting it."""
-    target.parent.mkdir(parents=True, exist_ok=True)
     lock_path = target.parent / f".{target.name}.lock"
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:  # a read-only or full output folder: a clear error, not a traceback
+        raise BuildFailed(f"{exc.filename or lock_path}: {exc.strerror or exc}") from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -120,7 +123,11 @@ def publish(built: Path, target: Path) -> None:
         return
     old = _sibling(target, OLD_MARK)
     os.rename(target, old)
-    os.rename(built, target)
+    try:
+        os.rename(built, target)
+    except BaseException:
+        os.rename(old, target)  # put the previous site back before reporting the failure
+        raise
     shutil.rmtree(old, ignore_errors=True)
 
 
@@ -164,7 +171,9 @@ def configure(request: BuildRequest, site_dir: Path):
     config_file = request.config_file or find_config(request.project)
     # The core reads mkdocs.yml first: an unusable file or a missing `portfolio` entry
     # raises ConfigError with file:line, where MkDocs would name neither.
-    project = load_project(request.source_config or config_file)
+    project = load_project(
+        request.source_config or config_file, inherit=not request.trusted, confined=request.trusted
+    )
     overrides: dict[str, Any] = {"site_dir": str(site_dir), "strict": request.strict, **request.extra}
     try:
         config = load_config(str(config_file), **overrides)
@@ -203,10 +212,10 @@ def build(request: BuildRequest) -> Path:
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     target = target_dir(request)
     with output_lock(target):
-        clean_leftovers(target)
         work = _sibling(target, TMP_MARK)
         handler = None
         try:
+            clean_leftovers(target)
             with mkdocs_logging(request.quiet) as handler:
                 config = configure(request, work)
                 config.plugins.on_startup(command="build", dirty=False)

@@ -715,4 +715,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "cli.cohort_nothing": ("Aucun dossier à construire : donnez des dossiers ou --config cohort.yml", "No dossier to build: give folders or --config cohort.yml"),
     "cli.cohort_progress": ("Construction de la cohorte", "Building the cohort"),
+    "config.path_outside": (
+        "« {path} » sort du dossier : ignoré dans une construction de cohorte",
+        "'{path}' leaves the dossier: ignored in a cohort build",
+    ),
 }

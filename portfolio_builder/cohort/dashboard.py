@@ -113,17 +113,13 @@ def duplicate_registrations(rows: list[Row], lang: str) -> None:
     for (student, session), group in seen.items():
         institutions = {(r.report or {}).get("dossier", {}).get("institution", "") for r in group}
         if len(institutions) > 1:
+            others = ", ".join(sorted(i for i in institutions if i))
+            message = translate(
+                lang, "cohort.duplicate_registration", student=student, session=session, institutions=others
+            )
             for row in group:
-                others = ", ".join(sorted(i for i in institutions if i))
-                row.cohort_problems.append(
-                    translate(
-                        lang,
-                        "cohort.duplicate_registration",
-                        student=student,
-                        session=session,
-                        institutions=others,
-                    )
-                )
+                where = f"{row.source}: " if row.source else ""
+                row.cohort_problems.append(f"{where}{translate(lang, 'severity.error')}[duplicate-registration] {message}")
 
 
 _DISPLAY_ONLY = ("problem_overflow", "reviewed_label", "met_label", "errors_label")

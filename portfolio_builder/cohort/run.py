@@ -41,7 +41,7 @@ def slugify(text: str) -> str:
 def candidate_slug(folder: Path) -> str:
     """The candidate's name as a slug, else the folder's name."""
     try:
-        name = load_project(folder).settings.candidate_name
+        name = load_project(folder, inherit=False).settings.candidate_name
     except ConfigError:
         name = ""
     return slugify(name or folder.resolve().name)
@@ -64,7 +64,7 @@ def build_one(folder: str, slug: str, site_root: str) -> DossierResult:
 
     result = DossierResult(source=folder, slug=slug)
     try:
-        project = load_project(folder)
+        project = load_project(folder, inherit=False, confined=True)
     except ConfigError as error:
         result.problems = [p.format("fr") for p in error.problems]
         result.failure = "config"

@@ -89,7 +89,8 @@ def check_project(project: Project, options: Options = Options()) -> Dossier:
             name=settings.referential,
         )
         problems.extend(sink.items)
-    config_failed = referential is None or any(p.is_error for p in problems)
+    # Paths refused by confinement leave the configuration usable: the build goes on without them.
+    config_failed = referential is None or any(p.is_error and p.code != "attachment-outside" for p in problems)
 
     docs_prefix = project.display(project.docs_dir) + "/"
     tree = docs_tree.walk(project.docs_dir, project.root, docs_prefix)

@@ -8,7 +8,7 @@ Python tags (``!!python/name:``) are never executed here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -137,7 +137,7 @@ def find_config(target: str | Path) -> Path:
     return path
 
 
-def _read_config(path: Path, sink: ProblemSink, depth: int = 0) -> yamlread.YamlDoc:
+def _read_config(path: Path, sink: ProblemSink, depth: int = 0, inherit: bool = True) -> yamlread.YamlDoc:
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -151,7 +151,7 @@ def _read_config(path: Path, sink: ProblemSink, depth: int = 0) -> yamlread.Yaml
         sink.error("config", doc.start, "", "config.not_mapping")
         raise ConfigError(sink.items)
     parent = doc.data.pop("INHERIT", None)
-    if isinstance(parent, str) and depth < 5:
+    if inherit and isinstance(parent, str) and depth < 5:
         # MkDocs' INHERIT: the parent's values, deep-merged under ours.
         base = _read_config(path.parent / parent, ProblemSink(parent), depth + 1)
         doc.data = _deep_merge(base.data, doc.data)
@@ -183,18 +183,23 @@ def find_plugin_entry(plugins: Any) -> tuple[yamlread.Path_, dict[str, Any]] | N
     return None
 
 
-def load_project(target: str | Path, docs_dir: Path | None = None) -> Project:
+def load_project(
+    target: str | Path, docs_dir: Path | None = None, inherit: bool = True, confined: bool = False
+) -> Project:
     """Read mkdocs.yml and the dossier metadata.
 
     Raises ConfigError when there is no usable mkdocs.yml, no ``portfolio``
     entry or no docs folder. Mistakes *inside* the entry become problems of the
     project, so every one of them is reported with the rest of the dossier's.
-    ``docs_dir`` replaces the configured folder (cohort builds read a staged copy).
+    ``docs_dir`` replaces the configured folder (cohort builds read a staged copy);
+    ``inherit=False`` ignores MkDocs' ``INHERIT`` and ``confined=True`` refuses
+    reviews, jury and attestation paths outside the project folder: an untrusted
+    dossier may not make us read files outside it.
     """
     config_file = find_config(target).resolve()
     root = config_file.parent
     sink = ProblemSink(config_file.name)
-    doc = _read_config(config_file, sink)
+    doc = _read_config(config_file, sink, inherit=inherit)
     config = doc.data
 
     found = find_plugin_entry(config.get("plugins"))
@@ -224,15 +229,43 @@ def load_project(target: str | Path, docs_dir: Path | None = None) -> Project:
             path=str(docs_dir),
         )
         raise ConfigError(sink.items)
+    settings = Settings.from_entry(entry)
+    if confined:
+        settings = _confine(settings, root, doc, entry_path, sink)
     return Project(
         config_file=config_file,
         root=root,
         docs_dir=docs_dir.resolve(),
         site_dir=(root / str(config.get("site_dir") or "site")),
         site_name=str(config.get("site_name") or ""),
-        settings=Settings.from_entry(entry),
+        settings=settings,
         doc=doc,
         entry_path=entry_path,
         problems=sink.items,
         raw_config=config,
     )
+
+
+def _inside(root: Path, relative: str) -> bool:
+    target = (root / relative).resolve()
+    return target == root.resolve() or root.resolve() in target.parents
+
+
+def _confine(settings: Settings, root: Path, doc: yamlread.YamlDoc, entry_path: yamlread.Path_, sink: ProblemSink) -> Settings:
+    """Drop the paths that leave the project folder, reporting each one."""
+    changes: dict[str, Any] = {}
+    for name, default in (("reviews_dir", "reviews"), ("jury", "jury.yml")):
+        value = getattr(settings, name)
+        if not _inside(root, value):
+            sink.error("attachment-outside", doc.pos(entry_path + (name,)), name, "config.path_outside", path=value)
+            changes[name] = default
+    kept = []
+    for index, value in enumerate(settings.previous_attestations):
+        if _inside(root, value):
+            kept.append(value)
+        else:
+            field_path = f"previous_attestations[{index}]"
+            sink.error("attachment-outside", doc.pos(entry_path + ("previous_attestations", index)), field_path, "config.path_outside", path=value)
+    if len(kept) != len(settings.previous_attestations):
+        changes["previous_attestations"] = tuple(kept)
+    return replace(settings, **changes) if changes else settings

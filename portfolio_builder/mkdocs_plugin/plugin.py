@@ -79,7 +79,8 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
             raise PluginError(translate("fr", "plugin.needs_material"))
         source = self.options.source_config or Path(config.config_file_path)
         try:
-            project = load_project(source, docs_dir=Path(config.docs_dir))
+            trusted = self.options.trusted
+            project = load_project(source, docs_dir=Path(config.docs_dir), inherit=not trusted, confined=trusted)
         except ConfigError as error:
             for problem in error.problems:
                 log.error(problem.format("fr"))

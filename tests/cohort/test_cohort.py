@@ -117,7 +117,9 @@ def test_duplicate_registration_and_duplicate_slugs(project, tmp_path):
     assert result.exit_code == 1
     assert (site / "lea-moreau").is_dir() and (site / "lea-moreau-2").is_dir()
     document = json.loads((site / "report.json").read_text(encoding="utf-8"))
-    assert all("inscription en double" in row["cohort_problems"][0] for row in document["dossiers"])
+    for row in document["dossiers"]:
+        assert "erreur[duplicate-registration] inscription en double" in row["cohort_problems"][0]
+        assert "21904512" in row["cohort_problems"][0] and "Université A, Université B" in row["cohort_problems"][0]
 
 
 def test_dashboard_columns_csv_and_no_inline_script(project, tmp_path):
@@ -171,3 +173,22 @@ def test_report_data_is_escaped_in_the_dashboard(project, tmp_path):
     cohort(str(a), "-d", str(site))
     html = (site / "index.html").read_text(encoding="utf-8")
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+
+
+def test_a_dossier_cannot_borrow_files_outside_its_folder(project, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "jury.yml").write_text(
+        "session: s\ndate: 2026-06-01\ninstitution: U\nmembers: [A]\ndecisions: {D1.1: validated}\n", encoding="utf-8"
+    )
+    root = project(
+        {"docs/a.md": evidence_page("D1.1")},
+        portfolio={"candidate": {"name": "Eve Outside"}, "jury": str(elsewhere / "jury.yml"), "reviews_dir": "../elsewhere"},
+        config={"INHERIT": "../elsewhere/parent.yml"},
+    )
+    site = tmp_path / "out"
+    cohort(str(root), "-d", str(site))
+    report = json.loads((site / "eve-outside/report.json").read_text(encoding="utf-8"))
+    assert report["outcome"]["jury"] is None
+    outside = [p for p in report["problems"] if p["code"] == "attachment-outside"]
+    assert {p["field"] for p in outside} == {"jury", "reviews_dir"}
