@@ -719,4 +719,5 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "« {path} » sort du dossier : ignoré dans une construction de cohorte",
         "'{path}' leaves the dossier: ignored in a cohort build",
     ),
+    "ui.search_dialog": ("Recherche dans le dossier", "Search the dossier"),
 }

@@ -134,7 +134,7 @@ def read_page(
         path=rel_path,
         id=_text(meta.get("id")) or default_id(rel_path),
         title=_text(meta.get("title")),
-        type=_text(meta.get("type")),
+        type=meta.get("type") if meta.get("type") in TYPES else "",  # a wrong type is reported by the schema
         date=_text(meta.get("date")),
         context=_text(meta.get("context")),
         commentary=_text(meta.get("commentary")),
@@ -325,8 +325,22 @@ def _report_missing(text: str, target: str, pos: tuple[int, int], field_path: st
 
 
 _FENCE_RE = re.compile(r"^(```|~~~)")
-_ATX_RE = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$")
-_ATTR_ID_RE = re.compile(r"\{[^}]*#([\w-]+)[^}]*\}\s*$")
+# Linear-time patterns only: a page is untrusted input, and a backtracking
+# pattern here took minutes on one heading line of a few thousand spaces.
+_ATX_RE = re.compile(r"^(#{1,6})[ \t]+(\S.*)$")
+_ID_IN_ATTRS_RE = re.compile(r"#([\w-]+)")
+
+
+def _explicit_id(heading: str) -> tuple[str, str] | None:
+    """``(id, text before)`` for a heading ending in attributes like ``{#id .class}``."""
+    text = heading.rstrip()
+    if not text.endswith("}"):
+        return None
+    start = text.rfind("{")
+    if start < 0 or "}" in text[start + 1 : -1]:
+        return None
+    ids = _ID_IN_ATTRS_RE.findall(text[start + 1 : -1])
+    return (ids[-1], text[:start].strip()) if ids else None
 
 
 def heading_ids(body: str) -> set[str]:
@@ -345,16 +359,17 @@ def heading_ids(body: str) -> set[str]:
         heading = None
         match = _ATX_RE.match(line)
         if match:
-            heading = match.group(2)
+            # Closing hashes and spaces go, as Python-Markdown drops them.
+            heading = match.group(2).rstrip(" \t").rstrip("#").rstrip(" \t") or match.group(2).strip()
         elif previous.strip() and re.fullmatch(r"(=+|-+)[ \t]*", line):
             heading = previous.strip()
         previous = line
         if heading is None:
             continue
-        explicit = _ATTR_ID_RE.search(heading)
+        explicit = _explicit_id(heading)
         if explicit:
-            ids.add(explicit.group(1))
-            heading = heading[: explicit.start()].strip()
+            ids.add(explicit[0])
+            heading = explicit[1]
         ids.add(slugify(heading, "-"))
         ids.add(slugify_unicode(heading, "-"))
     return ids

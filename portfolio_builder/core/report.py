@@ -44,7 +44,7 @@ def build(dossier: Dossier) -> dict[str, Any]:
                     "title": entry.competency.title,
                     "covered": entry.covered,
                     "evidence": paths,
-                    "types": sorted({e.type for e in entry.evidence}),
+                    "types": sorted({e.type for e in entry.evidence if e.type}),
                     "review": reviews.best_status(entry.competency.code, paths),
                     "decision": decisions.get(entry.competency.code),
                 }

@@ -132,7 +132,7 @@ def site(dossier: Dossier, url_for: UrlFor) -> dict[str, Any]:
         "total": cov.total,
         "percent": percent(cov.covered, cov.total),
         "progress_label": translate(lang, "ui.covered_of", covered=cov.covered, total=cov.total),
-        "summary": _summary_line(dossier),
+        "summary": summary_line(dossier),
         "problem_label": translate(lang, "ui.problem_count", count=dossier.errors),
         "missing": missing,
         "evidence_count": len(dossier.evidence),
@@ -150,7 +150,7 @@ def site(dossier: Dossier, url_for: UrlFor) -> dict[str, Any]:
     }
 
 
-def _summary_line(dossier: Dossier) -> str:
+def summary_line(dossier: Dossier) -> str:
     """« 19 / 20 compétences couvertes — manque : D4.4 Organiser une veille informationnelle »."""
     lang = dossier.lang
     ref = dossier.referential

@@ -31,7 +31,7 @@ from portfolio_builder.i18n import strings, translate
 from portfolio_builder.mkdocs_plugin import generated
 from portfolio_builder.mkdocs_plugin.config import PortfolioConfig
 from portfolio_builder.resources import theme_dir
-from portfolio_builder.web import csp, links, sanitize
+from portfolio_builder.web import a11y, csp, links, sanitize
 
 log = get_plugin_logger("portfolio")
 
@@ -93,7 +93,7 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
             if problem.code == "missing-competency" and not problem.is_error:
                 continue  # summarised below in one line; the report page lists them
             (log.error if problem.is_error else log.warning)(problem.format(lang))
-        log.info(view.site(dossier, lambda src: src)["summary"])
+        log.info(view.summary_line(dossier))
         self._refuse_fatal(config, dossier)
         self._configure_theme(config, dossier)
         return config
@@ -214,13 +214,17 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         return self.env.get_template(template).render({**context, **extra})
 
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
-        dossier = self._dossier()
-        return csp.inject(output, noindex=not dossier.project.settings.indexing)
+        return self._finish_html(output)
 
     def on_post_template(self, output_content: str, *, template_name: str, config: MkDocsConfig) -> str:
         if not template_name.endswith(".html"):
             return output_content  # sitemap.xml and the like
-        return csp.inject(output_content, noindex=not self._dossier().project.settings.indexing)
+        return self._finish_html(output_content)
+
+    def _finish_html(self, output: str) -> str:
+        dossier = self._dossier()
+        output = a11y.name_search_dialog(output, translate(dossier.lang, "ui.search_dialog"))
+        return csp.inject(output, noindex=not dossier.project.settings.indexing)
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         site = Path(config.site_dir)
