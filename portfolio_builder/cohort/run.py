@@ -57,11 +57,36 @@ def unique_slugs(folders: list[Path]) -> list[str]:
     return slugs
 
 
+def _remember_theme_listing() -> None:
+    """In a worker, list each theme folder's templates once, not once per dossier.
+
+    MkDocs lists every file of the theme (Material ships thousands of icons) at
+    each build; the theme folders are the same for every dossier of a cohort.
+    """
+    import jinja2
+
+    loader = jinja2.FileSystemLoader
+    if getattr(loader.list_templates, "_portfolio_memo", False):
+        return
+    original = loader.list_templates
+    memo: dict[tuple[str, ...], list[str]] = {}
+
+    def list_templates(self: jinja2.FileSystemLoader) -> list[str]:
+        key = tuple(str(p) for p in self.searchpath)
+        if key not in memo:
+            memo[key] = original(self)
+        return list(memo[key])
+
+    list_templates._portfolio_memo = True  # type: ignore[attr-defined]
+    loader.list_templates = list_templates  # type: ignore[method-assign]
+
+
 def build_one(folder: str, slug: str, site_root: str) -> DossierResult:
     """Worker: check, stage, build with the trusted configuration. Never raises."""
     from portfolio_builder import build as build_mod
     from portfolio_builder.cohort import trusted
 
+    _remember_theme_listing()
     result = DossierResult(source=folder, slug=slug)
     try:
         project = load_project(folder, inherit=False, confined=True)
