@@ -28,6 +28,9 @@ cannot be loaded at all.
 from __future__ import annotations
 
 import itertools
+import os
+import subprocess
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
@@ -122,6 +125,24 @@ def check_problems(path: Path, **options: Any) -> list[tuple[str, str, int]]:
     except ConfigError as error:
         return as_tuples(error.problems)
     return as_tuples(dossier.problems)
+
+
+def set_mtime(path: Path, when: str) -> None:
+    """Set a file's modification time to an ISO moment, read as UTC."""
+    stamp = datetime.fromisoformat(when).replace(tzinfo=timezone.utc).timestamp()
+    os.utime(path, (stamp, stamp))
+
+
+def git(root: Path, *args: str, date: str | None = None) -> None:
+    """Run git in ``root``, isolated from the user's configuration; ``date`` dates a commit."""
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+    env.pop("GIT_CEILING_DIRECTORIES", None)
+    if date:
+        env.update(GIT_AUTHOR_DATE=date, GIT_COMMITTER_DATE=date)
+    subprocess.run(
+        ["git", "-c", "user.name=Léa Moreau", "-c", "user.email=lea@example.org", "-c", "commit.gpgsign=false", *args],
+        cwd=root, env=env, check=True, capture_output=True,
+    )
 
 
 ProjectFactory = Callable[..., Path]

@@ -10,7 +10,7 @@ import pytest
 
 from portfolio_builder.core import evidence, referential
 from portfolio_builder.core.problems import ProblemSink
-from tests.conftest import as_tuples, check_problems, evidence_page, run_check, write_files
+from tests.conftest import check_problems, evidence_page, run_check, write_files
 
 C2I1 = referential.load_shipped("c2i1-2011")
 
@@ -274,7 +274,31 @@ def test_private_evidence_left_out_of_a_public_check(project):
     dossier = run_check(root, public=True)
     assert [e.path for e in dossier.evidence] == ["b.md"]
     assert [a.path for a in dossier.evidence[0].attachments] == ["y.pdf"]
-    assert dossier.private_pages == {"a.md"}
+    # Private pages and private attachments: what a public build leaves out.
+    assert dossier.private_pages == {"a.md", "x.pdf"}
     assert not dossier.coverage.by_code["D1.1"].covered
     full = run_check(root)
     assert full.coverage.by_code["D1.1"].covered
+
+
+def test_a_wrong_type_is_reported_and_not_kept(project):
+    root = project({"docs/a.md": evidence_page("D1.1", type="essai"), "docs/b.md": evidence_page("D1.1", type="'0'")})
+    dossier = run_check(root)
+    assert [e.type for e in dossier.evidence] == ["", ""]
+    from portfolio_builder.core import report
+
+    document = report.build(dossier)
+    assert next(r for r in document["competencies"] if r["code"] == "D1.1")["types"] == []
+    assert "evidence.type" not in report.to_csv(document)
+
+
+def test_heading_ids_closing_hashes_and_attributes():
+    ids = evidence.heading_ids("## Démarche ##\n## Langage C#\n## Titre {#x}{#y}\n## Autre {: #perso .classe }\n")
+    assert {"demarche", "langage-c", "titre-x", "y", "perso"} <= ids
+
+
+def test_heading_ids_stay_linear_on_hostile_lines():
+    """These lines took minutes with backtracking patterns; they must simply finish."""
+    body = "# a" + " " * 5_000 + "x\n" + "# b" + " #" * 5_000 + "x\n" + "## c " + "{#a " * 5_000 + "}\n"
+    ids = evidence.heading_ids(body)
+    assert any(i.startswith("a") for i in ids)

@@ -24,9 +24,8 @@ from tests.conftest import check_problems, evidence_page, mkdocs_text, run_check
 # cover them. Each is checked below to be absent from the core's source, so
 # this list cannot silently hide a core code.
 SITE_ONLY_CODES = {
-    "private-link",  # a public page links to private evidence (site build)
-    "dirty-tree",  # building a certification site from uncommitted sources
-    "duplicate-registration",  # one candidate registered twice in a cohort
+    "private-link",  # a public page links to private evidence (site build, mkdocs_plugin)
+    "duplicate-registration",  # one candidate registered twice in a cohort (cohort dashboard)
 }
 
 BOMB = (
@@ -269,8 +268,37 @@ def test_case_severity_and_rendering(project, name):
         assert "{{" not in text
 
 
+CERTIFICATION = {"mode": "certification", "institution": "Université de Valcourt", "session": "2027-juin"}
+
+
+def test_dirty_tree(project, monkeypatch):
+    """Outside the check pipeline: the site build asks integrity.dirty_problem before a certification build."""
+    from portfolio_builder.core import integrity
+    from portfolio_builder.core.project import load_project
+    from tests.conftest import git
+
+    root = project({"docs/a.md": evidence_page("D1.1")}, portfolio=CERTIFICATION)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(root.parent))
+    problem = integrity.dirty_problem(load_project(root), allow_dirty=False)
+    assert (problem.code, problem.file, problem.line) == ("dirty-tree", "mkdocs.yml", 10)  # the `mode:` line
+    assert integrity.dirty_problem(load_project(root), allow_dirty=True) is None
+    git(root, "init", "-q")
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "dépôt")
+    assert integrity.dirty_problem(load_project(root), allow_dirty=False) is None
+    (root / "docs" / "a.md").write_text(evidence_page("D1.2"), encoding="utf-8")
+    problem = integrity.dirty_problem(load_project(root), allow_dirty=False)
+    assert (problem.code, problem.file, problem.line, problem.severity) == ("dirty-tree", "mkdocs.yml", 10, ERROR)
+    training = project({"docs/a.md": evidence_page("D1.1")})
+    assert integrity.dirty_problem(load_project(training), allow_dirty=False) is None
+
+
+# Codes asserted by a test of their own rather than by the table.
+OWN_TESTS = {"dirty-tree": test_dirty_tree}
+
+
 def test_every_code_is_covered():
-    covered = {case.expected[0] for case in CASES.values()}
+    covered = {case.expected[0] for case in CASES.values()} | set(OWN_TESTS)
     assert covered <= set(CODES), covered - set(CODES)
     assert SITE_ONLY_CODES <= set(CODES)
     missing = set(CODES) - covered - SITE_ONLY_CODES
@@ -361,3 +389,9 @@ def test_problems_of_a_dossier_are_sorted(project):
         ("schema", "docs/b.md", 3),
         ("unknown-competency", "docs/b.md", 7),
     ]
+
+
+def test_readme_documents_every_code():
+    readme = (Path(problems_mod.__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    undocumented = [code for code in CODES if f"`{code}`" not in readme]
+    assert not undocumented, f"README.md does not list: {undocumented}"
