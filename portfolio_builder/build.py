@@ -48,6 +48,7 @@ class BuildRequest:
     source_config: Path | None = None
     trusted: bool = False
     outside_problems: list[Any] = field(default_factory=list)  # found on the original, before staging
+    locked_by_caller: bool = False  # a cohort holds one lock for all its dossiers' sites
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -211,7 +212,8 @@ def build(request: BuildRequest) -> Path:
 
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     target = target_dir(request)
-    with output_lock(target):
+    lock = contextlib.nullcontext() if request.locked_by_caller else output_lock(target)
+    with lock:
         work = _sibling(target, TMP_MARK)
         handler = None
         try:

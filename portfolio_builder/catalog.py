@@ -357,6 +357,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{count} compétences validées sur {total} (minimum {minimum})",
         "{count} competencies validated out of {total} (minimum {minimum})",
     ),
+    "outcome.below_minimum.one": (
+        "{count} compétence validée sur {total} (minimum {minimum})",
+        "{count} competency validated out of {total} (minimum {minimum})",
+    ),
+    "outcome.too_many_in_domain.one": (
+        "{count} compétence non validée dans le domaine {domain} (maximum {limit})",
+        "{count} competency not validated in domain {domain} (maximum {limit})",
+    ),
     "outcome.too_many_in_domain": (
         "{count} compétences non validées dans le domaine {domain} (maximum {limit})",
         "{count} competencies not validated in domain {domain} (maximum {limit})",
@@ -384,6 +392,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "forecast.domain_over": (
         "domaine {domain} : {count} compétences sans avis « acquis » (maximum {limit}) : {codes}",
         "domain {domain}: {count} competencies without a 'met' verdict (maximum {limit}): {codes}",
+    ),
+    "forecast.domain_over.one": (
+        "domaine {domain} : {count} compétence sans avis « acquis » (maximum {limit}) : {codes}",
+        "domain {domain}: {count} competency without a 'met' verdict (maximum {limit}): {codes}",
     ),
     "forecast.qcm": ("QCM à réussir dans les domaines {domains}", "QCM to pass in domains {domains}"),
     # --- site: navigation ------------------------------------------------------------

@@ -347,6 +347,7 @@ def new(directory: Path, referential_id: str, language: str, candidate: str) -> 
 @LANG_OPTION
 def cohort(dossiers: tuple[Path, ...], config_file: Path | None, site_dir: Path, reports: tuple[Path, ...], jobs: int | None, title: str, lang: str | None) -> None:
     """Build many dossiers (untrusted input, built with a trusted configuration) and a cohort dashboard."""
+    from portfolio_builder import build as build_mod
     from portfolio_builder.cohort import config as cohort_config
     from portfolio_builder.cohort import dashboard, run
 
@@ -364,29 +365,44 @@ def cohort(dossiers: tuple[Path, ...], config_file: Path | None, site_dir: Path,
     if title:
         cohort_info.title = title
     out_lang = cohort_info.language
-    if reports:
-        rows = dashboard.rows_from_reports(list(reports), site_dir)
-    else:
-        if not folders:
-            click.echo(translate(out_lang, "cli.cohort_nothing"), err=True)
-            sys.exit(EXIT_CONFIG)
-        with click.progressbar(length=len(folders), label=translate(out_lang, "cli.cohort_progress"), file=sys.stderr) as bar:
-            results = run.build_all(folders, site_dir, jobs, progress=lambda _result: bar.update(1))
-        rows = [
-            dashboard.Row(
-                slug=r.slug,
-                source=r.source,
-                report=r.report,
-                failure=r.failure,
-                problems=r.problems,
-                report_link=f"{r.slug}/portfolio/report/" if r.built else "",
-            )
-            for r in results
-        ]
-    dashboard.write(site_dir, cohort_info, rows)
+    if not reports and not folders:
+        click.echo(translate(out_lang, "cli.cohort_nothing"), err=True)
+        sys.exit(EXIT_CONFIG)
+    try:
+        # One lock for the whole cohort site: two cohort runs never write it at once.
+        with build_mod.output_lock(site_dir.resolve()):
+            site_dir.mkdir(parents=True, exist_ok=True)
+            rows = _cohort_rows(folders, reports, site_dir, jobs, out_lang)
+            dashboard.write(site_dir, cohort_info, rows)
+    except build_mod.BuildLocked as error:
+        click.echo(translate(out_lang, "cli.build_locked", site=str(error)), err=True)
+        sys.exit(EXIT_ERRORS)
+    except build_mod.BuildFailed as error:
+        click.echo(translate(out_lang, "cli.build_failed", reason=str(error)), err=True)
+        sys.exit(EXIT_ERRORS)
     failed = [r for r in rows if r.failure or r.cohort_problems]
     for row in failed:
         click.echo(f"{row.slug}: {row.failure or '; '.join(row.cohort_problems)}", err=True)
     built = sum(1 for r in rows if r.report and not r.failure)
     click.echo(translate(out_lang, "cli.cohort_done", built=built, count=len(rows), site=str(site_dir)))
     sys.exit(EXIT_ERRORS if failed else EXIT_OK)
+
+
+def _cohort_rows(folders: list[Path], reports: tuple[Path, ...], site_dir: Path, jobs: int | None, lang: str) -> list:
+    from portfolio_builder.cohort import dashboard, run
+
+    if reports:
+        return dashboard.rows_from_reports(list(reports), site_dir)
+    with click.progressbar(length=len(folders), label=translate(lang, "cli.cohort_progress"), file=sys.stderr) as bar:
+        results = run.build_all(folders, site_dir, jobs, progress=lambda _result: bar.update(1))
+    return [
+        dashboard.Row(
+            slug=r.slug,
+            source=r.source,
+            report=r.report,
+            failure=r.failure,
+            problems=r.problems,
+            report_link=f"{r.slug}/portfolio/report/" if r.built else "",
+        )
+        for r in results
+    ]

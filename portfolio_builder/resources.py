@@ -31,6 +31,16 @@ def theme_dir() -> Path:
     return _data_dir("theme")
 
 
+def material_overrides_dir() -> Path:
+    """The folder the MkDocs plugin adds to Material's theme dirs (templates and CSS)."""
+    return theme_dir() / "material"
+
+
+def cohort_theme_dir() -> Path:
+    """The cohort dashboard's template and assets (not part of any dossier's site)."""
+    return theme_dir() / "cohort"
+
+
 def referentials_dir() -> Path:
     return PACKAGE_DIR / "referentials"
 

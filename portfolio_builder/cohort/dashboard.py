@@ -21,7 +21,7 @@ import jinja2
 from portfolio_builder import __version__
 from portfolio_builder.core import schemas
 from portfolio_builder.i18n import strings, translate
-from portfolio_builder.resources import theme_dir
+from portfolio_builder.resources import cohort_theme_dir
 from portfolio_builder.web.csp import policy
 
 COHORT_FORMAT_VERSION = 1
@@ -166,7 +166,7 @@ def cohort_csv(document: dict[str, Any], lang: str) -> str:
 
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(theme_dir() / "cohort")),
+        loader=jinja2.FileSystemLoader(str(cohort_theme_dir())),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -183,7 +183,7 @@ def write(site_root: Path, cohort: Cohort, rows: list[Row]) -> dict[str, Any]:
     assets = site_root / "assets" / "cohort"
     assets.mkdir(parents=True, exist_ok=True)
     for name in ("cohort.css", "cohort.js"):
-        shutil.copyfile(theme_dir() / "cohort" / name, assets / name)
+        shutil.copyfile(cohort_theme_dir() / name, assets / name)
     html = _environment().get_template("dashboard.html").render(
         t=strings(lang),
         lang=lang,

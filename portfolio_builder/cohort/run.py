@@ -111,6 +111,7 @@ def build_one(folder: str, slug: str, site_root: str) -> DossierResult:
             trusted=True,
             quiet=True,
             outside_problems=[p for p in checked.problems if p.code == "symlink-outside"],
+            locked_by_caller=True,
         )
         build_mod.build(request)
         result.built = True
@@ -132,7 +133,6 @@ def build_all(
     progress: Callable[[DossierResult], None] | None = None,
 ) -> list[DossierResult]:
     slugs = unique_slugs(folders)
-    site_root.mkdir(parents=True, exist_ok=True)
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(folders)))
     results: dict[str, DossierResult] = {}
     context = multiprocessing.get_context("fork")

@@ -42,6 +42,11 @@ def _say(key: str, **args: Any) -> Sentence:
     return Sentence(key, tuple(args.items()))
 
 
+def _say_count(key: str, count: int, **args: Any) -> Sentence:
+    """The singular wording (``key.one``) when ``count`` is 1: « 1 compétence non validée »."""
+    return _say(f"{key}.one" if count == 1 else key, count=count, **args)
+
+
 @dataclass(slots=True)
 class Outcome:
     decision: str
@@ -136,7 +141,7 @@ def _threshold_failures(
     minimum = rules.min_validated or 0
     total = len(referential.competencies)
     if len(validated) < minimum and _all_decided(referential, decisions, carried):
-        failures.append(_say("outcome.below_minimum", count=len(validated), total=total, minimum=minimum))
+        failures.append(_say_count("outcome.below_minimum", len(validated), total=total, minimum=minimum))
     limit = rules.max_not_validated_per_domain
     if limit is not None:
         for domain in referential.domains:
@@ -144,7 +149,7 @@ def _threshold_failures(
                 continue
             refused = sum(1 for code in domain.codes if decisions.get(code) == NOT_VALIDATED)
             if refused > limit:
-                failures.append(_say("outcome.too_many_in_domain", count=refused, domain=domain.code, limit=limit))
+                failures.append(_say_count("outcome.too_many_in_domain", refused, domain=domain.code, limit=limit))
     return failures
 
 
@@ -193,7 +198,7 @@ def forecast(referential: Referential, covered: set[str], met: set[str], carried
             lacking = [c for c in domain.codes if c not in met]
             if len(lacking) > limit:
                 result.needs.append(
-                    _say("forecast.domain_over", domain=domain.code, count=len(lacking), limit=limit, codes=", ".join(lacking))
+                    _say_count("forecast.domain_over", len(lacking), domain=domain.code, limit=limit, codes=", ".join(lacking))
                 )
     if rules.qcm_per_domain:
         pending = [d.code for d in referential.domains if d.code not in carried]

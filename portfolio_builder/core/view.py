@@ -1,6 +1,6 @@
 """Data for rendering: what each page of the site shows, as plain dicts.
 
-The MkDocs plugin passes these to the templates in ``theme/portfolio/``; the
+The MkDocs plugin passes these to the templates in ``theme/material/portfolio/``; the
 templates only lay them out. Nothing here imports MkDocs: URLs are resolved
 through ``url_for(src_path)``, which the adapter supplies (docs-relative source
 path in, site URL out).

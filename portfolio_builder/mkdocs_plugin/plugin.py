@@ -3,7 +3,7 @@
 Each event handler delegates: the core checks the dossier and produces the data
 of every page (``core.view``); ``generated`` adds the competency, report and
 attestation pages and their nav; ``web`` sanitises HTML and sets the CSP; the
-templates in ``theme/portfolio/`` lay the data out.
+templates in ``theme/material/portfolio/`` lay the data out.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from portfolio_builder.core.project import ConfigError, load_project
 from portfolio_builder.i18n import strings, translate
 from portfolio_builder.mkdocs_plugin import generated
 from portfolio_builder.mkdocs_plugin.config import PortfolioConfig
-from portfolio_builder.resources import theme_dir
+from portfolio_builder.resources import material_overrides_dir
 from portfolio_builder.web import a11y, csp, links, sanitize
 
 log = get_plugin_logger("portfolio")
@@ -70,8 +70,13 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
 
     # -- lifecycle -------------------------------------------------------------
     def on_startup(self, *, command: str, dirty: bool) -> None:
-        # Defining on_startup keeps this object across `mkdocs serve` rebuilds.
+        # Defining on_startup keeps this object across `mkdocs serve` rebuilds (and, as MkDocs
+        # caches it per process, across builds: on_shutdown forgets this build's options).
         self.is_serve = command == "serve"
+
+    def on_shutdown(self) -> None:
+        self.options = BuildOptions.from_env()
+        self.dossier = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.link_problems = []
@@ -117,7 +122,7 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
 
     def _configure_theme(self, config: MkDocsConfig, dossier: Dossier) -> None:
         theme = config.theme
-        ours = str(theme_dir())
+        ours = str(material_overrides_dir())
         if ours not in theme.dirs:
             # After the user's custom_dir (so they can override us), before Material.
             position = 1 if config.theme.custom_dir else 0
