@@ -349,7 +349,7 @@ def cohort(dossiers: tuple[Path, ...], config_file: Path | None, site_dir: Path,
     """Build many dossiers (untrusted input, built with a trusted configuration) and a cohort dashboard."""
     from portfolio_builder import build as build_mod
     from portfolio_builder.cohort import config as cohort_config
-    from portfolio_builder.cohort import dashboard, run
+    from portfolio_builder.cohort import dashboard
 
     cohort_info = dashboard.Cohort(language=_default_lang(lang))
     folders = list(dossiers)

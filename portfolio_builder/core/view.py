@@ -16,6 +16,7 @@ from typing import Any
 
 from portfolio_builder.core.check import Dossier
 from portfolio_builder.core.evidence import Evidence
+from portfolio_builder.core.jury import Jury
 from portfolio_builder.core.reviews import Review
 from portfolio_builder.i18n import translate
 
@@ -306,7 +307,6 @@ def report_page(dossier: Dossier, url_for: UrlFor) -> dict[str, Any]:
     ref = dossier.referential
     outcome = dossier.outcome
     forecast = dossier.forecast
-    jury = dossier.jury
     by_file: dict[str, list[dict[str, Any]]] = {}
     listed = [p for p in dossier.problems if p.code != "missing-competency" or p.is_error]
     for problem in listed:
@@ -330,17 +330,7 @@ def report_page(dossier: Dossier, url_for: UrlFor) -> dict[str, Any]:
             if outcome
             else None
         ),
-        "jury": (
-            {
-                "session": jury.session,
-                "date": format_date(jury.date, lang),
-                "institution": jury.institution,
-                "members": jury.members,
-                "comment": jury.comment,
-            }
-            if jury
-            else None
-        ),
+        "jury": _jury(dossier.jury, lang),
         "forecast": (
             {
                 "likely": forecast.likely,
@@ -355,6 +345,18 @@ def report_page(dossier: Dossier, url_for: UrlFor) -> dict[str, Any]:
             {"session": a.session, "institution": a.institution, "date": format_date(a.date, lang), "domains": a.validated_domains}
             for a in dossier.attestations
         ],
+    }
+
+
+def _jury(jury: Jury | None, lang: str) -> dict[str, Any] | None:
+    if jury is None:
+        return None
+    return {
+        "session": jury.session,
+        "date": format_date(jury.date, lang),
+        "institution": jury.institution,
+        "members": jury.members,
+        "comment": jury.comment,
     }
 
 
@@ -383,7 +385,6 @@ def attestation_page(dossier: Dossier, url_for: UrlFor) -> dict[str, Any]:
     lang = dossier.lang
     ref = dossier.referential
     outcome = dossier.outcome
-    jury = dossier.jury
     validated = set(outcome.validated_domains) if outcome else set()
     domains = []
     if ref is not None:
@@ -403,17 +404,7 @@ def attestation_page(dossier: Dossier, url_for: UrlFor) -> dict[str, Any]:
         "reasons": [r.text(lang) for r in outcome.reasons] if outcome else [],
         "domains": domains,
         "validated_count": len(validated),
-        "jury": (
-            {
-                "session": jury.session,
-                "date": format_date(jury.date, lang),
-                "institution": jury.institution,
-                "members": jury.members,
-                "comment": jury.comment,
-            }
-            if jury
-            else None
-        ),
+        "jury": _jury(dossier.jury, lang),
     }
 
 

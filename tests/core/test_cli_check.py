@@ -110,7 +110,7 @@ def test_github_annotations(project, monkeypatch):
 
 
 def test_github_paths_are_relative_to_where_it_runs(project, tmp_path, monkeypatch):
-    root = project({"docs/a.md": evidence_page("D9.9")}, name="eleve")
+    project({"docs/a.md": evidence_page("D9.9")}, name="eleve")
     monkeypatch.chdir(tmp_path)
     result = run("--format", "github", "eleve")
     assert "::error file=eleve/docs/a.md,line=6,col=5," in result.output

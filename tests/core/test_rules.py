@@ -128,7 +128,7 @@ CASES = {
     ),
     "local stricter threshold": RuleCase(
         local(min_validated=6, per_domain=0), decide(LOCAL, not_validated={"X2.3"}), None, "not_certified",
-        ["5 compétences validées sur 6 (minimum 6)", "1 compétences non validées dans le domaine X2 (maximum 0)"], ["X1"],
+        ["5 compétences validées sur 6 (minimum 6)", "1 compétence non validée dans le domaine X2 (maximum 0)"], ["X1"],
     ),
 }
 
