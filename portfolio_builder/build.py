@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from portfolio_builder.i18n import translate
+
 TMP_MARK = ".tmp-"
 OLD_MARK = ".old-"
 
@@ -46,10 +48,9 @@ class BuildRequest:
     # Cohort builds: a trusted configuration replaces the dossier's own.
     config_file: Path | None = None
     source_config: Path | None = None
-    trusted: bool = False
-    outside_problems: list[Any] = field(default_factory=list)  # found on the original, before staging
+    untrusted: Any = None  # core.project.Untrusted: the dossier is read as a cohort reads it
+    staged_problems: list[Any] = field(default_factory=list)  # found on the original before staging
     locked_by_caller: bool = False  # a cohort holds one lock for all its dossiers' sites
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _sibling(target: Path, mark: str) -> Path:
@@ -161,21 +162,26 @@ def mkdocs_logging(quiet: bool) -> Iterator[_Handler]:
         logger.propagate = True
 
 
-def configure(request: BuildRequest, site_dir: Path):
+def read_project(request: BuildRequest):
+    """The dossier, read by the core first: an unusable mkdocs.yml or a missing `portfolio`
+    entry raises ConfigError with file:line, where MkDocs would name neither."""
+    from portfolio_builder.core.project import find_config, load_project
+
+    config_file = request.config_file or find_config(request.project)
+    return load_project(request.source_config or config_file, untrusted=request.untrusted)
+
+
+def configure(request: BuildRequest, site_dir: Path, project=None, target: Path | None = None):
     """Load the MkDocs config with the plugin's build options set."""
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, ConfigurationError
 
-    from portfolio_builder.core.project import find_config, load_project
+    from portfolio_builder.core.project import find_config
     from portfolio_builder.mkdocs_plugin.plugin import BuildOptions, PortfolioPlugin
 
     config_file = request.config_file or find_config(request.project)
-    # The core reads mkdocs.yml first: an unusable file or a missing `portfolio` entry
-    # raises ConfigError with file:line, where MkDocs would name neither.
-    project = load_project(
-        request.source_config or config_file, inherit=not request.trusted, confined=request.trusted
-    )
-    overrides: dict[str, Any] = {"site_dir": str(site_dir), "strict": request.strict, **request.extra}
+    project = project or read_project(request)
+    overrides: dict[str, Any] = {"site_dir": str(site_dir), "strict": request.strict}
     try:
         config = load_config(str(config_file), **overrides)
     except (Abort, ConfigurationError) as exc:
@@ -185,24 +191,35 @@ def configure(request: BuildRequest, site_dir: Path):
         raise BuildFailed("\n".join([*located, str(exc)])) from None
     plugin = config.plugins.get("portfolio")
     if not isinstance(plugin, PortfolioPlugin):
-        raise BuildFailed("portfolio plugin missing")
+        raise BuildFailed(translate(project.settings.language, "config.plugin_missing"))
     plugin.options = BuildOptions(
         public=request.public,
         allow_dirty=request.allow_dirty,
         source_config=request.source_config,
-        trusted=request.trusted,
-        extra_problems=list(request.outside_problems),
+        untrusted=request.untrusted,
+        staged_problems=list(request.staged_problems),
+        site_target=target,
     )
     return config
 
 
-def target_dir(request: BuildRequest) -> Path:
-    from portfolio_builder.core.project import find_config, load_project
+def target_dir(request: BuildRequest, project) -> Path:
+    """Where the site goes; never over the sources, nor over a folder that is not a site."""
+    from portfolio_builder.core.paths import is_inside
 
-    if request.site_dir is not None:
-        return request.site_dir.resolve()
-    project = load_project(request.source_config or find_config(request.project))
-    return project.site_dir.resolve()
+    target = (request.site_dir or project.site_dir).resolve()
+    lang = project.settings.language
+    sources = (project.root, project.docs_dir)
+    if any(is_inside(source, target) or is_inside(target, project.docs_dir) for source in sources):
+        # Publishing swaps the target away: over the sources, that would delete them.
+        raise BuildFailed(translate(lang, "build.target_is_source", site=str(target)))
+    if target.is_dir() and any(target.iterdir()) and not any((target / mark).exists() for mark in _SITE_MARKS):
+        raise BuildFailed(translate(lang, "build.target_not_site", site=str(target)))
+    return target
+
+
+# What a folder built by MkDocs (with or without our plugin) always holds.
+_SITE_MARKS = ("manifest.json", "sitemap.xml", "404.html")
 
 
 def build(request: BuildRequest) -> Path:
@@ -211,7 +228,8 @@ def build(request: BuildRequest) -> Path:
     from mkdocs.exceptions import Abort, ConfigurationError, MkDocsException
 
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-    target = target_dir(request)
+    project = read_project(request)
+    target = target_dir(request, project)
     lock = contextlib.nullcontext() if request.locked_by_caller else output_lock(target)
     with lock:
         work = _sibling(target, TMP_MARK)
@@ -219,7 +237,7 @@ def build(request: BuildRequest) -> Path:
         try:
             clean_leftovers(target)
             with mkdocs_logging(request.quiet) as handler:
-                config = configure(request, work)
+                config = configure(request, work, project, target)
                 config.plugins.on_startup(command="build", dirty=False)
                 try:
                     mkdocs_build(config)

@@ -23,11 +23,17 @@ from portfolio_builder.i18n import translate
 
 EXIT_OK, EXIT_ERRORS, EXIT_CONFIG = 0, 1, 2
 
+
+def _h(key: str) -> str:
+    """Help text, in French unless PORTFOLIO_LANG=en (help prints before any dossier is read)."""
+    return translate(os.environ.get("PORTFOLIO_LANG", "fr"), key)
+
+
 LANG_OPTION = click.option(
     "--lang",
     type=click.Choice(["fr", "en"]),
     default=None,
-    help="Language of messages when the dossier does not set one (default: fr).",
+    help=_h("help.lang"),
 )
 
 
@@ -102,20 +108,20 @@ def _github_lines(dossier: Dossier, prefix: str) -> list[str]:
     return lines
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(help=_h("help.main"), context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="portfolio")
 def main() -> None:
-    """Check, measure and publish a dossier numérique de compétences."""
+    # The group only dispatches; each command's help comes from the catalog.
+    pass
 
 
-@main.command()
+@main.command(help=_h("help.check"))
 @click.argument("projects", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["human", "json", "github"]), default="human", show_default=True)
-@click.option("--strict", is_flag=True, help="Missing competencies are errors, not warnings.")
-@click.option("--public", is_flag=True, help="Check what a public build shows (private evidence left out).")
+@click.option("--strict", is_flag=True, help=_h("help.check.strict"))
+@click.option("--public", is_flag=True, help=_h("help.check.public"))
 @LANG_OPTION
 def check(projects: tuple[Path, ...], fmt: str, strict: bool, public: bool, lang: str | None) -> None:
-    """Check the dossier(s) in PROJECTS (default: the current folder)."""
     targets = projects or (Path("."),)
     jobs = os.cpu_count() or 1
     args = [(target, fmt, strict, public, lang, len(targets) > 1, jobs if len(targets) == 1 else 1) for target in targets]
@@ -172,10 +178,9 @@ def _check_one(args: tuple) -> tuple[int, str, str, dict | None]:
     return status, "\n".join(lines), "", None
 
 
-@main.command()
+@main.command(help=_h("help.referentials"))
 @LANG_OPTION
 def referentials(lang: str | None) -> None:
-    """List the shipped referentials with their domain and competency counts."""
     lang = _default_lang(lang)
     rows = []
     for ref_id in referential_mod.shipped_ids():
@@ -188,16 +193,15 @@ def referentials(lang: str | None) -> None:
         click.echo(f"{row[0]:<{widths[0]}}  {row[1]:>{widths[1]}}  {row[2]:>{widths[2]}}  {row[3]}")
 
 
-@main.command()
+@main.command(help=_h("help.build"))
 @click.argument("project", required=False, default=".", type=click.Path(path_type=Path))
-@click.option("-d", "--site-dir", type=click.Path(path_type=Path), help="Where to write the site (default: site_dir of mkdocs.yml).")
-@click.option("--strict", is_flag=True, help="Fail, after listing every problem, if the dossier has any.")
-@click.option("--public", is_flag=True, help="Leave out what is marked `visibility: private`; never show student_id.")
-@click.option("--allow-dirty", is_flag=True, help="In certification mode, build even with uncommitted changes.")
-@click.option("-q", "--quiet", is_flag=True, help="Only print warnings and errors.")
+@click.option("-d", "--site-dir", type=click.Path(path_type=Path), help=_h("help.build.site_dir"))
+@click.option("--strict", is_flag=True, help=_h("help.build.strict"))
+@click.option("--public", is_flag=True, help=_h("help.build.public"))
+@click.option("--allow-dirty", is_flag=True, help=_h("help.build.allow_dirty"))
+@click.option("-q", "--quiet", is_flag=True, help=_h("help.build.quiet"))
 @LANG_OPTION
 def build(project: Path, site_dir: Path | None, strict: bool, public: bool, allow_dirty: bool, quiet: bool, lang: str | None) -> None:
-    """Build the dossier's site (atomically: a failed build leaves the previous site as it was)."""
     from portfolio_builder import build as build_mod
 
     lang = _project_lang(project, lang)
@@ -228,12 +232,11 @@ def _project_lang(project: Path, lang: str | None) -> str:
         return _default_lang(None)
 
 
-@main.command()
+@main.command(help=_h("help.serve"))
 @click.argument("project", required=False, default=".", type=click.Path(path_type=Path))
-@click.option("-a", "--dev-addr", default="127.0.0.1:8000", show_default=True, help="Address to serve on.")
-@click.option("--open", "open_browser", is_flag=True, help="Open the site in a browser.")
+@click.option("-a", "--dev-addr", default="127.0.0.1:8000", show_default=True, help=_h("help.serve.addr"))
+@click.option("--open", "open_browser", is_flag=True, help=_h("help.serve.open"))
 def serve(project: Path, dev_addr: str, open_browser: bool) -> None:
-    """Serve the site with live reload; an invalid dossier keeps serving and shows its problems."""
     from mkdocs.commands import serve as mkdocs_serve
     from mkdocs.exceptions import Abort, ConfigurationError
 
@@ -254,12 +257,11 @@ def serve(project: Path, dev_addr: str, open_browser: bool) -> None:
             sys.exit(EXIT_ERRORS)
 
 
-@main.command()
+@main.command(help=_h("help.attestation"))
 @click.argument("project", required=False, default=".", type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="The attestation YAML file to write.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help=_h("help.attestation.output"))
 @LANG_OPTION
 def attestation(project: Path, output: Path, lang: str | None) -> None:
-    """Write the attestation of validated domains, for a later attempt's previous_attestations."""
     from portfolio_builder.core import attestation as attestation_mod
 
     try:
@@ -272,51 +274,53 @@ def attestation(project: Path, output: Path, lang: str | None) -> None:
     except attestation_mod.NotDecided as reason:
         click.echo(translate(dossier.lang, "cli.attestation_pending", reasons="; ".join(reason.args)), err=True)
         sys.exit(EXIT_ERRORS)
-    attestation_mod.write(document, output)
+    try:
+        attestation_mod.write(document, output)
+    except OSError as error:
+        click.echo(translate(dossier.lang, "cli.write_failed", path=str(output), reason=error.strerror or str(error)), err=True)
+        sys.exit(EXIT_ERRORS)
     click.echo(
         translate(dossier.lang, "cli.attestation_written", path=str(output), domains=", ".join(document["validated_domains"]) or "—")
     )
 
 
-@main.command()
+@main.command(help=_h("help.verify"))
 @click.argument("site", type=click.Path(path_type=Path, exists=True, file_okay=False))
 @click.argument("project", required=False, default=".", type=click.Path(path_type=Path))
 @LANG_OPTION
 def verify(site: Path, project: Path, lang: str | None) -> None:
-    """Check that a published SITE matches the dossier's sources (PROJECT); name every file that differs."""
     from portfolio_builder.core import integrity
 
-    manifest_path = site / "manifest.json"
-    if not manifest_path.is_file():
+    if not (site / "manifest.json").is_file():
         click.echo(translate(_default_lang(lang), "cli.no_manifest", site=str(site)), err=True)
         sys.exit(EXIT_CONFIG)
     try:
-        recorded = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
+        recorded = integrity.read_manifest(site)
+    except ValueError as error:
         click.echo(translate(_default_lang(lang), "cli.bad_manifest", site=str(site), reason=str(error)), err=True)
         sys.exit(EXIT_CONFIG)
     try:
-        options = Options(public=bool(recorded.get("public")), strict=bool(recorded.get("strict")), lang=lang)
-        dossier = check_project(load_project(project), options)
+        # The report is rebuilt exactly as the site was: its language is the dossier's, not --lang's.
+        dossier = check_project(load_project(project), Options(public=recorded["public"], strict=recorded["strict"]))
     except ConfigError as error:
         print_config_error(error, _default_lang(lang), project if project.is_dir() else None)
         sys.exit(EXIT_CONFIG)
-    differences = integrity.verify(site, dossier)
+    out = lang or dossier.lang
+    differences = integrity.verify(site, dossier, recorded)
     for kind, path in differences:
-        click.echo(translate(dossier.lang, f"verify.{kind}", path=path))
+        click.echo(translate(out, f"verify.{kind}", path=path))
     if differences:
-        click.echo(translate(dossier.lang, "cli.verify_failed", count=len(differences)))
+        click.echo(translate(out, "cli.verify_failed", count=len(differences)))
         sys.exit(EXIT_ERRORS)
-    click.echo(translate(dossier.lang, "cli.verify_ok", count=len(recorded.get("files", [])), commit=(recorded.get("git") or {}).get("commit") or "—"))
+    click.echo(translate(out, "cli.verify_ok", count=len(recorded["files"]), commit=recorded["git"]["commit"] or "—"))
 
 
-@main.command()
+@main.command(help=_h("help.new"))
 @click.argument("directory", type=click.Path(path_type=Path))
-@click.option("-r", "--referential", "referential_id", default="c2i1-2011", show_default=True, help="A shipped referential id.")
-@click.option("--language", type=click.Choice(["fr", "en"]), default="fr", show_default=True, help="The dossier's language.")
-@click.option("--candidate", default="", help="The candidate's name.")
+@click.option("-r", "--referential", "referential_id", default="c2i1-2011", show_default=True, help=_h("help.new.referential"))
+@click.option("--language", type=click.Choice(["fr", "en"]), default="fr", show_default=True, help=_h("help.new.language"))
+@click.option("--candidate", default="", help=_h("help.new.candidate"))
 def new(directory: Path, referential_id: str, language: str, candidate: str) -> None:
-    """Start a new dossier in DIRECTORY: mkdocs.yml, a first evidence page, CI and pre-commit files."""
     from portfolio_builder import scaffold
 
     if referential_id not in referential_mod.shipped_ids():
@@ -337,16 +341,27 @@ def new(directory: Path, referential_id: str, language: str, candidate: str) -> 
     click.echo(translate(language, "cli.created", path=str(directory)))
 
 
-@main.command()
+@main.command(help=_h("help.cohort"))
 @click.argument("dossiers", nargs=-1, type=click.Path(path_type=Path))
-@click.option("-c", "--config", "config_file", type=click.Path(path_type=Path, exists=True, dir_okay=False), help="A cohort.yml listing the dossiers.")
+@click.option("-c", "--config", "config_file", type=click.Path(path_type=Path, exists=True, dir_okay=False), help=_h("help.cohort.config"))
 @click.option("-d", "--site-dir", type=click.Path(path_type=Path), default=Path("cohort-site"), show_default=True)
-@click.option("--reports", "reports", multiple=True, type=click.Path(path_type=Path, exists=True), help="Build the dashboard from published report.json files (or folders holding them) only.")
-@click.option("-j", "--jobs", type=int, default=None, help="Parallel builds (default: one per core).")
-@click.option("--title", default="", help="The cohort's title (overrides cohort.yml).")
+@click.option("--reports", "reports", multiple=True, type=click.Path(path_type=Path, exists=True), help=_h("help.cohort.reports"))
+@click.option("-j", "--jobs", type=int, default=None, help=_h("help.cohort.jobs"))
+@click.option("--title", default="", help=_h("help.cohort.title"))
+@click.option("--referential", "referential_id", default=None, help=_h("help.cohort.referential"))
+@click.option("--juries", type=click.Path(path_type=Path, exists=True, file_okay=False), default=None, help=_h("help.cohort.juries"))
 @LANG_OPTION
-def cohort(dossiers: tuple[Path, ...], config_file: Path | None, site_dir: Path, reports: tuple[Path, ...], jobs: int | None, title: str, lang: str | None) -> None:
-    """Build many dossiers (untrusted input, built with a trusted configuration) and a cohort dashboard."""
+def cohort(
+    dossiers: tuple[Path, ...],
+    config_file: Path | None,
+    site_dir: Path,
+    reports: tuple[Path, ...],
+    jobs: int | None,
+    title: str,
+    referential_id: str | None,
+    juries: Path | None,
+    lang: str | None,
+) -> None:
     from portfolio_builder import build as build_mod
     from portfolio_builder.cohort import config as cohort_config
     from portfolio_builder.cohort import dashboard
@@ -364,6 +379,11 @@ def cohort(dossiers: tuple[Path, ...], config_file: Path | None, site_dir: Path,
             cohort_info.language = lang
     if title:
         cohort_info.title = title
+    if referential_id:
+        local = Path(referential_id)
+        cohort_info.referential = str(local.resolve()) if local.is_file() else referential_id
+    if juries is not None:
+        cohort_info.juries = juries.resolve()
     out_lang = cohort_info.language
     if not reports and not folders:
         click.echo(translate(out_lang, "cli.cohort_nothing"), err=True)
@@ -372,7 +392,7 @@ def cohort(dossiers: tuple[Path, ...], config_file: Path | None, site_dir: Path,
         # One lock for the whole cohort site: two cohort runs never write it at once.
         with build_mod.output_lock(site_dir.resolve()):
             site_dir.mkdir(parents=True, exist_ok=True)
-            rows = _cohort_rows(folders, reports, site_dir, jobs, out_lang)
+            rows = _cohort_rows(folders, reports, site_dir, jobs, cohort_info)
             dashboard.write(site_dir, cohort_info, rows)
     except build_mod.BuildLocked as error:
         click.echo(translate(out_lang, "cli.build_locked", site=str(error)), err=True)
@@ -388,13 +408,15 @@ def cohort(dossiers: tuple[Path, ...], config_file: Path | None, site_dir: Path,
     sys.exit(EXIT_ERRORS if failed else EXIT_OK)
 
 
-def _cohort_rows(folders: list[Path], reports: tuple[Path, ...], site_dir: Path, jobs: int | None, lang: str) -> list:
+def _cohort_rows(folders: list[Path], reports: tuple[Path, ...], site_dir: Path, jobs: int | None, cohort_info) -> list:
     from portfolio_builder.cohort import dashboard, run
 
+    lang = cohort_info.language
     if reports:
-        return dashboard.rows_from_reports(list(reports), site_dir)
+        return dashboard.rows_from_reports(list(reports), site_dir, lang)
+    policy = run.CohortPolicy(referential=cohort_info.referential, juries=cohort_info.juries, language=lang)
     with click.progressbar(length=len(folders), label=translate(lang, "cli.cohort_progress"), file=sys.stderr) as bar:
-        results = run.build_all(folders, site_dir, jobs, progress=lambda _result: bar.update(1))
+        results = run.build_all(folders, site_dir, policy, jobs, progress=lambda _result: bar.update(1))
     return [
         dashboard.Row(
             slug=r.slug,

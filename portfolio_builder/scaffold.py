@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from portfolio_builder import __version__
@@ -14,8 +15,14 @@ class NotEmpty(Exception):
     """The target folder already holds files; nothing was written."""
 
 
-# The version range CI installs: the scaffold's workflows stay on the release that wrote them.
-_SPEC = f"portfolio-builder>={__version__},<{int(__version__.split('.')[0])}.{int(__version__.split('.')[1]) + 1}"
+def install_spec() -> str:
+    """What the scaffold's CI installs: this very release, unless the institution says otherwise.
+
+    Until portfolio-builder is published on PyPI, set PORTFOLIO_BUILDER_SPEC (for example
+    ``portfolio-builder @ git+https://git.example.org/dnc/portfolio_builder@v0.1.0``)
+    before ``portfolio new``.
+    """
+    return os.environ.get("PORTFOLIO_BUILDER_SPEC") or f"portfolio-builder=={__version__}"
 
 
 def _q(text: str) -> str:
@@ -76,7 +83,8 @@ competencies:
 """
 
 
-_GITIGNORE = "site/\npublic/\n.venv/\n__pycache__/\n"
+# Build output, and what a build leaves beside it (lock, temporary folders).
+_GITIGNORE = "site/\npublic/\n.*.lock\n.*.tmp-*/\n.*.old-*/\n.venv/\n__pycache__/\n"
 
 
 def _gitlab_ci() -> str:
@@ -85,7 +93,7 @@ image: python:3.11-slim
 
 pages:
   script:
-    - pip install "{_SPEC}"
+    - pip install "{install_spec()}"
     - portfolio check
     - portfolio build --public -d public
   artifacts:
@@ -117,7 +125,7 @@ jobs:
       - uses: actions/setup-python@v5
         with:
           python-version: "3.11"
-      - run: pip install "{_SPEC}"
+      - run: pip install "{install_spec()}"
       - run: portfolio check --format github
       - run: portfolio build --public -d site
       - uses: actions/upload-pages-artifact@v3

@@ -24,10 +24,18 @@ def load(path: Path) -> tuple[Cohort, list[Path], list[Problem]]:
         if not found:
             sink.error("config", doc.pos(("dossiers", index)), f"dossiers[{index}]", "config.missing_file", path=pattern)
         folders.extend(found)
+    referential = raw.get("referential")
+    if referential and (base / referential).is_file():
+        referential = str((base / referential).resolve())  # a local file, trusted: the cohort names it
+    juries = raw.get("juries")
+    if juries and not (base / juries).is_dir():
+        sink.error("config", doc.pos(("juries",)), "juries", "config.missing_file", path=juries)
     cohort = Cohort(
         title=raw.get("title", ""),
         institution=raw.get("institution", ""),
         session=raw.get("session", ""),
         language=raw.get("language", "fr"),
+        referential=referential,
+        juries=(base / juries).resolve() if juries else None,
     )
     return cohort, folders, sink.items

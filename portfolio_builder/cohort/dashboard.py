@@ -22,7 +22,7 @@ from portfolio_builder import __version__
 from portfolio_builder.core import schemas
 from portfolio_builder.i18n import strings, translate
 from portfolio_builder.resources import cohort_theme_dir
-from portfolio_builder.web.csp import policy
+from portfolio_builder.web import csp
 
 COHORT_FORMAT_VERSION = 1
 
@@ -33,6 +33,8 @@ class Cohort:
     institution: str = ""
     session: str = ""
     language: str = "fr"
+    referential: str | None = None  # what every dossier is checked against, when the cohort says
+    juries: Path | None = None  # the jury's own decision files, when the cohort keeps them
 
 
 @dataclass
@@ -194,10 +196,7 @@ def write(site_root: Path, cohort: Cohort, rows: list[Row]) -> dict[str, Any]:
         failed_label=translate(lang, "cohort.failed_count", count=sum(1 for r in rows if r.failure)),
         version=__version__,
     )
-    head = html.find("<head>") + len("<head>")
-    meta = f'<meta http-equiv="Content-Security-Policy" content="{policy("")}">'
-    html = html[:head] + meta + '<meta name="robots" content="noindex, nofollow">' + html[head:]
-    _write_text(site_root / "index.html", html)
+    _write_text(site_root / "index.html", csp.inject(html, noindex=True))
     _write_text(site_root / "report.json", json.dumps(document, ensure_ascii=False, indent=2) + "\n")
     _write_text(site_root / "report.csv", cohort_csv(document, lang))
     return document
@@ -209,9 +208,9 @@ def _write_text(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def rows_from_reports(paths: list[Path], site_root: Path) -> list[Row]:
+def rows_from_reports(paths: list[Path], site_root: Path, lang: str) -> list[Row]:
     """Rows from published report.json files (``--reports``), without building anything."""
-    from portfolio_builder.cohort.run import slugify
+    from portfolio_builder.cohort.run import unique_slugs
 
     files: list[Path] = []
     for path in paths:
@@ -219,23 +218,22 @@ def rows_from_reports(paths: list[Path], site_root: Path) -> list[Row]:
             files.extend(sorted(p for p in path.rglob("report.json") if p.is_file()))
         else:
             files.append(path)
-    rows: list[Row] = []
-    used: dict[str, int] = {}
     copies = site_root / "reports"
     copies.mkdir(parents=True, exist_ok=True)
+    documents: list[tuple[Path, dict[str, Any] | None, str]] = []
     for path in files:
         try:
             document = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as error:
-            document, failure = None, f"{path}: {error}"
+            documents.append((path, None, translate(lang, "cohort.failure.unreadable_report", path=str(path), reason=str(error))))
+            continue
+        if valid_report(document):
+            documents.append((path, document, ""))
         else:
-            failure = "" if valid_report(document) else f"{path}: report.json does not match schema/report.schema.json"
-            if failure:
-                document = None
-        name = ((document or {}).get("dossier", {}).get("candidate", {}).get("name")) or path.parent.name
-        base = slugify(name)
-        used[base] = used.get(base, 0) + 1
-        slug = base if used[base] == 1 else f"{base}-{used[base]}"
+            documents.append((path, None, translate(lang, "cohort.failure.invalid_report", path=str(path))))
+    names = [((d or {}).get("dossier", {}).get("candidate", {}).get("name")) or p.parent.name for p, d, _ in documents]
+    rows: list[Row] = []
+    for (path, document, failure), slug in zip(documents, unique_slugs(names)):
         row = Row(slug=slug, source=str(path), report=document, failure=failure)
         if document is not None:
             copy = copies / f"{slug}.json"

@@ -1,8 +1,10 @@
 """Build every dossier of a cohort, in parallel, each in isolation.
 
 A dossier that fails to build does not stop the others: its row shows why.
-Workers are separate processes (one per core); each dossier gets a staged copy
-of its pages and a trusted configuration.
+Workers are separate processes (one per core). Each dossier is read as
+untrusted input (``core.project.Untrusted``) and built with a configuration we
+wrote (``trusted``); when its docs folder holds links leaving it, the build
+reads a staged copy without them.
 """
 
 from __future__ import annotations
@@ -14,13 +16,42 @@ import re
 import shutil
 import tempfile
 import unicodedata
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from portfolio_builder.core.check import Options, check_project
-from portfolio_builder.core.project import ConfigError, load_project
+from portfolio_builder.core.project import ConfigError, Untrusted, load_project
+from portfolio_builder.i18n import translate
+
+# Names the cohort site uses for itself: no candidate's folder may take them.
+RESERVED_SLUGS = frozenset({"assets", "reports", "index", "report"})
+
+
+@dataclass(frozen=True)
+class CohortPolicy:
+    """What the cohort, not the dossier, decides."""
+
+    referential: str | None = None  # a shipped id or an absolute path
+    juries: Path | None = None  # the jury's own files: <slug>.yml or <student_id>.yml
+    language: str = "fr"
+
+    def untrusted(self, slug: str, student_id: str) -> Untrusted:
+        if self.juries is None:
+            return Untrusted(referential=self.referential)
+        # The cohort keeps the juries: a dossier's own jury.yml is never read.
+        jury = next(
+            (
+                (self.juries / name).resolve()
+                for name in (f"{slug}.yml", f"{student_id}.yml" if student_id else "")
+                if name and (self.juries / name).is_file()
+            ),
+            None,
+        )
+        return Untrusted(referential=self.referential, juries_kept=True, jury=jury)
 
 
 @dataclass
@@ -38,23 +69,141 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "dossier"
 
 
-def candidate_slug(folder: Path) -> str:
-    """The candidate's name as a slug, else the folder's name."""
-    try:
-        name = load_project(folder, inherit=False).settings.candidate_name
-    except ConfigError:
-        name = ""
-    return slugify(name or folder.resolve().name)
-
-
-def unique_slugs(folders: list[Path]) -> list[str]:
-    seen: dict[str, int] = {}
+def unique_slugs(names: list[str]) -> list[str]:
+    """One slug per name, never twice the same and never a reserved one."""
+    used: set[str] = set(RESERVED_SLUGS)
     slugs = []
-    for folder in folders:
-        base = candidate_slug(folder)
-        seen[base] = seen.get(base, 0) + 1
-        slugs.append(base if seen[base] == 1 else f"{base}-{seen[base]}")
+    for name in names:
+        base = slugify(name)
+        slug, n = base, 1
+        while slug in used:
+            n += 1
+            slug = f"{base}-{n}"
+        used.add(slug)
+        slugs.append(slug)
     return slugs
+
+
+def _identity(folder: Path) -> tuple[str, str]:
+    """(candidate name or folder name, student_id), read as an untrusted dossier."""
+    try:
+        settings = load_project(folder, untrusted=Untrusted()).settings
+    except ConfigError:
+        return folder.resolve().name, ""
+    return settings.candidate_name or folder.resolve().name, settings.student_id
+
+
+def build_one(folder: str, slug: str, site_root: str, policy: CohortPolicy) -> DossierResult:
+    """Worker: check, then build with the trusted configuration. Never raises."""
+    from portfolio_builder import build as build_mod
+    from portfolio_builder.cohort import trusted
+
+    _remember_theme_listing()
+    lang = policy.language
+    result = DossierResult(source=folder, slug=slug)
+    _name, student_id = _identity(Path(folder))
+    untrusted = policy.untrusted(slug, student_id)
+    try:
+        project = load_project(folder, untrusted=untrusted)
+    except ConfigError as error:
+        result.problems = [p.format(lang) for p in error.problems]
+        result.failure = translate(lang, "cohort.failure.config")
+        return result
+    checked = check_project(project, Options())
+    result.problems = [p.format(checked.lang) for p in checked.problems if p.is_error]
+    work = Path(tempfile.mkdtemp(prefix=f"portfolio-cohort-{slug}-"))
+    try:
+        docs = project.docs_dir
+        staged: list[Any] = []
+        if checked.refused_files:
+            # Links leaving the dossier: build from a copy without them.
+            docs = work / "docs"
+            trusted.stage_docs(project, docs)
+            staged = [p for p in checked.problems if p.code == "symlink-outside"]
+        config_path = trusted.write_config(project, docs, work / "mkdocs.yml")
+        build_mod.build(
+            build_mod.BuildRequest(
+                project=work,
+                config_file=config_path,
+                source_config=project.config_file,
+                site_dir=Path(site_root) / slug,
+                untrusted=untrusted,
+                quiet=True,
+                staged_problems=staged,
+                locked_by_caller=True,
+            )
+        )
+        result.built = True
+        result.report = json.loads((Path(site_root) / slug / "report.json").read_text(encoding="utf-8"))
+        # The site's own report is what the row shows: the same problems, the same counts.
+        result.problems = [_format(p) for p in result.report["problems"] if p["severity"] == "error"]
+    except build_mod.BuildFailed as error:
+        result.failure = str(error)
+    except Exception as error:  # noqa: BLE001 - one dossier must never stop the cohort
+        result.failure = translate(lang, "cohort.failure.unexpected", error=f"{type(error).__name__}: {error}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return result
+
+
+def _format(problem: dict[str, Any]) -> str:
+    location = f"{problem['file']}:{problem['line']}:{problem['column']}"
+    hint = f" ({problem['hint']})" if problem.get("hint") else ""
+    return f"{location}: [{problem['code']}] {problem['message']}{hint}"
+
+
+def build_all(
+    folders: list[Path],
+    site_root: Path,
+    policy: CohortPolicy,
+    jobs: int | None = None,
+    progress: Callable[[DossierResult], None] | None = None,
+) -> list[DossierResult]:
+    slugs = unique_slugs([_identity(folder)[0] for folder in folders])
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(folders)))
+    tasks = dict(zip(slugs, (str(folder) for folder in folders)))
+    results: dict[str, DossierResult] = {}
+
+    def done(result: DossierResult) -> None:
+        results[result.slug] = result
+        if progress is not None:
+            progress(result)
+
+    pending = _run_pool(tasks, site_root, policy, jobs, done)
+    # A worker that died (killed, out of memory, crashed) breaks the whole pool: retry the
+    # dossiers it left one at a time, so only the one that kills its worker fails.
+    for slug in pending:
+        left = _run_pool({slug: tasks[slug]}, site_root, policy, 1, done)
+        for lost in left:
+            done(DossierResult(source=tasks[lost], slug=lost, failure=translate(policy.language, "cohort.failure.crashed")))
+    return [results[slug] for slug in slugs]
+
+
+def _run_pool(
+    tasks: dict[str, str], site_root: Path, policy: CohortPolicy, jobs: int, done: Callable[[DossierResult], None]
+) -> list[str]:
+    """Run ``tasks`` (slug → folder); return the slugs a broken pool left undone."""
+    context = multiprocessing.get_context("fork")
+    unfinished = set(tasks)
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        futures: dict[Future, str] = {
+            pool.submit(build_one, folder, slug, str(site_root), policy): slug for slug, folder in tasks.items()
+        }
+        try:
+            for future in as_completed(futures):
+                slug = futures[future]
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    raise
+                except Exception as error:  # noqa: BLE001 - reported on the dossier's row
+                    message = translate(policy.language, "cohort.failure.unexpected", error=f"{type(error).__name__}: {error}")
+                    result = DossierResult(source=tasks[slug], slug=slug, failure=message)
+                unfinished.discard(slug)
+                done(result)
+        except BrokenProcessPool:
+            pass
+    return [slug for slug in tasks if slug in unfinished]
 
 
 def _remember_theme_listing() -> None:
@@ -79,74 +228,3 @@ def _remember_theme_listing() -> None:
 
     list_templates._portfolio_memo = True  # type: ignore[attr-defined]
     loader.list_templates = list_templates  # type: ignore[method-assign]
-
-
-def build_one(folder: str, slug: str, site_root: str) -> DossierResult:
-    """Worker: check, stage, build with the trusted configuration. Never raises."""
-    from portfolio_builder import build as build_mod
-    from portfolio_builder.cohort import trusted
-
-    _remember_theme_listing()
-    result = DossierResult(source=folder, slug=slug)
-    try:
-        project = load_project(folder, inherit=False, confined=True)
-    except ConfigError as error:
-        result.problems = [p.format("fr") for p in error.problems]
-        result.failure = "config"
-        return result
-    checked = check_project(project, Options())
-    lang = checked.lang
-    result.problems = [p.format(lang) for p in checked.problems if p.is_error]
-    work = Path(tempfile.mkdtemp(prefix=f"portfolio-cohort-{slug}-"))
-    try:
-        staging = work / "docs"
-        staging.mkdir()
-        trusted.stage_docs(project, staging)
-        config_path = trusted.write_config(project, staging, work / "mkdocs.yml")
-        request = build_mod.BuildRequest(
-            project=work,
-            config_file=config_path,
-            source_config=project.config_file,
-            site_dir=Path(site_root) / slug,
-            trusted=True,
-            quiet=True,
-            outside_problems=[p for p in checked.problems if p.code == "symlink-outside"],
-            locked_by_caller=True,
-        )
-        build_mod.build(request)
-        result.built = True
-        report_path = Path(site_root) / slug / "report.json"
-        result.report = json.loads(report_path.read_text(encoding="utf-8"))
-    except build_mod.BuildFailed as error:
-        result.failure = str(error)
-    except Exception as error:  # noqa: BLE001 - one dossier must never stop the cohort
-        result.failure = f"{type(error).__name__}: {error}"
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    return result
-
-
-def build_all(
-    folders: list[Path],
-    site_root: Path,
-    jobs: int | None = None,
-    progress: Callable[[DossierResult], None] | None = None,
-) -> list[DossierResult]:
-    slugs = unique_slugs(folders)
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(folders)))
-    results: dict[str, DossierResult] = {}
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        futures = {
-            pool.submit(build_one, str(folder), slug, str(site_root)): slug for folder, slug in zip(folders, slugs)
-        }
-        for future in as_completed(futures):
-            slug = futures[future]
-            try:
-                result = future.result()
-            except Exception as error:  # noqa: BLE001 - a crashed worker fails one dossier only
-                result = DossierResult(source="", slug=slug, failure=f"{type(error).__name__}: {error}")
-            results[slug] = result
-            if progress is not None:
-                progress(result)
-    return [results[slug] for slug in slugs]

@@ -1,4 +1,4 @@
-"""A dossier's trusted build: a staged copy of its pages and a configuration we wrote.
+"""A dossier's trusted build: a configuration we wrote (and, when needed, a staged copy of its pages).
 
 What is taken from the dossier, as data: the ``portfolio`` entry (read by the
 core, never executed), ``site_name``, ``nav`` (paths and http(s) links only),
@@ -10,6 +10,7 @@ options only. Never: ``hooks``, other ``plugins``, ``extra_javascript``,
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import shutil
@@ -82,12 +83,13 @@ def _safe_nav(raw: Any, docs: set[str]) -> Any:
             return item if item in docs else None
         if isinstance(item, dict) and len(item) == 1:
             (title, value), = item.items()
+            label = html.escape(str(title), quote=False)  # Material renders nav titles as HTML
             if isinstance(value, str):
                 ok = value in docs or value.startswith(("http://", "https://"))
-                return {str(title): value} if ok else None
+                return {label: value} if ok else None
             if isinstance(value, list):
                 children = [c for c in (clean(v) for v in value) if c is not None]
-                return {str(title): children} if children else None
+                return {label: children} if children else None
         return None
 
     if not isinstance(raw, list):
@@ -102,7 +104,8 @@ def stage_docs(project: Project, staging: Path) -> None:
     for abs_path, rel in tree.pages + tree.other_files:
         target = staging / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(abs_path, target, follow_symlinks=True)
+        # copy2 keeps modification times: reviews are compared with them.
+        shutil.copy2(abs_path, target, follow_symlinks=True)
         os.chmod(target, 0o644)
 
 
@@ -111,7 +114,8 @@ def write_config(project: Project, staging_docs: Path, config_path: Path) -> Pat
     pages = {p.relative_to(staging_docs).as_posix() for p in staging_docs.rglob("*") if p.is_file()}
     lang = project.settings.language
     config: dict[str, Any] = {
-        "site_name": str(raw.get("site_name") or project.settings.candidate_name or "Dossier"),
+        # Material writes site_name into every page as HTML: the dossier's is text.
+        "site_name": html.escape(str(raw.get("site_name") or project.settings.candidate_name or "Dossier")),
         "docs_dir": str(staging_docs),
         "use_directory_urls": True,
         "theme": {

@@ -13,6 +13,7 @@ from portfolio_builder import __version__
 from portfolio_builder.core import schemas
 from portfolio_builder.core.check import Dossier
 from portfolio_builder.core.rules import PENDING
+from portfolio_builder.i18n import translate
 
 
 class NotDecided(Exception):
@@ -25,8 +26,11 @@ def from_dossier(dossier: Dossier) -> dict[str, Any]:
     lang = dossier.lang
     if outcome is None or jury is None or outcome.decision == PENDING:
         reasons = [r.text(lang) for r in outcome.reasons] if outcome else []
-        raise NotDecided(*(reasons or ["no jury"]))
+        raise NotDecided(*(reasons or [translate(lang, "outcome.no_jury")]))
     settings = dossier.project.settings
+    if not settings.candidate_name:
+        # An attestation names its holder, or it cannot carry over to anyone.
+        raise NotDecided(translate(lang, "config.certification_requires", name="candidate"))
     candidate: dict[str, Any] = {"name": settings.candidate_name}
     if settings.student_id:
         candidate["student_id"] = settings.student_id

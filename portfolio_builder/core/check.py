@@ -90,7 +90,7 @@ def check_project(project: Project, options: Options = Options()) -> Dossier:
         )
         problems.extend(sink.items)
     # Paths refused by confinement leave the configuration usable: the build goes on without them.
-    config_failed = referential is None or any(p.is_error and p.code != "attachment-outside" for p in problems)
+    config_failed = referential is None or any(p.is_error and p.code != "path-outside" for p in problems)
 
     docs_prefix = project.display(project.docs_dir) + "/"
     tree = docs_tree.walk(project.docs_dir, project.root, docs_prefix)
@@ -103,14 +103,19 @@ def check_project(project: Project, options: Options = Options()) -> Dossier:
             evidence.append(page_evidence)
     problems.extend(_duplicate_ids(evidence, docs_prefix))
 
+    # Reviews are matched against every piece of evidence, private ones included.
+    reviews_dir = project.resolve(settings.reviews_dir)
+    review_index, review_problems = reviews_mod.load(
+        reviews_dir, project, evidence, referential, project.display(reviews_dir) + "/"
+    )
+    problems.extend(review_problems)
+
     # Private pages and attachments, kept out of a public build (and links to them refused).
     private_pages = {e.path for e in evidence if e.visibility == PRIVATE} | {
         a.path for e in evidence for a in e.attachments if a.path and (a.visibility == PRIVATE or e.visibility == PRIVATE)
     }
     if options.public:
-        evidence = [e for e in evidence if e.visibility != PRIVATE]
-        for item in evidence:
-            item.attachments = [a for a in item.attachments if a.visibility != PRIVATE]
+        evidence, review_index, problems = _public_only(evidence, review_index, problems, private_pages, docs_prefix)
 
     cov = coverage_mod.compute(referential, evidence) if referential else Coverage.empty()
     if referential is not None:
@@ -118,11 +123,6 @@ def check_project(project: Project, options: Options = Options()) -> Dossier:
     if settings.mode == "certification":
         problems.extend(_missing_metadata(project))
 
-    reviews_dir = project.resolve(settings.reviews_dir)
-    review_index, review_problems = reviews_mod.load(
-        reviews_dir, project.docs_dir, evidence, referential, project.display(reviews_dir) + "/"
-    )
-    problems.extend(review_problems)
     jury, jury_problems = jury_mod.load_jury(project, referential)
     problems.extend(jury_problems)
     attestations, attestation_problems = jury_mod.load_attestations(project, referential)
@@ -165,6 +165,25 @@ def check_project(project: Project, options: Options = Options()) -> Dossier:
     return dossier
 
 
+def _public_only(
+    evidence: list[Evidence],
+    reviews: reviews_mod.ReviewIndex,
+    problems: list[Problem],
+    private: set[str],
+    docs_prefix: str,
+) -> tuple[list[Evidence], reviews_mod.ReviewIndex, list[Problem]]:
+    """What a public build may show: no private page, attachment, review or problem about them."""
+    public = [e for e in evidence if e.path not in private]
+    for item in public:
+        item.attachments = [a for a in item.attachments if a.path not in private]
+    kept = reviews_mod.ReviewIndex(
+        reviews=[r for r in reviews.reviews if r.evidence_path not in private],
+        by_evidence={path: found for path, found in reviews.by_evidence.items() if path not in private},
+    )
+    private_files = {docs_prefix + path for path in private}
+    return public, kept, [p for p in problems if p.file not in private_files]
+
+
 # Below this many pages, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 300
 
@@ -173,8 +192,8 @@ PageResult = tuple[list[Problem], Evidence | None]
 
 def _read_one(abs_path: Path, rel: str, project: Project, referential: Referential | None, prefix: str) -> PageResult:
     sink = ProblemSink(prefix + rel)
-    read = read_page(abs_path, rel, project.docs_dir, project.root, referential, sink)
-    return sink.items, read.evidence
+    evidence = read_page(abs_path, rel, project.docs_dir, project.root, referential, sink)
+    return sink.items, evidence
 
 
 def _read_chunk(args: tuple) -> list[PageResult]:

@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from portfolio_builder.core.paths import is_inside, regular_file
 from portfolio_builder.core.problems import Problem, ProblemSink
 
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkdn", ".mkd")
@@ -28,14 +29,9 @@ class DocsTree:
     problems: list[Problem] = field(default_factory=list)
 
 
-def _inside(path: str, root: str) -> bool:
-    return path == root or path.startswith(root + os.sep)
-
-
 def walk(docs_dir: Path, root: Path, display_prefix: str) -> DocsTree:
     """Every file under ``docs_dir``; symlinks leaving ``root`` are refused and reported."""
     tree = DocsTree()
-    real_root = os.path.realpath(root)
     docs = str(docs_dir)
     visited: set[str] = set()
 
@@ -64,7 +60,7 @@ def walk(docs_dir: Path, root: Path, display_prefix: str) -> DocsTree:
             if name.startswith("."):
                 continue
             abs_dir = os.path.join(folder, name)
-            if os.path.islink(abs_dir) and not _inside(os.path.realpath(abs_dir), real_root):
+            if os.path.islink(abs_dir) and not is_inside(abs_dir, root):
                 refuse(abs_dir, True)
                 continue
             keep.append(name)
@@ -73,10 +69,17 @@ def walk(docs_dir: Path, root: Path, display_prefix: str) -> DocsTree:
             if name.startswith("."):
                 continue
             abs_file = os.path.join(folder, name)
-            if os.path.islink(abs_file) and not _inside(os.path.realpath(abs_file), real_root):
+            if os.path.islink(abs_file) and not is_inside(abs_file, root):
                 refuse(abs_file, False)
                 continue
             rel = os.path.relpath(abs_file, docs).replace(os.sep, "/")
+            if not regular_file(abs_file):
+                # A FIFO or a device would block the read; a broken link has nothing to read.
+                tree.refused.add(rel)
+                sink = ProblemSink(f"{display_prefix}{rel}")
+                sink.error("not-a-file", (1, 1), "", "docs.not_a_file", hint_id="docs.not_a_file.hint")
+                tree.problems.extend(sink.items)
+                continue
             entry = (Path(abs_file), rel)
             if name.lower().endswith(MARKDOWN_SUFFIXES):
                 tree.pages.append(entry)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from portfolio_builder.core import frontmatter, schemas
-from portfolio_builder.core.frontmatter import MarkdownSource
+from portfolio_builder.core.paths import is_inside
 from portfolio_builder.core.problems import ProblemSink
 from portfolio_builder.core.referential import Referential
 from portfolio_builder.core.yamlread import YamlDoc
@@ -72,7 +72,6 @@ class Attachment:
     url: str | None = None
     size: int | None = None
     visibility: str = PUBLIC
-    exists: bool = False
 
     @property
     def name(self) -> str:
@@ -98,14 +97,6 @@ class Evidence:
         return [c.code for c in self.claims]
 
 
-@dataclass(slots=True)
-class PageRead:
-    """What reading one page gave: the source (if readable) and its evidence."""
-
-    source: MarkdownSource | None
-    evidence: Evidence | None
-
-
 def default_id(rel_path: str) -> str:
     stem = rel_path.rsplit(".", 1)[0]
     return stem
@@ -118,15 +109,16 @@ def read_page(
     root: Path,
     referential: Referential | None,
     sink: ProblemSink,
-) -> PageRead:
+) -> Evidence | None:
+    """The page's evidence, or ``None`` when it is not a piece of evidence (or unreadable)."""
     source = frontmatter.read(abs_path, sink)
     if source is None or source.front_matter is None:
-        return PageRead(source, None)
+        return None
     doc = source.front_matter
     meta = source.meta
     _check_typo_keys(meta, doc, sink)
     if "competencies" not in meta:
-        return PageRead(source, None)
+        return None
 
     schemas.validate("evidence", doc, sink, overrides=_OVERRIDES)
 
@@ -159,7 +151,7 @@ def read_page(
                     anchor=claim.anchor,
                 )
     evidence.attachments = _attachments(meta.get("attachments"), doc, abs_path, docs_dir, root, sink)
-    return PageRead(source, evidence)
+    return evidence
 
 
 def _text(value: Any) -> str:
@@ -243,7 +235,8 @@ def _attachments(
         title = _text(item.get("title"))
         url = item.get("url")
         if isinstance(url, str) and "path" not in item:
-            result.append(Attachment(title, url=url.strip(), visibility=visibility, exists=True))
+            if SAFE_URL.match(url.strip()):  # a javascript: link is reported, never kept
+                result.append(Attachment(title, url=url.strip(), visibility=visibility))
             continue
         path_text = item.get("path")
         if not isinstance(path_text, str) or not path_text.strip():
@@ -254,11 +247,13 @@ def _attachments(
         if resolved is None:
             continue
         rel, size = resolved
-        result.append(Attachment(title, path=rel, size=size, visibility=visibility, exists=True))
+        result.append(Attachment(title, path=rel, size=size, visibility=visibility))
     return result
 
 
 _WINDOWS_ABS = re.compile(r"^[A-Za-z]:[\\/]")
+# The same rule as schema/evidence.schema.json: http, https or mailto.
+SAFE_URL = re.compile(r"^(?i:https?://|mailto:)\S+$")
 
 
 def resolve_attachment(
@@ -278,8 +273,7 @@ def resolve_attachment(
         )
         return None
     target = os.path.normpath(os.path.join(page.parent, text))
-    docs = str(docs_dir)
-    if not (target + os.sep).startswith(docs + os.sep):
+    if not is_inside(target, docs_dir, follow_links=False):
         sink.error(
             "attachment-outside", pos, field_path, "evidence.attachment_outside",
             hint_id="evidence.attachment_outside.hint", path=text,
@@ -288,13 +282,13 @@ def resolve_attachment(
     if not os.path.lexists(target):
         _report_missing(text, target, pos, field_path, sink)
         return None
-    real = os.path.realpath(target)
-    if not (real + os.sep).startswith(os.path.realpath(root) + os.sep):
+    if not is_inside(target, root):
         sink.error(
             "symlink-outside", pos, field_path, "evidence.symlink_outside",
             hint_id="evidence.symlink_outside.hint", path=text,
         )
         return None
+    real = os.path.realpath(target)
     if not os.path.isfile(real):
         sink.error("missing-attachment", pos, field_path, "evidence.attachment_not_file", path=text)
         return None

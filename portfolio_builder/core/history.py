@@ -3,33 +3,55 @@
 Used to tell a tutor that a piece of evidence changed after their review. In a
 git repository the commit date is what the student actually submitted; a file
 with uncommitted changes has changed *now*, so its modification time wins.
+
+An untrusted dossier (a cohort build) brings its own ``.git/config``, which
+could make ``git status`` run a program (``core.fsmonitor``, clean filters).
+For those, git runs ``untrusted=True``: with no system or user configuration,
+the dangerous keys forced off, and only commands that never touch the working
+tree (``log``, ``rev-parse``); uncommitted changes are then not looked for.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
 
 GIT_TIMEOUT_SECONDS = 20
 
+_HARDENED = (
+    "-c", "core.fsmonitor=false",
+    "-c", "core.untrackedCache=false",
+    "-c", "log.showSignature=false",
+    "-c", "core.hooksPath=/dev/null",
+)
 
-def _git(root: Path, *args: str) -> str | None:
+
+def git(root: Path, *args: str, untrusted: bool = False) -> str | None:
+    """Run git in ``root``; its output, or ``None`` when git is absent or fails."""
+    command = ["git", "-c", "core.quotepath=false"]
+    env = None
+    if untrusted:
+        command += list(_HARDENED)
+        env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_TERMINAL_PROMPT": "0"}
     try:
         done = subprocess.run(
-            ["git", "-c", "core.quotepath=false", "-C", str(root), *args],
+            [*command, "-C", str(root), *args],
             capture_output=True,
             text=True,
             timeout=GIT_TIMEOUT_SECONDS,
             check=False,
+            env=env,
+            stdin=subprocess.DEVNULL,
         )
     except (OSError, subprocess.SubprocessError):
         return None
     return done.stdout if done.returncode == 0 else None
 
 
-def git_toplevel(root: Path) -> Path | None:
-    out = _git(root, "rev-parse", "--show-toplevel")
+def git_toplevel(root: Path, untrusted: bool = False) -> Path | None:
+    out = git(root, "rev-parse", "--show-toplevel", untrusted=untrusted)
     return Path(out.strip()) if out else None
 
 
@@ -40,11 +62,11 @@ def _mtime(path: Path) -> datetime | None:
         return None
 
 
-def last_changed(root: Path, files: list[Path]) -> dict[Path, datetime]:
+def last_changed(root: Path, files: list[Path], untrusted: bool = False) -> dict[Path, datetime]:
     """Last change of each file (absolute paths in, absolute paths out)."""
     if not files:
         return {}
-    top = git_toplevel(root)
+    top = git_toplevel(root, untrusted)
     if top is None:
         return {f: t for f in files if (t := _mtime(f)) is not None}
     top = top.resolve()
@@ -54,11 +76,13 @@ def last_changed(root: Path, files: list[Path]) -> dict[Path, datetime]:
             rel[f.resolve().relative_to(top).as_posix()] = f
         except ValueError:
             continue
-    dirty_out = _git(top, "status", "--porcelain", "-z", "--", *rel) or ""
-    dirty = {entry[3:] for entry in dirty_out.split("\0") if len(entry) > 3}
+    dirty: set[str] = set()
+    if not untrusted:
+        dirty_out = git(top, "status", "--porcelain", "-z", "--", *rel) or ""
+        dirty = {entry[3:] for entry in dirty_out.split("\0") if len(entry) > 3}
     result: dict[Path, datetime] = {}
     # One `git log` for all files: newest commit first, so the first date seen wins.
-    log = _git(top, "log", "--format=%x01%cI", "--name-only", "--no-renames", "--", *rel) or ""
+    log = git(top, "log", "--no-show-signature", "--format=%x01%cI", "--name-only", "--no-renames", "--", *rel, untrusted=untrusted) or ""
     current: datetime | None = None
     for line in log.splitlines():
         if line.startswith("\x01"):

@@ -17,6 +17,7 @@ from typing import Any
 from portfolio_builder import __version__
 from portfolio_builder.core import history
 from portfolio_builder.core.check import Dossier
+from portfolio_builder.core.paths import is_inside
 from portfolio_builder.core.problems import Problem, ProblemSink
 from portfolio_builder.core.project import Project
 
@@ -35,23 +36,44 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def git_state(root: Path) -> dict[str, Any]:
-    """The commit and whether the project's files differ from it (``None`` outside git)."""
-    top = history.git_toplevel(root)
-    if top is None:
+# What builds leave beside a site (locks, temporary and previous folders): never "changes".
+_BUILD_LEFTOVERS = (":(exclude,glob)**/.*.lock", ":(exclude,glob)**/.*.tmp-*/**", ":(exclude,glob)**/.*.old-*/**")
+
+
+def git_state(project: Project, outputs: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """The commit and whether the project's files differ from it (``None`` when unknown).
+
+    An untrusted dossier's working tree is not examined (``git status`` could run
+    a program its repository configures): only its commit is recorded.
+    """
+    root = project.root
+    untrusted = project.untrusted
+    if history.git_toplevel(root, untrusted) is None:
         return {"commit": None, "dirty": None}
-    commit = (history._git(root, "rev-parse", "HEAD") or "").strip() or None
-    status = history._git(root, "status", "--porcelain", "--untracked-files=normal", "--", ".")
-    return {"commit": commit, "dirty": bool(status and status.strip())}
+    commit = (history.git(root, "rev-parse", "HEAD", untrusted=untrusted) or "").strip() or None
+    if untrusted:
+        return {"commit": commit, "dirty": None}
+    excluded = list(_BUILD_LEFTOVERS)
+    for output in (project.site_dir, *outputs):  # built sites are output, not changes
+        if is_inside(output, root) and output.resolve() != root.resolve():
+            excluded.append(f":(exclude){output.resolve().relative_to(root.resolve()).as_posix()}")
+    status = history.git(root, "status", "--porcelain", "-z", "--untracked-files=normal", "--", ".", *excluded) or ""
+    changes = [entry for entry in status.split("\0") if len(entry) > 3 and not _is_built_site(root, entry)]
+    return {"commit": commit, "dirty": bool(changes)}
 
 
-def dirty_problem(project: Project, allow_dirty: bool) -> Problem | None:
+def _is_built_site(root: Path, entry: str) -> bool:
+    """An untracked folder that is a site we built (say public/ beside site/) is output."""
+    return entry.startswith("?? ") and entry.endswith("/") and (root / entry[3:] / "manifest.json").is_file()
+
+
+def dirty_problem(project: Project, allow_dirty: bool, outputs: tuple[Path, ...] = ()) -> Problem | None:
     """In certification mode the jury must read what was committed."""
     if project.settings.mode != "certification" or allow_dirty:
         return None
-    state = git_state(project.root)
+    state = git_state(project, outputs)
     sink = ProblemSink(project.config_display)
-    if state["commit"] is None and state["dirty"] is None:
+    if state["commit"] is None:
         sink.error("dirty-tree", project.entry_pos("mode"), "mode", "integrity.not_git", hint_id="integrity.dirty.hint")
     elif state["dirty"]:
         sink.error("dirty-tree", project.entry_pos("mode"), "mode", "integrity.dirty", hint_id="integrity.dirty.hint")
@@ -102,7 +124,7 @@ def manifest(dossier: Dossier, report_json: str, built_at: datetime | None = Non
         "manifest_version": MANIFEST_VERSION,
         "tool": {"name": "portfolio_builder", "version": __version__},
         "built_at": (built_at or datetime.now(timezone.utc)).replace(microsecond=0).isoformat(),
-        "git": git_state(dossier.project.root),
+        "git": git_state(dossier.project),
         "referential": {
             "id": ref.id if ref else dossier.project.settings.referential,
             "version": ref.version if ref else "",
@@ -119,7 +141,21 @@ def to_json(document: dict[str, Any]) -> str:
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
-def verify(site_dir: Path, dossier: Dossier) -> list[tuple[str, str]]:
+def read_manifest(site_dir: Path) -> dict[str, Any]:
+    """The site's manifest.json; ValueError when it is missing, unreadable or malformed."""
+    from portfolio_builder.core import schemas
+
+    try:
+        document = json.loads((site_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ValueError(str(error)) from None
+    errors = sorted(schemas.validator("manifest").iter_errors(document), key=lambda e: list(e.absolute_path))
+    if errors:
+        raise ValueError(f"{errors[0].json_path}: {errors[0].message}")
+    return document
+
+
+def verify(site_dir: Path, dossier: Dossier, manifest_doc: dict[str, Any]) -> list[tuple[str, str]]:
     """Every difference between a published site and the dossier's sources.
 
     Returns ``(kind, path)`` pairs, kind being one of ``modified``, ``added``,
@@ -127,7 +163,6 @@ def verify(site_dir: Path, dossier: Dossier) -> list[tuple[str, str]]:
     source), ``report`` (the site's report.json is not what the sources give)
     and ``manifest`` (the site's report.json does not match its own manifest).
     """
-    manifest_doc = json.loads((site_dir / "manifest.json").read_text(encoding="utf-8"))
     recorded = {(f["kind"], f["path"]): f for f in manifest_doc.get("files", [])}
     current = {(kind, name): path for kind, name, path in source_files(dossier)}
     differences: list[tuple[str, str]] = []
@@ -139,7 +174,8 @@ def verify(site_dir: Path, dossier: Dossier) -> list[tuple[str, str]]:
             differences.append(("modified", entry["path"]))
         if entry["kind"] == "attachment":
             published = site_dir / entry["path"]
-            if not published.is_file() or sha256_file(published) != entry["sha256"]:
+            inside = is_inside(published, site_dir)
+            if not inside or not published.is_file() or sha256_file(published) != entry["sha256"]:
                 differences.append(("site-copy", entry["path"]))
     for key in current:
         if key not in recorded:

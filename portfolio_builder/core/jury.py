@@ -8,8 +8,8 @@ from portfolio_builder.core import datafile
 from portfolio_builder.core.problems import Problem, ProblemSink
 from portfolio_builder.core.project import Project
 from portfolio_builder.core.referential import Referential
+from portfolio_builder.core.rules import NOT_VALIDATED, VALIDATED
 
-VALIDATED, NOT_VALIDATED = "validated", "not_validated"
 
 
 @dataclass(slots=True)
@@ -43,6 +43,8 @@ class Attestation:
 
 
 def load_jury(project: Project, referential: Referential | None) -> tuple[Jury | None, list[Problem]]:
+    if not project.settings.jury:
+        return None, []
     path = project.resolve(project.settings.jury)
     if not path.is_file():
         return None, []
@@ -178,7 +180,10 @@ def _check_attestation(att: Attestation, doc, sink: ProblemSink, settings, refer
             expected=settings.student_id,
         )
     elif settings.candidate_name and att.candidate_name.casefold() != settings.candidate_name.casefold():
-        sink.warning(
+        # With the same student number a name may change (marriage); without it, the name is
+        # all that ties the attestation to this candidate: someone else's domains never carry over.
+        same_student = bool(settings.student_id) and att.student_id == settings.student_id
+        (sink.warning if same_student else sink.error)(
             "attestation-mismatch",
             doc.pos(("candidate", "name")),
             "candidate.name",

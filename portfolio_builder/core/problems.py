@@ -7,7 +7,7 @@ reader's language.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from portfolio_builder.i18n import translate
@@ -32,7 +32,9 @@ CODES = (
     "duplicate-id",
     "missing-attachment",
     "attachment-outside",
+    "path-outside",
     "symlink-outside",
+    "not-a-file",
     "unicode-normalization",
     "unsafe-url",
     "missing-commentary",
@@ -80,9 +82,6 @@ class Problem:
         if self.hint_id is None:
             return ""
         return translate(lang, self.hint_id, **dict(self.hint_args))
-
-    def as_error(self) -> Problem:
-        return replace(self, severity=ERROR)
 
     def to_dict(self, lang: str) -> dict[str, Any]:
         return {
@@ -153,8 +152,3 @@ class ProblemSink:
 
     def warning(self, code: str, pos: tuple[int, int], field_path: str, message_id: str, /, **kw: Any) -> None:
         self.add(WARNING, code, pos[0], pos[1], field_path, message_id, **kw)
-
-
-def count(problems: list[Problem]) -> tuple[int, int]:
-    errors = sum(1 for p in problems if p.severity == ERROR)
-    return errors, len(problems) - errors

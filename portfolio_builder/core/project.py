@@ -14,6 +14,7 @@ from typing import Any
 
 from portfolio_builder.core import schemas, yamlread
 from portfolio_builder.core.frontmatter import decode
+from portfolio_builder.core.paths import is_inside
 from portfolio_builder.core.problems import Problem, ProblemSink
 
 CONFIG_NAMES = ("mkdocs.yml", "mkdocs.yaml")
@@ -100,6 +101,7 @@ class Project:
     entry_path: yamlread.Path_
     problems: list[Problem] = field(default_factory=list)
     raw_config: dict[str, Any] = field(default_factory=dict)
+    untrusted: bool = False  # read as a cohort reads a dossier: confined, no git working-tree commands
 
     @property
     def config_display(self) -> str:
@@ -137,21 +139,22 @@ def find_config(target: str | Path) -> Path:
     return path
 
 
-def _read_config(path: Path, sink: ProblemSink, depth: int = 0, inherit: bool = True) -> yamlread.YamlDoc:
+def _read_config(path: Path, sink: ProblemSink, depth: int = 0, trusted: bool = True) -> yamlread.YamlDoc:
     try:
         data = path.read_bytes()
     except OSError as exc:
         sink.error("config", (1, 1), "", "config.unreadable", reason=exc.strerror or str(exc))
         raise ConfigError(sink.items) from None
     text = decode(data, sink)
-    doc = yamlread.parse(text, sink, tolerate_tags=True) if text is not None else None
+    # An untrusted file may not read our environment (MkDocs' !ENV) nor other files (INHERIT).
+    doc = yamlread.parse(text, sink, tolerate_tags=True, resolve_env=trusted) if text is not None else None
     if doc is None:
         raise ConfigError(sink.items)
     if not isinstance(doc.data, dict):
         sink.error("config", doc.start, "", "config.not_mapping")
         raise ConfigError(sink.items)
     parent = doc.data.pop("INHERIT", None)
-    if inherit and isinstance(parent, str) and depth < 5:
+    if trusted and isinstance(parent, str) and depth < 5:
         # MkDocs' INHERIT: the parent's values, deep-merged under ours.
         base = _read_config(path.parent / parent, ProblemSink(parent), depth + 1)
         doc.data = _deep_merge(base.data, doc.data)
@@ -183,23 +186,33 @@ def find_plugin_entry(plugins: Any) -> tuple[yamlread.Path_, dict[str, Any]] | N
     return None
 
 
-def load_project(
-    target: str | Path, docs_dir: Path | None = None, inherit: bool = True, confined: bool = False
-) -> Project:
+@dataclass(frozen=True)
+class Untrusted:
+    """How a cohort reads a dossier it does not trust.
+
+    No ``!ENV``, no ``INHERIT``, no path leaving the dossier's folder; the
+    referential is a shipped one or the cohort's (``referential``). When the
+    cohort keeps the juries' files (``juries_kept``), the jury's decisions come
+    from ``jury`` (or there are none yet), never from the dossier itself.
+    """
+
+    referential: str | None = None
+    juries_kept: bool = False
+    jury: Path | None = None
+
+
+def load_project(target: str | Path, docs_dir: Path | None = None, untrusted: Untrusted | None = None) -> Project:
     """Read mkdocs.yml and the dossier metadata.
 
     Raises ConfigError when there is no usable mkdocs.yml, no ``portfolio``
     entry or no docs folder. Mistakes *inside* the entry become problems of the
     project, so every one of them is reported with the rest of the dossier's.
-    ``docs_dir`` replaces the configured folder (cohort builds read a staged copy);
-    ``inherit=False`` ignores MkDocs' ``INHERIT`` and ``confined=True`` refuses
-    reviews, jury and attestation paths outside the project folder: an untrusted
-    dossier may not make us read files outside it.
+    ``docs_dir`` replaces the configured folder (a cohort's staged copy).
     """
     config_file = find_config(target).resolve()
     root = config_file.parent
     sink = ProblemSink(config_file.name)
-    doc = _read_config(config_file, sink, inherit=inherit)
+    doc = _read_config(config_file, sink, trusted=untrusted is None)
     config = doc.data
 
     found = find_plugin_entry(config.get("plugins"))
@@ -220,6 +233,9 @@ def load_project(
 
     if docs_dir is None:
         docs_dir = root / str(config.get("docs_dir") or "docs")
+        if untrusted is not None and not is_inside(docs_dir, root):
+            sink.error("path-outside", doc.pos(("docs_dir",)), "docs_dir", "config.path_outside", path=str(docs_dir))
+            raise ConfigError(sink.items)
     if not docs_dir.is_dir():
         sink.error(
             "config",
@@ -230,8 +246,8 @@ def load_project(
         )
         raise ConfigError(sink.items)
     settings = Settings.from_entry(entry)
-    if confined:
-        settings = _confine(settings, root, doc, entry_path, sink)
+    if untrusted is not None:
+        settings = _confine(settings, root, doc, entry_path, sink, untrusted)
     return Project(
         config_file=config_file,
         root=root,
@@ -243,29 +259,48 @@ def load_project(
         entry_path=entry_path,
         problems=sink.items,
         raw_config=config,
+        untrusted=untrusted is not None,
     )
 
 
-def _inside(root: Path, relative: str) -> bool:
-    target = (root / relative).resolve()
-    return target == root.resolve() or root.resolve() in target.parents
+def _confine(
+    settings: Settings,
+    root: Path,
+    doc: yamlread.YamlDoc,
+    entry_path: yamlread.Path_,
+    sink: ProblemSink,
+    untrusted: Untrusted,
+) -> Settings:
+    """Settings an untrusted dossier may have: paths inside it, a referential we trust."""
+    from portfolio_builder.core.referential import shipped_ids
 
-
-def _confine(settings: Settings, root: Path, doc: yamlread.YamlDoc, entry_path: yamlread.Path_, sink: ProblemSink) -> Settings:
-    """Drop the paths that leave the project folder, reporting each one."""
     changes: dict[str, Any] = {}
     for name, default in (("reviews_dir", "reviews"), ("jury", "jury.yml")):
         value = getattr(settings, name)
-        if not _inside(root, value):
-            sink.error("attachment-outside", doc.pos(entry_path + (name,)), name, "config.path_outside", path=value)
+        if not is_inside(root / value, root):
+            sink.error("path-outside", doc.pos(entry_path + (name,)), name, "config.path_outside", path=value)
             changes[name] = default
     kept = []
     for index, value in enumerate(settings.previous_attestations):
-        if _inside(root, value):
+        if is_inside(root / value, root):
             kept.append(value)
         else:
-            field_path = f"previous_attestations[{index}]"
-            sink.error("attachment-outside", doc.pos(entry_path + ("previous_attestations", index)), field_path, "config.path_outside", path=value)
+            position = doc.pos(entry_path + ("previous_attestations", index))
+            sink.error("path-outside", position, f"previous_attestations[{index}]", "config.path_outside", path=value)
     if len(kept) != len(settings.previous_attestations):
         changes["previous_attestations"] = tuple(kept)
+    if untrusted.referential is not None:
+        changes["referential"] = untrusted.referential
+    elif settings.referential and settings.referential not in shipped_ids():
+        # A dossier's own referential file could claim a shipped id with other rules.
+        sink.error(
+            "path-outside",
+            doc.pos(entry_path + ("referential",)),
+            "referential",
+            "config.referential_untrusted",
+            name=settings.referential,
+        )
+        changes["referential"] = ""
+    if untrusted.juries_kept:
+        changes["jury"] = str(untrusted.jury) if untrusted.jury else ""
     return replace(settings, **changes) if changes else settings

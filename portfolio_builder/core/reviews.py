@@ -14,6 +14,8 @@ from pathlib import Path
 
 from portfolio_builder.core import datafile, history
 from portfolio_builder.core.evidence import Evidence
+from portfolio_builder.core.paths import is_inside, regular_file
+from portfolio_builder.core.project import Project
 from portfolio_builder.core.problems import Problem, ProblemSink
 from portfolio_builder.core.referential import Referential
 from portfolio_builder.core.yamlread import YamlDoc
@@ -83,7 +85,7 @@ def parse_when(text: str) -> datetime | None:
 
 def load(
     reviews_dir: Path,
-    docs_dir: Path,
+    project: Project,
     evidence: list[Evidence],
     referential: Referential | None,
     display: str,
@@ -95,7 +97,12 @@ def load(
         return index, problems
     by_path = {e.path: e for e in evidence}
     by_id = {e.id: e for e in evidence}
-    files = sorted(p for p in reviews_dir.rglob("*") if p.suffix in REVIEW_SUFFIXES and p.is_file())
+    files = sorted(
+        p
+        for p in reviews_dir.rglob("*")
+        # A review that is a link leaving the dossier is not read (and a FIFO would block).
+        if p.suffix in REVIEW_SUFFIXES and is_inside(p, project.root) and regular_file(p)
+    )
     for path in files:
         sink = ProblemSink(f"{display}{path.relative_to(reviews_dir).as_posix()}")
         doc, _valid = datafile.read(path, sink, "review")
@@ -109,7 +116,7 @@ def load(
         index.by_evidence.setdefault(review.evidence_path, []).append(review)
     for found in index.by_evidence.values():
         found[-1].current = True
-    problems.extend(_flag_outdated(index, docs_dir))
+    problems.extend(_flag_outdated(index, project.docs_dir, project.untrusted))
     return index, problems
 
 
@@ -185,11 +192,11 @@ def _review(
     )
 
 
-def _flag_outdated(index: ReviewIndex, docs_dir: Path) -> list[Problem]:
+def _flag_outdated(index: ReviewIndex, docs_dir: Path, untrusted: bool) -> list[Problem]:
     """Flag current reviews whose evidence changed after them."""
     current = [r for r in index.reviews if r.current]
     files = {docs_dir / r.evidence_path for r in current}
-    changed = history.last_changed(docs_dir, sorted(files))
+    changed = history.last_changed(docs_dir, sorted(files), untrusted=untrusted)
     problems: list[Problem] = []
     for review in current:
         when = changed.get(docs_dir / review.evidence_path)

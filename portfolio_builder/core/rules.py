@@ -44,7 +44,12 @@ def _say(key: str, **args: Any) -> Sentence:
 
 def _say_count(key: str, count: int, **args: Any) -> Sentence:
     """The singular wording (``key.one``) when ``count`` is 1: « 1 compétence non validée »."""
-    return _say(f"{key}.one" if count == 1 else key, count=count, **args)
+    return _say_count_as(key, count, count=count, **args)
+
+
+def _say_count_as(key: str, number: int, **args: Any) -> Sentence:
+    """``key.one`` when ``number`` (the quantity the sentence agrees with) is 1."""
+    return _say(f"{key}.one" if number == 1 else key, **args)
 
 
 @dataclass(slots=True)
@@ -190,7 +195,7 @@ def forecast(referential: Referential, covered: set[str], met: set[str], carried
         good = len(carried_codes) + sum(1 for c in open_codes if c in met)
         minimum = rules.min_validated or 0
         if good < minimum:
-            result.needs.append(_say("forecast.more_needed", missing=minimum - good, count=good, minimum=minimum))
+            result.needs.append(_say_count_as("forecast.more_needed", minimum - good, missing=minimum - good, count=good, minimum=minimum))
         limit = rules.max_not_validated_per_domain
         for domain in referential.domains:
             if domain.code in carried or limit is None:

@@ -120,6 +120,8 @@ def site(dossier: Dossier, url_for: UrlFor) -> dict[str, Any]:
         "student_id": "" if dossier.options.public else settings.student_id,
         "institution": settings.institution,
         "session": settings.session,
+        "correspondent": settings.correspondent_name,
+        "correspondent_email": "" if dossier.options.public else settings.correspondent_email,
         "mode": settings.mode,
         "mode_label": translate(lang, f"mode.{settings.mode}"),
         "public": dossier.options.public,
@@ -403,7 +405,6 @@ def attestation_page(dossier: Dossier, url_for: UrlFor) -> dict[str, Any]:
         "label": translate(lang, f"outcome.{outcome.decision if outcome else 'pending'}"),
         "reasons": [r.text(lang) for r in outcome.reasons] if outcome else [],
         "domains": domains,
-        "validated_count": len(validated),
         "jury": _jury(dossier.jury, lang),
     }
 

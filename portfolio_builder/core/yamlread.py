@@ -83,11 +83,14 @@ class _TooComplex(Exception):
 
 
 class _Builder:
-    def __init__(self, sink: ProblemSink, line_offset: int, numbers: bool, tolerate_tags: bool, prefix: Path_):
+    def __init__(
+        self, sink: ProblemSink, line_offset: int, numbers: bool, tolerate_tags: bool, prefix: Path_, resolve_env: bool
+    ):
         self.sink = sink
         self.line_offset = line_offset
         self.numbers = numbers
         self.tolerate_tags = tolerate_tags
+        self.resolve_env = resolve_env
         self.prefix = prefix
         self.count = 0
         self.doc = YamlDoc(data=None, start=(1 + line_offset, 1))
@@ -106,6 +109,8 @@ class _Builder:
             return self.scalar(node, path)
         if isinstance(node, SequenceNode):
             if node.tag == "!ENV" and self.tolerate_tags:
+                if not self.resolve_env:
+                    return None
                 return _env_sequence([self.build(c, path + (i,), depth + 1) for i, c in enumerate(node.value)])
             self.check_tag(node, SEQ, path)
             return [self.build(child, path + (i,), depth + 1) for i, child in enumerate(node.value)]
@@ -176,7 +181,7 @@ class _Builder:
             except ValueError:
                 return node.value
         if tag == "!ENV" and self.tolerate_tags:
-            return _env_value(node.value)
+            return _env_value(node.value) if self.resolve_env else None
         if not self.tolerate_tags:
             self.sink.error("yaml-syntax", self.mark(node), field_name(self.prefix + path), "yaml.tag", tag=tag)
         return node.value
@@ -217,6 +222,7 @@ def parse(
     line_offset: int = 0,
     numbers: bool = True,
     tolerate_tags: bool = False,
+    resolve_env: bool = True,
     prefix: Path_ = (),
 ) -> YamlDoc | None:
     """Parse one YAML document; problems go to ``sink``; ``None`` when unusable."""
@@ -228,7 +234,7 @@ def parse(
     except yaml.YAMLError as exc:  # errors without a mark (rare: reader errors)
         sink.error("yaml-syntax", (1 + line_offset, 1), "", "yaml.syntax", problem=str(exc))
         return None
-    builder = _Builder(sink, line_offset, numbers, tolerate_tags, prefix)
+    builder = _Builder(sink, line_offset, numbers, tolerate_tags, prefix, resolve_env)
     if node is None:
         builder.doc.data = None
         return builder.doc

@@ -8,6 +8,7 @@ them, *Compétences* (grouped by domain), *Rapport de couverture*.
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,8 +38,10 @@ class GeneratedPages:
 
 
 def _page_file(config: MkDocsConfig, src: str, kind: str, title: str, body: str = "") -> File:
-    # JSON is valid YAML: the title needs no further quoting.
-    content = f"---\ntemplate: portfolio/{kind}.html\ntitle: {json.dumps(title, ensure_ascii=False)}\n---\n\n{body}\n"
+    # JSON is valid YAML: the title needs no further quoting. Material renders titles as
+    # HTML, and a referential's titles are text.
+    title = html.escape(title, quote=False)
+    content = f"---\ntemplate: portfolio/{kind}.html\ntitle: {json.dumps(title, ensure_ascii=False)}\n---\n\n{html.escape(body, quote=False)}\n"
     return File.generated(config, src, content=content, inclusion=InclusionLevel.NOT_IN_NAV)
 
 
@@ -101,6 +104,10 @@ def attach_nav(nav: Navigation, files: Files, pages: GeneratedPages, dossier: Do
         return file.page if file is not None else None
 
     listed = {id(p) for p in nav.pages}
+    for item in _walk(nav.items):
+        if isinstance(item, Section):
+            # Sections named after the student's folders: Material renders the title as HTML.
+            item.title = html.escape(item.title or "", quote=False)
     home = page_of(view.HOME_SRC)
     items: list[StructureItem] = [item for item in nav.items if item is not home]
     if home is not None:
@@ -112,7 +119,8 @@ def attach_nav(nav: Navigation, files: Files, pages: GeneratedPages, dossier: Do
         children: list[StructureItem] = [page_of(view.COMPETENCIES_SRC)]
         for domain in ref.domains:
             domain_pages = [page_of(view.competency_src(c.code)) for c in domain.competencies]
-            children.append(Section(f"{domain.code} {domain.title}", [p for p in domain_pages if p is not None]))
+            title = html.escape(f"{domain.code} {domain.title}", quote=False)
+            children.append(Section(title, [p for p in domain_pages if p is not None]))
         items.append(Section(translate(lang, "nav.competencies"), children))
     for src in (view.REPORT_SRC, view.ATTESTATION_SRC):
         page = page_of(src)

@@ -8,6 +8,7 @@ templates in ``theme/material/portfolio/`` lay the data out.
 
 from __future__ import annotations
 
+import html
 import json
 import os
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from portfolio_builder.core import report as report_mod
 from portfolio_builder.core import view
 from portfolio_builder.core.check import Dossier, Options, check_project
 from portfolio_builder.core.problems import Problem, ProblemSink
-from portfolio_builder.core.project import ConfigError, load_project
+from portfolio_builder.core.project import ConfigError, Untrusted, load_project
 from portfolio_builder.i18n import strings, translate
 from portfolio_builder.mkdocs_plugin import generated
 from portfolio_builder.mkdocs_plugin.config import PortfolioConfig
@@ -45,8 +46,9 @@ class BuildOptions:
     public: bool = False
     allow_dirty: bool = False
     source_config: Path | None = None  # cohort: read the dossier's metadata from here, as data
-    trusted: bool = False  # cohort: the dossier is untrusted input; sanitise whatever it says
-    extra_problems: list[Problem] = field(default_factory=list)  # cohort: found on the original dossier
+    untrusted: Untrusted | None = None  # cohort: the dossier is untrusted input, read as data only
+    staged_problems: list[Problem] = field(default_factory=list)  # cohort: found on the original, before staging
+    site_target: Path | None = None  # where `portfolio build` will publish (not a change to the dossier)
 
     @classmethod
     def from_env(cls) -> BuildOptions:
@@ -67,6 +69,8 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         self.link_problems: list[str] = []
         self.report_json = ""
         self.manifest: dict[str, Any] = {}
+        self.manifest_view: dict[str, Any] = {}
+        self.evidence_index: dict[str, Any] = {}
 
     # -- lifecycle -------------------------------------------------------------
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -84,14 +88,13 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
             raise PluginError(translate("fr", "plugin.needs_material"))
         source = self.options.source_config or Path(config.config_file_path)
         try:
-            trusted = self.options.trusted
-            project = load_project(source, docs_dir=Path(config.docs_dir), inherit=not trusted, confined=trusted)
+            project = load_project(source, docs_dir=Path(config.docs_dir), untrusted=self.options.untrusted)
         except ConfigError as error:
             for problem in error.problems:
                 log.error(problem.format("fr"))
             raise PluginError(translate("fr", "plugin.config_failed")) from None
         dossier = check_project(project, Options(strict=config.strict, public=self.options.public))
-        dossier.problems.extend(self.options.extra_problems)
+        dossier.problems.extend(self.options.staged_problems)
         self.dossier = dossier
         lang = dossier.lang
         for problem in dossier.problems:
@@ -106,14 +109,15 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
     def _refuse_fatal(self, config: MkDocsConfig, dossier: Dossier) -> None:
         """Stop before MkDocs cleans the site folder or walks the docs folder."""
         lang = dossier.lang
-        if not self.options.trusted and any(p.code == "symlink-outside" for p in dossier.problems):
+        if self.options.untrusted is None and any(p.code == "symlink-outside" for p in dossier.problems):
             # MkDocs would follow the link while walking the docs folder.
             raise PluginError(translate(lang, "plugin.symlink_outside"))
         if self.is_serve:
             return  # keep serving: the report page shows the problems
         if dossier.config_failed:
             raise PluginError(translate(lang, "plugin.config_failed"))
-        dirty = integrity.dirty_problem(dossier.project, self.options.allow_dirty)
+        outputs = tuple(p for p in (self.options.site_target,) if p is not None)
+        dirty = integrity.dirty_problem(dossier.project, self.options.allow_dirty, outputs)
         if dirty is not None:
             log.error(dirty.format(lang))
             raise PluginError(translate(lang, "plugin.dirty_tree"))
@@ -164,7 +168,7 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         dossier = self._dossier()
         if page.file.generated_by is None:
-            if dossier.project.settings.sanitize_html or self.options.trusted:
+            if dossier.project.settings.sanitize_html or self.options.untrusted is not None:
                 html = sanitize.clean(html)
             if self.options.public:
                 self._check_private_links(html, page)
@@ -191,6 +195,9 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
             raise PluginError(translate(dossier.lang, "plugin.private_links", count=len(self.link_problems)))
         self.report_json = report_mod.to_json(report_mod.build(dossier))
         self.manifest = integrity.manifest(dossier, self.report_json)
+        self.manifest_view = view.manifest_summary(self.manifest, dossier.lang)
+        self.evidence_index = dossier.evidence_by_path()
+        _escape_page_text(files, every_string=self.options.untrusted is not None)
         return env
 
     @event_priority(-100)
@@ -201,11 +208,11 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         lang = dossier.lang
         context["t"] = strings(lang)
         context["portfolio_site"] = view.site(dossier, url_for)
-        context["portfolio_manifest"] = view.manifest_summary(self.manifest, dossier.lang)
+        context["portfolio_manifest"] = self.manifest_view
         found = self.pages.kind_of(page.file.src_uri)
         if found is not None:
             context["portfolio"] = generated.page_data(found[0], page.file.src_uri, dossier, url_for, self.pages)
-        evidence = dossier.evidence_by_path().get(page.file.src_uri)
+        evidence = self.evidence_index.get(page.file.src_uri)
         card = None
         if evidence is not None:
             card = self._render("portfolio/partials/evidence-card.html", context, card=view.evidence_card(dossier, evidence, url_for))
@@ -255,6 +262,35 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         if self.dossier is None:  # pragma: no cover - on_config always runs first
             raise PluginError("portfolio: on_config did not run")
         return self.dossier
+
+
+# Front-matter keys Material writes into pages without escaping them.
+_RENDERED_RAW = ("title", "description", "author")
+
+
+def _escape_page_text(files: Files, every_string: bool) -> None:
+    """Escape the page text Material renders raw: titles (from front matter, the first
+    heading or the file name) and meta values. A title like « R&D <2> » then shows as
+    written, and an untrusted dossier cannot smuggle markup into the header or nav."""
+    for file in files.documentation_pages():
+        page = file.page
+        if page is None or file.generated_by is not None:
+            continue
+        page.title = html.escape(page.title or "", quote=False)
+        page.meta = {
+            key: _escaped(value) if every_string or key in _RENDERED_RAW else value
+            for key, value in page.meta.items()
+        }
+
+
+def _escaped(value: Any) -> Any:
+    if isinstance(value, str):
+        return html.escape(value)
+    if isinstance(value, list):
+        return [_escaped(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _escaped(v) for k, v in value.items()}
+    return value
 
 
 def template_cache() -> Any:

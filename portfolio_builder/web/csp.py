@@ -1,9 +1,10 @@
 """Content-Security-Policy for the published pages.
 
 The policy forbids inline script: only scripts served by the site itself run,
-plus the exact inline scripts the theme writes, allowed by their SHA-256. The
-hashes are taken *after* the student's HTML was sanitised, so nothing a
-dossier wrote can be among them.
+plus the exact inline scripts the theme writes outside the page's article,
+allowed by their SHA-256. The student's HTML is sanitised and the text
+Material renders raw is escaped, so no script of a dossier's is among them;
+nothing is loaded from another site (images included).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import base64
 import hashlib
 import re
 
+_ARTICLE_RE = re.compile(r"<article\b.*?</article>", re.S | re.I)
 _INLINE_SCRIPT_RE = re.compile(r"<script(?![^>]*\bsrc=)(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.S | re.I)
 _EXECUTABLE_TYPES = ("", "text/javascript", "application/javascript", "module")
 
@@ -23,7 +25,10 @@ def _hash(body: str) -> str:
 
 def policy(page_html: str) -> str:
     hashes = []
-    for match in _INLINE_SCRIPT_RE.finditer(page_html):
+    # The page's article is the student's content (sanitised, so script-free): even if
+    # something slipped through, it is never allowed to run.
+    theme_only = _ARTICLE_RE.sub("", page_html)
+    for match in _INLINE_SCRIPT_RE.finditer(theme_only):
         kind = re.search(r"type=[\"']?([^\"'\s>]+)", match.group("attrs"))
         if (kind.group(1).lower() if kind else "") in _EXECUTABLE_TYPES:
             hashes.append(_hash(match.group("body")))
@@ -33,7 +38,7 @@ def policy(page_html: str) -> str:
             "default-src 'self'",
             f"script-src {script_src}",
             "style-src 'self' 'unsafe-inline'",
-            "img-src 'self' data: https:",
+            "img-src 'self' data:",
             "font-src 'self' data:",
             "connect-src 'self'",
             "worker-src 'self'",

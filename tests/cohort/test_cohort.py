@@ -190,5 +190,89 @@ def test_a_dossier_cannot_borrow_files_outside_its_folder(project, tmp_path):
     cohort(str(root), "-d", str(site))
     report = json.loads((site / "eve-outside/report.json").read_text(encoding="utf-8"))
     assert report["outcome"]["jury"] is None
-    outside = [p for p in report["problems"] if p["code"] == "attachment-outside"]
+    outside = [p for p in report["problems"] if p["code"] == "path-outside"]
     assert {p["field"] for p in outside} == {"jury", "reviews_dir"}
+
+
+def test_a_dossier_cannot_read_our_environment_or_folders_outside(project, tmp_path, monkeypatch):
+    monkeypatch.setenv("TUTOR_SECRET", "s3cr3t-value")
+    secret = tmp_path / "private"
+    secret.mkdir()
+    (secret / "notes.md").write_text(evidence_page("D1.1", title="Notes du tuteur"), encoding="utf-8")
+    env = project({"docs/a.md": evidence_page("D1.1")}, name="env")
+    (env / "mkdocs.yml").write_text(
+        (env / "mkdocs.yml").read_text(encoding="utf-8").replace("name: Léa Moreau", "name: !ENV TUTOR_SECRET"),
+        encoding="utf-8",
+    )
+    outside = project({"docs/a.md": evidence_page("D1.1")}, config={"docs_dir": str(secret)}, portfolio={"candidate": {"name": "Out Side"}}, name="out")
+    site = tmp_path / "site"
+    cohort(str(env), str(outside), "-d", str(site))
+    everything = "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in site.rglob("*") if p.is_file() and p.suffix in (".html", ".json", ".csv"))
+    assert "s3cr3t-value" not in everything
+    assert "Notes du tuteur" not in everything
+    document = json.loads((site / "report.json").read_text(encoding="utf-8"))
+    refused = next(row for row in document["dossiers"] if row["source"].endswith("out"))
+    assert not refused["built"] and any("path-outside" in p for p in refused["problems"])
+
+
+def test_dossier_text_cannot_inject_markup_into_the_site(project, tmp_path):
+    root = project(
+        {
+            "docs/a.md": evidence_page("D1.1", title="'<script>document.title=1</script>'"),
+            "docs/<img src=x onerror=alert(2)>/b.md": evidence_page("D1.2", body="# <b onmouseover=alert(3)>titre</b>\n"),
+        },
+        config={"site_name": "<script>document.querySelector('.pb-outcome').textContent='Certifié'</script>"},
+        portfolio={"candidate": {"name": "Inj Ection"}},
+    )
+    site = tmp_path / "site"
+    cohort(str(root), "-d", str(site))
+    for page in (site / "inj-ection").rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        assert "<script>document" not in html, page
+        assert "<img src=x" not in html and "onmouseover" not in html, page
+
+
+def test_the_cohort_keeps_the_juries_and_the_referential(project, tmp_path):
+    decisions = "".join(f"  {c}: validated\n" for c in ("D1.1",))
+    fake = "session: s\ndate: 2026-06-01\ninstitution: U\nmembers: [Moi]\ndecisions:\n" + decisions
+    root = project(
+        {"docs/a.md": evidence_page("D1.1"), "jury.yml": fake, "my-ref.yml": "id: c2i1-2011\n"},
+        portfolio={"candidate": {"name": "Ana Bo", "student_id": "42"}, "referential": "my-ref.yml"},
+    )
+    juries = tmp_path / "juries"
+    juries.mkdir()
+    (juries / "42.yml").write_text(
+        "session: 2027-juin\ndate: 2027-06-20\ninstitution: U\nmembers: [Pr. Vraie]\ndecisions:\n  D1.1: not_validated\n",
+        encoding="utf-8",
+    )
+    site = tmp_path / "site"
+    cohort(str(root), "-d", str(site), "--juries", str(juries), "--referential", "c2i1-2011")
+    report = json.loads((site / "ana-bo/report.json").read_text(encoding="utf-8"))
+    assert report["referential"]["id"] == "c2i1-2011"
+    assert report["outcome"]["jury"]["members"] == ["Pr. Vraie"]
+    assert "D1.1 non validée" in report["outcome"]["reasons"]
+
+
+def test_git_config_of_a_dossier_never_runs(project, tmp_path):
+    from tests.conftest import git
+
+    marker = tmp_path / "fsmonitor-ran"
+    root = project({"docs/a.md": evidence_page("D1.1"), "reviews/r.yml": "evidence: a.md\nreviewer: X\ndate: 2026-01-01\nverdicts: {D1.1: met}\n"})
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "x")
+    with open(root / ".git/config", "a", encoding="utf-8") as config:
+        config.write(f'[core]\n\tfsmonitor = "touch {marker}; false"\n')
+    cohort(str(root), "-d", str(tmp_path / "site"))
+    assert not marker.exists()
+
+
+def test_slugs_never_collide_or_take_reserved_names(project, tmp_path):
+    names = ["Jean", "Jean", "Jean 2", "Assets"]
+    folders = [str(project({"docs/a.md": evidence_page("D1.1")}, portfolio={"candidate": {"name": n}})) for n in names]
+    site = tmp_path / "site"
+    assert cohort(*folders, "-d", str(site)).exit_code == 0
+    document = json.loads((site / "report.json").read_text(encoding="utf-8"))
+    slugs = [row["slug"] for row in document["dossiers"]]
+    assert len(set(slugs)) == 4 and "assets" not in slugs
+    assert (site / "assets/cohort/cohort.js").is_file()

@@ -209,7 +209,7 @@ def test_forecast_threshold_rule():
     forecast = rules.forecast(C2I2E, codes, met)
     assert not forecast.likely
     assert [n.text("fr") for n in forecast.needs] == [
-        "encore 1 compétence(s) à faire reconnaître « acquises » (22 sur 23 requises)",
+        "encore 1 compétence à faire reconnaître « acquise » (22 sur 23 requises)",
         "domaine B.2 : 3 compétences sans avis « acquis » (maximum 2) : B.2-1, B.2-2, B.2-3",
     ]
     forecast = rules.forecast(C2I2E, codes, codes - {"A.1-1", "B.2-1", "B.3-1", "B.4-1", "B.1-1"})

@@ -73,8 +73,8 @@ def build_site(project: Path, site: Path, **options: Any) -> Built:
     logging.getLogger("mkdocs").addHandler(handler)
     original = build_mod.configure
 
-    def configure(request, site_dir):
-        config = original(request, site_dir)
+    def configure(request, site_dir, project=None, target=None):
+        config = original(request, site_dir, project, target)
         config.plugins["nav-capture"] = capture
         return config
 

@@ -292,3 +292,13 @@ def test_indexing_is_opt_in(project, tmp_path):
     root = project({"docs/a.md": evidence_page("D1.1")}, portfolio={"indexing": True})
     built = build_site(root, tmp_path / "site")
     assert 'name="robots"' not in built.html("")
+
+
+@pytest.mark.parametrize("target", ["docs", ".", "..", "docs/sub", "notes"])
+def test_a_build_never_replaces_the_sources_or_a_folder_that_is_not_a_site(project, tmp_path, target):
+    root = project({"docs/a.md": evidence_page("D1.1"), "notes/keep.txt": "mine"})
+    before = tree_hashes(root.parent)
+    with pytest.raises(build_mod.BuildFailed) as failure:
+        build_site(root, (root / target).resolve())
+    assert "site" in str(failure.value)
+    assert tree_hashes(root.parent) == before

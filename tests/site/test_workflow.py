@@ -225,3 +225,18 @@ def test_certification_requires_the_jury_metadata(project, problems_of):
     root = project({"docs/a.md": evidence_page("D1.1")}, portfolio={"mode": "certification"})
     codes = [p for p in problems_of(root) if p[0] == "missing-metadata"]
     assert len(codes) == 2  # institution and session; the candidate is in the default entry
+
+
+def test_certification_builds_again_into_its_own_output(project, tmp_path):
+    """The lock, the temporary folder and the previous site are not "uncommitted changes"."""
+    root = project(
+        {"docs/a.md": evidence_page("D1.1")},
+        portfolio={"mode": "certification", "institution": "U", "session": "2027-juin"},
+    )
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "dossier")
+    for _ in range(2):
+        build_site(root, root / "public")
+        build_site(root, root / "site")
+    assert (root / "public/index.html").is_file() and (root / "site/index.html").is_file()
