@@ -7,8 +7,6 @@ published. Report data is untrusted: it is validated and always escaped.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import shutil
@@ -20,6 +18,7 @@ import jinja2
 
 from portfolio_builder import __version__
 from portfolio_builder.core import schemas
+from portfolio_builder.core.report import spreadsheet_csv
 from portfolio_builder.i18n import strings, translate
 from portfolio_builder.resources import cohort_theme_dir
 from portfolio_builder.web import csp
@@ -148,9 +147,7 @@ _CSV_COLUMNS = (
 
 
 def cohort_csv(document: dict[str, Any], lang: str) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow([translate(lang, f"cohort.csv.{c}") for c in _CSV_COLUMNS])
+    rows = []
     for row in document["dossiers"]:
         values = []
         for column in _CSV_COLUMNS:
@@ -162,8 +159,8 @@ def cohort_csv(document: dict[str, Any], lang: str) -> str:
             elif column == "outcome":
                 value = row["outcome_label"]
             values.append(value)
-        writer.writerow(values)
-    return "\ufeff" + buffer.getvalue()
+        rows.append(values)
+    return spreadsheet_csv([translate(lang, f"cohort.csv.{c}") for c in _CSV_COLUMNS], rows)
 
 
 def _environment() -> jinja2.Environment:

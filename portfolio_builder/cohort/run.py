@@ -12,10 +12,8 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-import re
 import shutil
 import tempfile
-import unicodedata
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -25,6 +23,7 @@ from typing import Any
 
 from portfolio_builder.core.check import Options, check_project
 from portfolio_builder.core.project import ConfigError, Untrusted, load_project
+from portfolio_builder.core.view import slug as make_slug
 from portfolio_builder.i18n import translate
 
 # Names the cohort site uses for itself: no candidate's folder may take them.
@@ -64,17 +63,12 @@ class DossierResult:
     failure: str = ""
 
 
-def slugify(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "dossier"
-
-
 def unique_slugs(names: list[str]) -> list[str]:
     """One slug per name, never twice the same and never a reserved one."""
     used: set[str] = set(RESERVED_SLUGS)
     slugs = []
     for name in names:
-        base = slugify(name)
+        base = make_slug(name, empty="dossier")
         slug, n = base, 1
         while slug in used:
             n += 1

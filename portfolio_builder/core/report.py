@@ -176,16 +176,23 @@ def to_json(report: dict[str, Any]) -> str:
     return json.dumps(report, ensure_ascii=False, indent=2) + "\n"
 
 
-def to_csv(report: dict[str, Any]) -> str:
+def spreadsheet_csv(header: list[str], rows: list[list[Any]]) -> str:
     """Semicolon-separated UTF-8 with a BOM: opens as-is in a French spreadsheet."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return "\ufeff" + buffer.getvalue()
+
+
+def to_csv(report: dict[str, Any]) -> str:
+    """One row per competency of the referential."""
     lang = report["language"]
     titles = {e["path"]: e["title"] for e in report["evidence"]}
     domains = {d["code"]: d["title"] for d in report["domains"]}
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow([translate(lang, f"csv.{name}") for name in _CSV_COLUMNS + _CSV_EXTRA])
+    rows = []
     for row in report["competencies"]:
-        writer.writerow(
+        rows.append(
             [
                 row["domain"],
                 domains.get(row["domain"], ""),
@@ -199,7 +206,7 @@ def to_csv(report: dict[str, Any]) -> str:
             ]
             + [_csv_extra(row, name, lang) for name in _CSV_EXTRA]
         )
-    return "\ufeff" + buffer.getvalue()
+    return spreadsheet_csv([translate(lang, f"csv.{name}") for name in _CSV_COLUMNS + _CSV_EXTRA], rows)
 
 
 _CSV_COLUMNS = (

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -31,9 +32,10 @@ HOME_SRC = "index.md"
 DOWNLOADS = ("report.json", "report.csv", "manifest.json")
 
 
-def slug(code: str) -> str:
-    text = re.sub(r"[^0-9a-z]+", "-", code.casefold()).strip("-")
-    return text or "c"
+def slug(text: str, empty: str = "c") -> str:
+    """A URL-safe name: ``D1.1`` → ``d1-1``, « Léa Moreau » → ``lea-moreau``."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^0-9a-z]+", "-", ascii_text.casefold()).strip("-") or empty
 
 
 def competency_src(code: str) -> str:
