@@ -591,9 +591,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "portfolio : {count} problème(s) dans le dossier, construction stricte interrompue",
         "portfolio: {count} problem(s) in the dossier, strict build stopped",
     ),
-    "plugin.private_link": (
+    "links.private": (
         "le lien « {link} » mène à {target}, qui est privé : la version publique ne peut pas le contenir",
         "link '{link}' leads to {target}, which is private: the public build cannot contain it",
+    ),
+    "links.private.hint": (
+        "retirez le lien de cette page, ou rendez la cible publique",
+        "remove the link from this page, or make its target public",
     ),
     "plugin.private_links": (
         "portfolio : {count} lien(s) d'une page publique vers du contenu privé ; construction publique refusée",

@@ -14,7 +14,9 @@ from portfolio_builder.core import coverage as coverage_mod
 from portfolio_builder.core import docs_tree, jury as jury_mod, referential as referential_mod
 from portfolio_builder.core import reviews as reviews_mod, rules
 from portfolio_builder.core.coverage import Coverage
-from portfolio_builder.core.evidence import PRIVATE, Evidence, read_page
+from portfolio_builder.core.evidence import PRIVATE, Evidence, PageRead, read_page
+from portfolio_builder.core.links import Link
+from portfolio_builder.core.links import resolve as resolve_link
 from portfolio_builder.core.problems import ERROR, WARNING, Problem, ProblemSink
 from portfolio_builder.core.project import Project, load_project
 from portfolio_builder.core.referential import Referential
@@ -97,10 +99,14 @@ def check_project(project: Project, options: Options = Options()) -> Dossier:
     problems.extend(tree.problems)
 
     evidence: list[Evidence] = []
-    for page_problems, page_evidence in _read_pages(tree.pages, project, referential, docs_prefix, options.jobs):
+    links: dict[str, list[Link]] = {}
+    for (_abs, rel), (page_problems, read) in zip(
+        tree.pages, _read_pages(tree.pages, project, referential, docs_prefix, options.jobs)
+    ):
         problems.extend(page_problems)
-        if page_evidence is not None:
-            evidence.append(page_evidence)
+        links[rel] = read.links
+        if read.evidence is not None:
+            evidence.append(read.evidence)
     problems.extend(_duplicate_ids(evidence, docs_prefix))
 
     # Reviews are matched against every piece of evidence, private ones included.
@@ -116,6 +122,7 @@ def check_project(project: Project, options: Options = Options()) -> Dossier:
     }
     if options.public:
         evidence, review_index, problems = _public_only(evidence, review_index, problems, private_pages, docs_prefix)
+        problems.extend(_private_links(links, private_pages, docs_prefix))
 
     cov = coverage_mod.compute(referential, evidence) if referential else Coverage.empty()
     if referential is not None:
@@ -165,6 +172,29 @@ def check_project(project: Project, options: Options = Options()) -> Dossier:
     return dossier
 
 
+def _private_links(links: dict[str, list[Link]], private: set[str], docs_prefix: str) -> list[Problem]:
+    """A public page that links to private work: the public build would show the link."""
+    problems: list[Problem] = []
+    for page, found in links.items():
+        if page in private:
+            continue
+        sink = ProblemSink(docs_prefix + page)
+        for link in found:
+            target = next((p for p in resolve_link(link.target, page) if p in private), None)
+            if target is not None:
+                sink.error(
+                    "private-link",
+                    (link.line, link.column),
+                    "",
+                    "links.private",
+                    hint_id="links.private.hint",
+                    link=link.target,
+                    target=target,
+                )
+        problems.extend(sink.items)
+    return problems
+
+
 def _public_only(
     evidence: list[Evidence],
     reviews: reviews_mod.ReviewIndex,
@@ -187,13 +217,13 @@ def _public_only(
 # Below this many pages, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 300
 
-PageResult = tuple[list[Problem], Evidence | None]
+PageResult = tuple[list[Problem], PageRead]
 
 
 def _read_one(abs_path: Path, rel: str, project: Project, referential: Referential | None, prefix: str) -> PageResult:
     sink = ProblemSink(prefix + rel)
-    evidence = read_page(abs_path, rel, project.docs_dir, project.root, referential, sink)
-    return sink.items, evidence
+    read = read_page(abs_path, rel, project.docs_dir, project.root, referential, sink)
+    return sink.items, read
 
 
 def _read_chunk(args: tuple) -> list[PageResult]:

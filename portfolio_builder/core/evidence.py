@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from portfolio_builder.core import frontmatter, schemas
+from portfolio_builder.core.links import Link, local_links
 from portfolio_builder.core.paths import is_inside
 from portfolio_builder.core.problems import ProblemSink
 from portfolio_builder.core.referential import Referential
@@ -79,6 +80,14 @@ class Attachment:
 
 
 @dataclass(slots=True)
+class PageRead:
+    """What one page gives the check: its evidence (if it is one) and its local links."""
+
+    evidence: Evidence | None = None
+    links: list[Link] = field(default_factory=list)
+
+
+@dataclass(slots=True)
 class Evidence:
     path: str  # relative to the docs folder, posix
     id: str
@@ -109,16 +118,19 @@ def read_page(
     root: Path,
     referential: Referential | None,
     sink: ProblemSink,
-) -> Evidence | None:
-    """The page's evidence, or ``None`` when it is not a piece of evidence (or unreadable)."""
+) -> PageRead:
+    """The page's evidence (``None`` when it is not a piece of evidence) and local links."""
     source = frontmatter.read(abs_path, sink)
-    if source is None or source.front_matter is None:
-        return None
+    if source is None:
+        return PageRead()
+    read = PageRead(links=local_links(source.body, source.body_line))
+    if source.front_matter is None:
+        return read
     doc = source.front_matter
     meta = source.meta
     _check_typo_keys(meta, doc, sink)
     if "competencies" not in meta:
-        return None
+        return read
 
     schemas.validate("evidence", doc, sink, overrides=_OVERRIDES)
 
@@ -151,7 +163,8 @@ def read_page(
                     anchor=claim.anchor,
                 )
     evidence.attachments = _attachments(meta.get("attachments"), doc, abs_path, docs_dir, root, sink)
-    return evidence
+    read.evidence = evidence
+    return read
 
 
 def _text(value: Any) -> str:

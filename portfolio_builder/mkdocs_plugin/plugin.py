@@ -26,13 +26,13 @@ from portfolio_builder.core import integrity
 from portfolio_builder.core import report as report_mod
 from portfolio_builder.core import view
 from portfolio_builder.core.check import Dossier, Options, check_project
-from portfolio_builder.core.problems import Problem, ProblemSink
+from portfolio_builder.core.problems import Problem
 from portfolio_builder.core.project import ConfigError, Untrusted, load_project
 from portfolio_builder.i18n import strings, translate
 from portfolio_builder.mkdocs_plugin import generated
 from portfolio_builder.mkdocs_plugin.config import PortfolioConfig
 from portfolio_builder.resources import material_overrides_dir
-from portfolio_builder.web import a11y, csp, links, sanitize
+from portfolio_builder.web import a11y, csp, sanitize
 
 log = get_plugin_logger("portfolio")
 
@@ -65,8 +65,6 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         self.dossier: Dossier | None = None
         self.pages: generated.GeneratedPages | None = None
         self.env: Any = None
-        self.private_targets: set[str] = set()
-        self.link_problems: list[str] = []
         self.report_json = ""
         self.manifest: dict[str, Any] = {}
         self.manifest_view: dict[str, Any] = {}
@@ -83,7 +81,6 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         self.dossier = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
-        self.link_problems = []
         if config.theme.name != "material":
             raise PluginError(translate("fr", "plugin.needs_material"))
         source = self.options.source_config or Path(config.config_file_path)
@@ -114,6 +111,10 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
             raise PluginError(translate(lang, "plugin.symlink_outside"))
         if self.is_serve:
             return  # keep serving: the report page shows the problems
+        private_links = [p for p in dossier.problems if p.code == "private-link"]
+        if private_links:
+            # Nothing is written yet: a public site linking to private work is refused whole.
+            raise PluginError(translate(lang, "plugin.private_links", count=len(private_links)))
         if dossier.config_failed:
             raise PluginError(translate(lang, "plugin.config_failed"))
         outputs = tuple(p for p in (self.options.site_target,) if p is not None)
@@ -145,13 +146,11 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
     @event_priority(-50)
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         dossier = self._dossier()
-        self.private_targets = set()
         for file in list(files):
             src = file.src_uri
             if src in dossier.refused_files:
                 files.remove(file)
             elif self.options.public and self._is_private(src):
-                self.private_targets.add(src)
                 files.remove(file)
         self.pages = generated.add_pages(files, config, dossier)
         return files
@@ -170,19 +169,7 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         if page.file.generated_by is None:
             if dossier.project.settings.sanitize_html or self.options.untrusted is not None:
                 html = sanitize.clean(html)
-            if self.options.public:
-                self._check_private_links(html, page)
         return html
-
-    def _check_private_links(self, html: str, page: Page) -> None:
-        dossier = self._dossier()
-        for written, target in links.local_targets(html, page.file.src_uri):
-            if target in self.private_targets:
-                sink = ProblemSink(dossier.project.display(dossier.project.docs_dir / page.file.src_uri))
-                sink.error("private-link", (1, 1), "", "plugin.private_link", link=written, target=target)
-                message = sink.items[0].format(dossier.lang)
-                log.error(message)
-                self.link_problems.append(message)
 
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
         self.env = env
@@ -190,9 +177,6 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
             # Compiling Material's templates is most of a small build: reuse them across builds.
             env.bytecode_cache = template_cache()
         dossier = self._dossier()
-        if self.link_problems:
-            # Nothing is written yet: a public site linking to private work is refused whole.
-            raise PluginError(translate(dossier.lang, "plugin.private_links", count=len(self.link_problems)))
         self.report_json = report_mod.to_json(report_mod.build(dossier))
         self.manifest = integrity.manifest(dossier, self.report_json)
         self.manifest_view = view.manifest_summary(self.manifest, dossier.lang)

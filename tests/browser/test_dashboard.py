@@ -52,8 +52,11 @@ def test_sorting_and_filtering_work_without_a_server_and_without_csp_errors(page
 
 def test_rows_link_to_each_candidates_report(page, dashboard):
     page.goto(dashboard.url(""))
-    page.get_by_role("link", name="Thomas Girard").click()
-    assert "Non certifié" in page.content()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Thomas Girard").click()
+    page.wait_for_load_state("load")
+    assert page.url.endswith("/thomas-girard/portfolio/report/")
+    assert "Non certifié" in page.locator("article").inner_text()
 
 
 def test_dashboard_has_no_serious_accessibility_violation(page, dashboard):

@@ -20,7 +20,7 @@ def read(tmp_path: Path, text: str | bytes, rel: str = "p.md", files: dict | Non
     write_files(docs, {rel: text, **(files or {})})
     sink = ProblemSink("docs/" + rel)
     result = evidence.read_page(docs / rel, rel, docs.resolve(), tmp_path.resolve(), ref, sink)
-    return result, [(p.code, p.line, p.column) for p in sink.items], sink
+    return result.evidence, [(p.code, p.line, p.column) for p in sink.items], sink
 
 
 def test_a_complete_piece_of_evidence(tmp_path):

@@ -233,8 +233,8 @@ def test_any_page_bytes(workspace, data, wrap):
     sink = ProblemSink("docs/fuzz.md")
     result = evidence.read_page(page, "fuzz.md", docs.resolve(), workspace.resolve(), C2I1, sink)
     assert_problems(sink.items)
-    if result is not None:
-        assert all(isinstance(code, str) for code in result.codes)
+    if result.evidence is not None:
+        assert all(isinstance(code, str) for code in result.evidence.codes)
 
 
 @FUZZ

@@ -24,7 +24,6 @@ from tests.conftest import check_problems, evidence_page, mkdocs_text, run_check
 # cover them. Each is checked below to be absent from the core's source, so
 # this list cannot silently hide a core code.
 SITE_ONLY_CODES = {
-    "private-link",  # a public page links to private evidence (site build, mkdocs_plugin)
     "duplicate-registration",  # one candidate registered twice in a cohort (cohort dashboard)
 }
 
@@ -172,6 +171,14 @@ CASES: dict[str, Case] = {
         {"docs/p.md": evidence_page("D1.1", extra="attachments:\n  - path: ../mkdocs.yml\n")},
     ),
     "symlink-outside/walk": Case(("symlink-outside", "docs/lien.md", 1), setup=_outside_link),
+    "private-link": Case(
+        ("private-link", "docs/a.md", 10),
+        {
+            "docs/a.md": evidence_page("D1.1", body="# A\n\nVoir [le secret](secret.md).\n"),
+            "docs/secret.md": evidence_page("D1.2", extra="visibility: private"),
+        },
+        options={"public": True},
+    ),
     "not-a-file": Case(("not-a-file", "docs/tube.md", 1), setup=_fifo_page),
     "symlink-outside/attachment": Case(
         ("symlink-outside", "docs/p.md", 8),
