@@ -30,7 +30,14 @@ OLD_MARK = ".old-"
 
 
 class BuildFailed(Exception):
-    """The build did not produce a site; the message says why (already localised)."""
+    """The build did not produce a site; the message says why (already localised).
+
+    ``logged`` is true when the reason was already printed by MkDocs' log.
+    """
+
+    def __init__(self, reason: str, logged: bool = False) -> None:
+        super().__init__(reason)
+        self.logged = logged
 
 
 class BuildLocked(BuildFailed):
@@ -45,6 +52,7 @@ class BuildRequest:
     public: bool = False
     allow_dirty: bool = False
     quiet: bool = False
+    silent: bool = False  # cohort workers: the dashboard reports each dossier's problems
     # Cohort builds: a trusted configuration replaces the dossier's own.
     config_file: Path | None = None
     source_config: Path | None = None
@@ -134,22 +142,25 @@ def publish(built: Path, target: Path) -> None:
 
 
 class _Handler(logging.Handler):
-    def __init__(self, quiet: bool) -> None:
+    def __init__(self, quiet: bool, silent: bool = False) -> None:
         super().__init__(logging.WARNING if quiet else logging.INFO)
+        self.silent = silent
         self.last_error = ""
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
         if record.levelno >= logging.ERROR:
             self.last_error = message
+        if self.silent:
+            return
         level = record.levelname if record.levelno >= logging.WARNING else "INFO"
         print(f"{level:<8}-  {message}", file=sys.stderr)
 
 
 @contextlib.contextmanager
-def mkdocs_logging(quiet: bool) -> Iterator[_Handler]:
+def mkdocs_logging(quiet: bool, silent: bool = False) -> Iterator[_Handler]:
     logger = logging.getLogger("mkdocs")
-    handler = _Handler(quiet)
+    handler = _Handler(quiet, silent)
     previous = logger.level
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG if not quiet else logging.WARNING)
@@ -236,7 +247,7 @@ def build(request: BuildRequest) -> Path:
         handler = None
         try:
             clean_leftovers(target)
-            with mkdocs_logging(request.quiet) as handler:
+            with mkdocs_logging(request.quiet, request.silent) as handler:
                 config = configure(request, work, project, target)
                 config.plugins.on_startup(command="build", dirty=False)
                 try:
@@ -246,8 +257,9 @@ def build(request: BuildRequest) -> Path:
             publish(work, target)
         except (Abort, ConfigurationError, MkDocsException) as exc:
             # MkDocs logs the real reason, then raises a generic "Aborted with a BuildError!".
-            reason = handler.last_error if handler is not None and handler.last_error else str(exc)
-            raise BuildFailed(reason) from None
+            logged = handler is not None and bool(handler.last_error)
+            reason = handler.last_error if logged else str(exc)
+            raise BuildFailed(reason, logged=logged and not request.silent) from None
         except OSError as exc:
             raise BuildFailed(f"{exc.filename or target}: {exc.strerror or exc}") from None
         finally:

@@ -31,6 +31,35 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "une valeur qui contient « : » doit être entre guillemets",
         "a value containing ': ' must be quoted",
     ),
+    "yaml.problem.bad_start": (
+        "un caractère ne peut pas commencer une valeur ici (tabulation, @, ` ou % ?)",
+        "a character cannot start a value here (a tab, @, ` or %?)",
+    ),
+    "yaml.problem.tab": ("une tabulation est utilisée pour indenter", "a tab is used for indentation"),
+    "yaml.problem.colon": ("« : » inattendu", "unexpected ':'"),
+    "yaml.problem.expected_colon": ("« : » attendu après la clé", "':' expected after the key"),
+    "yaml.problem.expected_key": (
+        "une clé est attendue ici (indentation incohérente ?)",
+        "a key is expected here (inconsistent indentation?)",
+    ),
+    "yaml.problem.unclosed_bracket": ("« [ » jamais fermé par « ] »", "'[' never closed by ']'"),
+    "yaml.problem.unclosed_brace": ("« {{ » jamais fermé par « }} »", "'{{' never closed by '}}'"),
+    "yaml.problem.end_of_text": (
+        "fin du texte inattendue (guillemet ou crochet jamais fermé ?)",
+        "unexpected end of text (a quote or bracket never closed?)",
+    ),
+    "yaml.problem.undefined_alias": ("alias (*nom) jamais défini par une ancre (&nom)", "alias (*name) never defined by an anchor (&name)"),
+    "yaml.problem.escape": (
+        "séquence \\ inconnue entre guillemets doubles (utilisez des guillemets simples)",
+        "unknown \\ sequence in double quotes (use single quotes)",
+    ),
+    "yaml.problem.expected_dash": ("« - » attendu : élément de liste mal aligné", "'-' expected: a list item out of line"),
+    "yaml.problem.indentation": ("indentation incohérente", "inconsistent indentation"),
+    "yaml.problem.no_value": ("valeur attendue", "a value is expected"),
+    "yaml.problem.two_documents": (
+        "un seul document attendu (un « --- » en trop ?)",
+        "a single document expected (one '---' too many?)",
+    ),
     "yaml.duplicate_key": ("la clé « {key} » est écrite deux fois", "key '{key}' is written twice"),
     "yaml.duplicate_key.hint": (
         "première occurrence ligne {line} ; YAML ne garderait que la dernière",
@@ -91,6 +120,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "schema.enum": ("{found} n'est pas une valeur permise ({expected})", "{found} is not allowed ({expected})"),
     "schema.format": ("{found} n'est pas au format {format}", "{found} is not in {format} format"),
     "schema.format.date": ("{found} n'est pas une date valide", "{found} is not a valid date"),
+    "schema.format.date.impossible": ("cette date n'existe pas dans le calendrier", "this date does not exist in the calendar"),
+    "schema.required.commentary.hint": (
+        "une production externe (type: external) porte votre commentaire : ajoutez « commentary: … » à l'en-tête",
+        "an external production (type: external) carries your commentary: add 'commentary: …' to the front matter",
+    ),
+    "schema.required.competencies.hint": (
+        "une liste des codes démontrés, par exemple « competencies: [D1.1] »",
+        "a list of the codes shown, e.g. 'competencies: [D1.1]'",
+    ),
+    "schema.type.list_hint": (
+        "une liste s'écrit [a, b], ou une ligne « - a » par élément",
+        "a list is written [a, b], or one '- a' line per item",
+    ),
     "schema.format.date.hint": ("écrivez AAAA-MM-JJ, par exemple {example}", "write YYYY-MM-DD, e.g. {example}"),
     "schema.format.email": ("{found} n'est pas une adresse électronique valide", "{found} is not a valid e-mail address"),
     "schema.format.uri": ("{found} n'est pas une adresse web valide", "{found} is not a valid web address"),
@@ -121,6 +163,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "config.plugin_missing.hint": (
         "ajoutez sous plugins: « - portfolio: {{referential: c2i1-2011}} »",
         "add under plugins: '- portfolio: {{referential: c2i1-2011}}'",
+    ),
+    "config.plugin_near_miss": (
+        "« {found} » est déclaré : vouliez-vous dire « portfolio » ?",
+        "'{found}' is declared: did you mean 'portfolio'?",
     ),
     "config.entry_not_mapping": (
         "l'entrée portfolio doit contenir des champs « clé: valeur »",
@@ -179,6 +225,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "docs.reserved.hint": ("renommez ou déplacez ce fichier", "rename or move this file"),
     # --- evidence ------------------------------------------------------------
     "evidence.typo_key": ("champ « {key} » inconnu", "unknown field '{key}'"),
+    "evidence.typo_key_not_counted": (
+        "champ « {key} » inconnu : sans « competencies », la page n'est pas comptée comme preuve",
+        "unknown field '{key}': without 'competencies' the page does not count as evidence",
+    ),
     "evidence.unknown_competency": (
         "compétence inconnue « {code} » dans le référentiel {referential}",
         "unknown competency '{code}' in referential {referential}",
@@ -604,8 +654,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "portfolio: {count} link(s) from a public page to private content; public build refused",
     ),
     "integrity.dirty": (
-        "le dossier a des modifications non enregistrées (commit) ; en mode certification le jury doit lire ce qui est enregistré",
-        "the dossier has uncommitted changes; in certification mode the jury must read what was committed",
+        "modifications non enregistrées (commit) : {files} ; en mode certification le jury doit lire ce qui est enregistré",
+        "uncommitted changes: {files}; in certification mode the jury must read what was committed",
     ),
     "integrity.not_git": (
         "le dossier n'est pas un dépôt git : impossible de rattacher la soumission à une version enregistrée",
@@ -803,4 +853,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "help.verify": ("Vérifier qu'un SITE publié correspond aux sources du dossier (PROJECT) ; nommer chaque fichier qui diffère.", "Check that a published SITE matches the dossier's sources (PROJECT); name every file that differs."),
     "help.new": ('Créer un nouveau dossier dans DIRECTORY : mkdocs.yml, une première preuve, fichiers de CI et de pre-commit.', 'Start a new dossier in DIRECTORY: mkdocs.yml, a first evidence page, CI and pre-commit files.'),
     "help.cohort": ('Construire de nombreux dossiers (entrées non fiables, construites avec une configuration de confiance) et un tableau de bord de cohorte.', 'Build many dossiers (untrusted input, built with a trusted configuration) and a cohort dashboard.'),
+    "cli.verify_other_candidate": (
+        "{site} est le site de {other}, pas le dossier de {mine}",
+        "{site} is the site of {other}, not the dossier of {mine}",
+    ),
+    "cli.verify_ok_no_git": (
+        "Conforme : les {count} fichiers du manifeste correspondent aux sources (dossier hors git : aucune version enregistrée)",
+        "Match: the manifest's {count} files match the sources (dossier outside git: no commit recorded)",
+    ),
+    "cohort.invalid_report": ("rapport invalide", "invalid report"),
+    "cohort.shown": ("affichés :", "shown:"),
+    "cli.cohort_no_reports": (
+        "aucun report.json (ni fichier .json) trouvé dans les chemins donnés",
+        "no report.json (nor any .json file) found in the given paths",
+    ),
+    "cli.cohort_reports_done": (
+        "Cohorte : {built}/{count} rapport(s) valides, tableau de bord dans {site}/index.html",
+        "Cohort: {built}/{count} valid report(s), dashboard in {site}/index.html",
+    ),
 }

@@ -44,11 +44,10 @@ def _default_lang(lang: str | None) -> str:
 def _where(project_root: Path, problem: Problem) -> str:
     """The problem's file as a path the user can open from where they are."""
     candidate = project_root / problem.file
-    if candidate.exists():
-        try:
-            return os.path.relpath(candidate)
-        except ValueError:  # another drive on Windows
-            return str(candidate)
+    if candidate.exists() or candidate.parent.exists():
+        relative = os.path.relpath(candidate)
+        # Below the current folder: short and clickable; elsewhere: absolute, not ../../..
+        return relative if not relative.startswith("..") else str(candidate.resolve())
     return problem.file
 
 
@@ -95,12 +94,16 @@ def _github_escape(text: str, prop: bool = False) -> str:
 
 
 def _github_lines(dossier: Dossier, prefix: str) -> list[str]:
-    lang = dossier.lang
+    return _annotations(dossier.problems, dossier.lang, lambda p: f"{prefix}{p.file}" if prefix else p.file)
+
+
+def _annotations(problems: list[Problem], lang: str, where) -> list[str]:
+    """GitHub Actions workflow commands: one annotation per problem."""
     lines = []
-    for p in dossier.problems:
+    for p in problems:
         level = "error" if p.is_error else "warning"
         message = p.message(lang) + (f" ({p.hint(lang)})" if p.hint(lang) else "")
-        path = f"{prefix}{p.file}" if prefix else p.file
+        path = where(p)
         lines.append(
             f"::{level} file={_github_escape(path, True)},line={p.line},col={p.column},"
             f"title={_github_escape(p.code, True)}::{_github_escape(message)}"
@@ -159,7 +162,11 @@ def _check_one(args: tuple) -> tuple[int, str, str, dict | None]:
         project = load_project(target)
     except ConfigError as error:
         root = Path(target) if Path(target).is_dir() else Path.cwd()
-        err = "\n".join(p.format(_default_lang(lang), _where(root, p)) for p in error.problems)
+        language = _default_lang(lang)
+        if fmt == "github":  # CI still gets its annotation, at the right line
+            lines = _annotations(error.problems, language, lambda p: _where(root, p))
+            return EXIT_CONFIG, "\n".join(lines), "", None
+        err = "\n".join(p.format(language, _where(root, p)) for p in error.problems)
         return EXIT_CONFIG, "", err, None
     dossier = check_project(project, Options(strict=strict, public=public, lang=lang, jobs=jobs))
     status = EXIT_CONFIG if dossier.config_failed else (EXIT_ERRORS if dossier.errors else EXIT_OK)
@@ -217,7 +224,8 @@ def build(project: Path, site_dir: Path | None, strict: bool, public: bool, allo
         click.echo(translate(lang, "cli.build_locked", site=str(error)), err=True)
         sys.exit(EXIT_ERRORS)
     except build_mod.BuildFailed as error:
-        click.echo(translate(lang, "cli.build_failed", reason=str(error)), err=True)
+        # The reason was printed just above by MkDocs' log, unless it came from elsewhere.
+        click.echo(translate(lang, "cli.build_failed", reason="" if error.logged else str(error)).rstrip(), err=True)
         sys.exit(EXIT_ERRORS)
     click.echo(translate(lang, "cli.built", site=os.path.relpath(target)))
 
@@ -306,13 +314,19 @@ def verify(site: Path, project: Path, lang: str | None) -> None:
         print_config_error(error, _default_lang(lang), project if project.is_dir() else None)
         sys.exit(EXIT_CONFIG)
     out = lang or dossier.lang
+    other = integrity.other_candidate(recorded, dossier)
+    if other is not None:
+        click.echo(translate(out, "cli.verify_other_candidate", site=str(site), other=other, mine=dossier.project.settings.candidate_name), err=True)
+        sys.exit(EXIT_ERRORS)
     differences = integrity.verify(site, dossier, recorded)
     for kind, path in differences:
         click.echo(translate(out, f"verify.{kind}", path=path))
     if differences:
         click.echo(translate(out, "cli.verify_failed", count=len(differences)))
         sys.exit(EXIT_ERRORS)
-    click.echo(translate(out, "cli.verify_ok", count=len(recorded["files"]), commit=recorded["git"]["commit"] or "—"))
+    commit = recorded["git"]["commit"]
+    key = "cli.verify_ok" if commit else "cli.verify_ok_no_git"
+    click.echo(translate(out, key, count=len(recorded["files"]), commit=commit or ""))
 
 
 @main.command(help=_h("help.new"))
@@ -327,7 +341,7 @@ def new(directory: Path, referential_id: str, language: str, candidate: str) -> 
         suggestion = referential_mod.suggest_shipped(referential_id)
         click.echo(
             translate(language, "cli.unknown_referential", name=referential_id, ids=", ".join(referential_mod.shipped_ids()))
-            + (" " + translate(language, "hint.did_you_mean", suggestion=suggestion) if suggestion else ""),
+            + (" ; " + translate(language, "hint.did_you_mean", suggestion=suggestion) if suggestion else ""),
             err=True,
         )
         sys.exit(EXIT_CONFIG)
@@ -345,7 +359,7 @@ def new(directory: Path, referential_id: str, language: str, candidate: str) -> 
 @click.argument("dossiers", nargs=-1, type=click.Path(path_type=Path))
 @click.option("-c", "--config", "config_file", type=click.Path(path_type=Path, exists=True, dir_okay=False), help=_h("help.cohort.config"))
 @click.option("-d", "--site-dir", type=click.Path(path_type=Path), default=Path("cohort-site"), show_default=True)
-@click.option("--reports", "reports", multiple=True, type=click.Path(path_type=Path, exists=True), help=_h("help.cohort.reports"))
+@click.option("--reports", "reports_mode", is_flag=True, help=_h("help.cohort.reports"))
 @click.option("-j", "--jobs", type=int, default=None, help=_h("help.cohort.jobs"))
 @click.option("--title", default="", help=_h("help.cohort.title"))
 @click.option("--referential", "referential_id", default=None, help=_h("help.cohort.referential"))
@@ -355,7 +369,7 @@ def cohort(
     dossiers: tuple[Path, ...],
     config_file: Path | None,
     site_dir: Path,
-    reports: tuple[Path, ...],
+    reports_mode: bool,
     jobs: int | None,
     title: str,
     referential_id: str | None,
@@ -385,15 +399,24 @@ def cohort(
     if juries is not None:
         cohort_info.juries = juries.resolve()
     out_lang = cohort_info.language
-    if not reports and not folders:
+    # With --reports, the arguments are published report.json files or folders holding them.
+    reports = tuple(folders) if reports_mode else ()
+    if not folders:
         click.echo(translate(out_lang, "cli.cohort_nothing"), err=True)
+        sys.exit(EXIT_CONFIG)
+    missing = [p for p in folders if not p.exists()]
+    if missing:
+        click.echo(translate(out_lang, "config.missing_file", path=", ".join(map(str, missing))), err=True)
         sys.exit(EXIT_CONFIG)
     try:
         # One lock for the whole cohort site: two cohort runs never write it at once.
         with build_mod.output_lock(site_dir.resolve()):
             site_dir.mkdir(parents=True, exist_ok=True)
             rows = _cohort_rows(folders, reports, site_dir, jobs, cohort_info)
-            dashboard.write(site_dir, cohort_info, rows)
+            if not rows:
+                click.echo(translate(out_lang, "cli.cohort_no_reports"), err=True)
+                sys.exit(EXIT_CONFIG)
+            dashboard.write(site_dir, cohort_info, rows, from_reports=reports_mode)
     except build_mod.BuildLocked as error:
         click.echo(translate(out_lang, "cli.build_locked", site=str(error)), err=True)
         sys.exit(EXIT_ERRORS)
@@ -404,7 +427,8 @@ def cohort(
     for row in failed:
         click.echo(f"{row.slug}: {row.failure or '; '.join(row.cohort_problems)}", err=True)
     built = sum(1 for r in rows if r.report and not r.failure)
-    click.echo(translate(out_lang, "cli.cohort_done", built=built, count=len(rows), site=str(site_dir)))
+    done_key = "cli.cohort_reports_done" if reports_mode else "cli.cohort_done"
+    click.echo(translate(out_lang, done_key, built=built, count=len(rows), site=str(site_dir)))
     sys.exit(EXIT_ERRORS if failed else EXIT_OK)
 
 

@@ -25,6 +25,10 @@ def normalise(lang: str | None) -> str:
     return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
 
 
+def has(key: str) -> bool:
+    return key in MESSAGES
+
+
 def translate(lang: str | None, key: str, /, **args: Any) -> str:
     index = 1 if lang == "en" else 0
     entry = MESSAGES.get(key)

@@ -173,7 +173,7 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def write(site_root: Path, cohort: Cohort, rows: list[Row]) -> dict[str, Any]:
+def write(site_root: Path, cohort: Cohort, rows: list[Row], from_reports: bool = False) -> dict[str, Any]:
     """Write index.html, report.json, report.csv and the dashboard's assets."""
     lang = cohort.language
     duplicate_registrations(rows, lang)
@@ -189,6 +189,7 @@ def write(site_root: Path, cohort: Cohort, rows: list[Row]) -> dict[str, Any]:
         cohort=cohort,
         rows=[row_data(r, lang) for r in rows],
         failed=sum(1 for r in rows if r.failure),
+        failure_label=t_failure(lang, from_reports),
         count_label=translate(lang, "cohort.count", count=len(rows)),
         failed_label=translate(lang, "cohort.failed_count", count=sum(1 for r in rows if r.failure)),
         version=__version__,
@@ -197,6 +198,10 @@ def write(site_root: Path, cohort: Cohort, rows: list[Row]) -> dict[str, Any]:
     _write_text(site_root / "report.json", json.dumps(document, ensure_ascii=False, indent=2) + "\n")
     _write_text(site_root / "report.csv", cohort_csv(document, lang))
     return document
+
+
+def t_failure(lang: str, from_reports: bool) -> str:
+    return translate(lang, "cohort.invalid_report" if from_reports else "cohort.build_failed")
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -212,7 +217,9 @@ def rows_from_reports(paths: list[Path], site_root: Path, lang: str) -> list[Row
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("report.json") if p.is_file()))
+            # Published sites hold report.json; a folder of downloaded reports may name them freely.
+            found = sorted(p for p in path.rglob("report.json") if p.is_file())
+            files.extend(found or sorted(p for p in path.rglob("*.json") if p.is_file()))
         else:
             files.append(path)
     copies = site_root / "reports"

@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import shutil
 import tempfile
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -38,18 +39,14 @@ class CohortPolicy:
     juries: Path | None = None  # the jury's own files: <slug>.yml or <student_id>.yml
     language: str = "fr"
 
-    def untrusted(self, slug: str, student_id: str) -> Untrusted:
+    def untrusted(self, slug: str, student_id: str, name_is_unique: bool) -> Untrusted:
+        """How to read one dossier; its jury file is found by student number, or by name
+        only when no other candidate of the cohort has the same one (homonyms never guess)."""
         if self.juries is None:
             return Untrusted(referential=self.referential)
         # The cohort keeps the juries: a dossier's own jury.yml is never read.
-        jury = next(
-            (
-                (self.juries / name).resolve()
-                for name in (f"{slug}.yml", f"{student_id}.yml" if student_id else "")
-                if name and (self.juries / name).is_file()
-            ),
-            None,
-        )
+        names = [f"{student_id}.yml"] if student_id else ([f"{slug}.yml"] if name_is_unique else [])
+        jury = next(((self.juries / n).resolve() for n in names if (self.juries / n).is_file()), None)
         return Untrusted(referential=self.referential, juries_kept=True, jury=jury)
 
 
@@ -87,16 +84,13 @@ def _identity(folder: Path) -> tuple[str, str]:
     return settings.candidate_name or folder.resolve().name, settings.student_id
 
 
-def build_one(folder: str, slug: str, site_root: str, policy: CohortPolicy) -> DossierResult:
+def build_one(folder: str, slug: str, site_root: str, untrusted: Untrusted, lang: str) -> DossierResult:
     """Worker: check, then build with the trusted configuration. Never raises."""
     from portfolio_builder import build as build_mod
     from portfolio_builder.cohort import trusted
 
     _remember_theme_listing()
-    lang = policy.language
     result = DossierResult(source=folder, slug=slug)
-    _name, student_id = _identity(Path(folder))
-    untrusted = policy.untrusted(slug, student_id)
     try:
         project = load_project(folder, untrusted=untrusted)
     except ConfigError as error:
@@ -123,6 +117,7 @@ def build_one(folder: str, slug: str, site_root: str, policy: CohortPolicy) -> D
                 site_dir=Path(site_root) / slug,
                 untrusted=untrusted,
                 quiet=True,
+                silent=True,
                 staged_problems=staged,
                 locked_by_caller=True,
             )
@@ -153,9 +148,15 @@ def build_all(
     jobs: int | None = None,
     progress: Callable[[DossierResult], None] | None = None,
 ) -> list[DossierResult]:
-    slugs = unique_slugs([_identity(folder)[0] for folder in folders])
+    identities = [_identity(folder) for folder in folders]
+    slugs = unique_slugs([name for name, _ in identities])
+    bases = Counter(make_slug(name, empty="dossier") for name, _ in identities)
+    readings = {
+        slug: policy.untrusted(slug, student_id, bases[make_slug(name, empty="dossier")] == 1)
+        for slug, (name, student_id) in zip(slugs, identities)
+    }
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(folders)))
-    tasks = dict(zip(slugs, (str(folder) for folder in folders)))
+    tasks = {slug: (str(folder), readings[slug]) for slug, folder in zip(slugs, folders)}
     results: dict[str, DossierResult] = {}
 
     def done(result: DossierResult) -> None:
@@ -169,19 +170,24 @@ def build_all(
     for slug in pending:
         left = _run_pool({slug: tasks[slug]}, site_root, policy, 1, done)
         for lost in left:
-            done(DossierResult(source=tasks[lost], slug=lost, failure=translate(policy.language, "cohort.failure.crashed")))
+            done(DossierResult(source=tasks[lost][0], slug=lost, failure=translate(policy.language, "cohort.failure.crashed")))
     return [results[slug] for slug in slugs]
 
 
 def _run_pool(
-    tasks: dict[str, str], site_root: Path, policy: CohortPolicy, jobs: int, done: Callable[[DossierResult], None]
+    tasks: dict[str, tuple[str, Untrusted]],
+    site_root: Path,
+    policy: CohortPolicy,
+    jobs: int,
+    done: Callable[[DossierResult], None],
 ) -> list[str]:
-    """Run ``tasks`` (slug → folder); return the slugs a broken pool left undone."""
+    """Run ``tasks`` (slug → folder and how to read it); return the slugs a broken pool left undone."""
     context = multiprocessing.get_context("fork")
     unfinished = set(tasks)
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
         futures: dict[Future, str] = {
-            pool.submit(build_one, folder, slug, str(site_root), policy): slug for slug, folder in tasks.items()
+            pool.submit(build_one, folder, slug, str(site_root), reading, policy.language): slug
+            for slug, (folder, reading) in tasks.items()
         }
         try:
             for future in as_completed(futures):
@@ -192,7 +198,7 @@ def _run_pool(
                     raise
                 except Exception as error:  # noqa: BLE001 - reported on the dossier's row
                     message = translate(policy.language, "cohort.failure.unexpected", error=f"{type(error).__name__}: {error}")
-                    result = DossierResult(source=tasks[slug], slug=slug, failure=message)
+                    result = DossierResult(source=tasks[slug][0], slug=slug, failure=message)
                 unfinished.discard(slug)
                 done(result)
         except BrokenProcessPool:

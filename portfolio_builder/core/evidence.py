@@ -181,11 +181,13 @@ def _check_typo_keys(meta: dict[str, Any], doc: YamlDoc, sink: ProblemSink) -> N
             close = difflib.get_close_matches(folded, OUR_KEYS, n=1, cutoff=0.8)
             suggestion = close[0] if close else None
         if suggestion:
-            sink.warning(
+            # Without `competencies` the page is not evidence at all: that is an error, not a detail.
+            dropped = suggestion == "competencies" and "competencies" not in meta
+            (sink.error if dropped else sink.warning)(
                 "unknown-key",
                 doc.key_pos((key,)),
                 key,
-                "evidence.typo_key",
+                "evidence.typo_key_not_counted" if dropped else "evidence.typo_key",
                 hint_id="hint.did_you_mean",
                 hint_args={"suggestion": suggestion},
                 key=key,

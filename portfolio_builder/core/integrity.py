@@ -59,7 +59,7 @@ def git_state(project: Project, outputs: tuple[Path, ...] = ()) -> dict[str, Any
             excluded.append(f":(exclude){output.resolve().relative_to(root.resolve()).as_posix()}")
     status = history.git(root, "status", "--porcelain", "-z", "--untracked-files=normal", "--", ".", *excluded) or ""
     changes = [entry for entry in status.split("\0") if len(entry) > 3 and not _is_built_site(root, entry)]
-    return {"commit": commit, "dirty": bool(changes)}
+    return {"commit": commit, "dirty": bool(changes), "changes": [entry[3:] for entry in changes]}
 
 
 def _is_built_site(root: Path, entry: str) -> bool:
@@ -76,7 +76,9 @@ def dirty_problem(project: Project, allow_dirty: bool, outputs: tuple[Path, ...]
     if state["commit"] is None:
         sink.error("dirty-tree", project.entry_pos("mode"), "mode", "integrity.not_git", hint_id="integrity.dirty.hint")
     elif state["dirty"]:
-        sink.error("dirty-tree", project.entry_pos("mode"), "mode", "integrity.dirty", hint_id="integrity.dirty.hint")
+        changed = state.get("changes", [])
+        listed = ", ".join(changed[:5]) + (" …" if len(changed) > 5 else "")
+        sink.error("dirty-tree", project.entry_pos("mode"), "mode", "integrity.dirty", hint_id="integrity.dirty.hint", files=listed)
     else:
         return None
     return sink.items[0]
@@ -124,17 +126,38 @@ def manifest(dossier: Dossier, report_json: str, built_at: datetime | None = Non
         "manifest_version": MANIFEST_VERSION,
         "tool": {"name": "portfolio_builder", "version": __version__},
         "built_at": (built_at or datetime.now(timezone.utc)).replace(microsecond=0).isoformat(),
-        "git": git_state(dossier.project),
+        "git": {key: value for key, value in git_state(dossier.project).items() if key != "changes"},
         "referential": {
             "id": ref.id if ref else dossier.project.settings.referential,
             "version": ref.version if ref else "",
             "sha256": sha256_file(Path(ref.origin)) if ref else None,
         },
+        "candidate": _identity(dossier),
         "public": dossier.options.public,
         "strict": dossier.options.strict,
         "report_sha256": sha256_text(report_json),
         "files": files,
     }
+
+
+def _identity(dossier: Dossier) -> dict[str, str]:
+    """Whose dossier this is: verify says so when a site is checked against another one."""
+    settings = dossier.project.settings
+    identity = {"name": settings.candidate_name}
+    if settings.student_id and not dossier.options.public:
+        identity["student_id"] = settings.student_id
+    return identity
+
+
+def other_candidate(manifest_doc: dict[str, Any], dossier: Dossier) -> str | None:
+    """The site's candidate when it is not the dossier's, else ``None``."""
+    recorded = manifest_doc.get("candidate") or {}
+    mine = _identity(dossier)
+    if recorded.get("student_id") and mine.get("student_id") and recorded["student_id"] != mine["student_id"]:
+        return recorded.get("name") or recorded["student_id"]
+    if recorded.get("name", "").casefold() != mine.get("name", "").casefold():
+        return recorded.get("name") or "?"
+    return None
 
 
 def to_json(document: dict[str, Any]) -> str:

@@ -129,7 +129,7 @@ def find_config(target: str | Path) -> Path:
         for name in CONFIG_NAMES:
             if (path / name).is_file():
                 return path / name
-        sink = ProblemSink(str(path))
+        sink = ProblemSink(str(path / CONFIG_NAMES[0]))
         sink.error("config", (1, 1), "", "config.not_found", hint_id="config.not_found.hint", folder=str(path))
         raise ConfigError(sink.items)
     if not path.is_file():
@@ -201,6 +201,17 @@ class Untrusted:
     jury: Path | None = None
 
 
+def _near_miss(plugins: Any) -> str | None:
+    """A plugin name that looks like a typo of ``portfolio`` (``portfolo``, ``portefolio``)."""
+    import difflib
+
+    names = list(plugins) if isinstance(plugins, dict) else [
+        item if isinstance(item, str) else next(iter(item), "") for item in plugins or [] if isinstance(item, (str, dict)) and item
+    ]
+    close = difflib.get_close_matches(PLUGIN_NAME, [str(n) for n in names], n=1, cutoff=0.7)
+    return close[0] if close else None
+
+
 def load_project(target: str | Path, docs_dir: Path | None = None, untrusted: Untrusted | None = None) -> Project:
     """Read mkdocs.yml and the dossier metadata.
 
@@ -217,12 +228,14 @@ def load_project(target: str | Path, docs_dir: Path | None = None, untrusted: Un
 
     found = find_plugin_entry(config.get("plugins"))
     if found is None:
+        near = _near_miss(config.get("plugins"))
         sink.error(
             "plugin-missing",
             doc.key_pos(("plugins",)) if "plugins" in config else doc.start,
             "plugins",
             "config.plugin_missing",
-            hint_id="config.plugin_missing.hint",
+            hint_id="config.plugin_near_miss" if near else "config.plugin_missing.hint",
+            hint_args={"found": near} if near else {},
         )
         raise ConfigError(sink.items)
     entry_path, entry = found

@@ -148,8 +148,6 @@ def _review(
     verdicts: dict[str, str] = {}
     raw_verdicts = raw.get("verdicts") if isinstance(raw.get("verdicts"), dict) else {}
     for code, verdict in raw_verdicts.items():
-        if not isinstance(verdict, str) or verdict not in VERDICT_RANK:
-            continue  # reported by the schema
         pos = doc.key_pos(("verdicts", code))
         if referential is not None and code not in referential.competencies:
             suggestion = referential.suggest(code)
@@ -163,6 +161,8 @@ def _review(
                 code=code,
             )
             continue
+        if not isinstance(verdict, str) or verdict not in VERDICT_RANK:
+            continue  # a value other than met/partially_met/not_met: reported by the schema
         if code not in target.codes:
             sink.warning(
                 "unknown-competency",

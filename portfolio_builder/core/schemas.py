@@ -19,7 +19,7 @@ from jsonschema.exceptions import ValidationError, best_match
 
 from portfolio_builder.core.problems import ProblemSink
 from portfolio_builder.core.yamlread import Path_, YamlDoc, field_name
-from portfolio_builder.i18n import Term
+from portfolio_builder.i18n import Term, has
 from portfolio_builder.resources import schema_dir
 
 # Failures that deserve their own stable problem code, keyed by
@@ -27,6 +27,38 @@ from portfolio_builder.resources import schema_dir
 CodeOverrides = dict[tuple[str, str], str]
 
 _DMY_RE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+_YMD_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+# The values a French-speaking author writes for ours: "acquis" means `met`.
+_FRENCH_VALUES = {
+    "acquis": "met",
+    "acquise": "met",
+    "partiellement acquis": "partially_met",
+    "partiellement_acquis": "partially_met",
+    "partiellement": "partially_met",
+    "non acquis": "not_met",
+    "non_acquis": "not_met",
+    "validé": "validated",
+    "validée": "validated",
+    "valide": "validated",
+    "non validé": "not_validated",
+    "non validée": "not_validated",
+    "production": "coursework",
+    "travail": "coursework",
+    "cours": "coursework",
+    "contrôle": "assessment",
+    "controle": "assessment",
+    "évaluation": "assessment",
+    "evaluation": "assessment",
+    "qcm": "assessment",
+    "externe": "external",
+    "privé": "private",
+    "privée": "private",
+    "prive": "private",
+    "publique": "public",
+    "entraînement": "training",
+    "entrainement": "training",
+}
 
 
 @cache
@@ -127,6 +159,8 @@ def _report(
         if trigger is not None and isinstance(found, dict) and trigger in found:
             # "commentary is required *because* type is external": point at `type`.
             pos = doc.key_pos(prefix + path + (trigger,))
+        if has(f"schema.required.{key}.hint"):
+            hint_id = f"schema.required.{key}.hint"
     elif keyword == "additionalProperties":
         known = list(error.schema.get("properties", {}))
         extras = [k for k in found if k not in known] if isinstance(found, dict) else []
@@ -148,11 +182,14 @@ def _report(
         if isinstance(found, (bool, int, float)) and "string" in _as_list(expected):
             hint_id = "schema.type.quote_hint"
             hint_args = {"value": _yaml_text(found)}
+        elif "array" in _as_list(expected) and not isinstance(found, list):
+            hint_id = "schema.type.list_hint"
     elif keyword in ("enum", "const"):
         choices = expected if keyword == "enum" else [expected]
         message_id = "schema.enum"
         args = {"found": _describe(found), "expected": ", ".join(str(c) for c in choices)}
-        close = difflib.get_close_matches(str(found), [str(c) for c in choices], n=1, cutoff=0.5)
+        alias = _FRENCH_VALUES.get(str(found).strip().casefold())
+        close = [alias] if alias in choices else difflib.get_close_matches(str(found), [str(c) for c in choices], n=1, cutoff=0.5)
         if close:
             hint_id, hint_args = "hint.did_you_mean", {"suggestion": close[0]}
     elif keyword == "format":
@@ -165,6 +202,8 @@ def _report(
             if match:
                 day, month, year = match.groups()
                 hint_args = {"example": f"{year}-{int(month):02d}-{int(day):02d}"}
+            elif _YMD_RE.match(found.strip()):
+                hint_id, hint_args = "schema.format.date.impossible", {}
     elif keyword in ("minItems", "minLength", "minProperties"):
         message_id = "schema.empty"
     elif keyword in ("maxItems", "maxLength"):

@@ -27,6 +27,7 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from portfolio_builder.core.problems import ProblemSink
+from portfolio_builder.i18n import Term
 
 try:  # libyaml is ~10x faster; fall back quietly where it is missing.
     _Loader = yaml.CSafeLoader
@@ -270,6 +271,31 @@ def _report_syntax(exc: yaml.MarkedYAMLError, text: str, sink: ProblemSink, line
         hint_id = "yaml.tab.hint"
     elif "mapping values are not allowed" in problem:
         hint_id = "yaml.colon.hint"
-    elif "found undefined alias" in problem or "found undefined tag" in problem:
-        hint_id = "yaml.syntax.hint"
-    sink.error("yaml-syntax", (line, column), "", "yaml.syntax", hint_id=hint_id, problem=problem)
+    sink.error("yaml-syntax", (line, column), "", "yaml.syntax", hint_id=hint_id, problem=_explain(problem))
+
+
+# libyaml's problems, in the reader's words (an unknown one is shown as libyaml says it).
+_PROBLEMS = (
+    ("found character that cannot start any token", "yaml.problem.bad_start"),
+    ("found a tab character", "yaml.problem.tab"),
+    ("mapping values are not allowed", "yaml.problem.colon"),
+    ("could not find expected ':'", "yaml.problem.expected_colon"),
+    ("did not find expected key", "yaml.problem.expected_key"),
+    ("did not find expected ',' or ']'", "yaml.problem.unclosed_bracket"),
+    ("did not find expected ',' or '}'", "yaml.problem.unclosed_brace"),
+    ("found unexpected end of stream", "yaml.problem.end_of_text"),
+    ("found undefined alias", "yaml.problem.undefined_alias"),
+    ("found unknown escape character", "yaml.problem.escape"),
+    ("did not find expected '-' indicator", "yaml.problem.expected_dash"),
+    ("expected <block end>", "yaml.problem.indentation"),
+    ("did not find expected node content", "yaml.problem.no_value"),
+    ("found unexpected ':'", "yaml.problem.colon"),
+    ("expected a single document", "yaml.problem.two_documents"),
+)
+
+
+def _explain(problem: str) -> Term | str:
+    for start, key in _PROBLEMS:
+        if problem.startswith(start):
+            return Term(key)
+    return problem

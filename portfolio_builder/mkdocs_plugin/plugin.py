@@ -120,8 +120,7 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         outputs = tuple(p for p in (self.options.site_target,) if p is not None)
         dirty = integrity.dirty_problem(dossier.project, self.options.allow_dirty, outputs)
         if dirty is not None:
-            log.error(dirty.format(lang))
-            raise PluginError(translate(lang, "plugin.dirty_tree"))
+            raise PluginError(f"{dirty.format(lang)}\n{translate(lang, 'plugin.dirty_tree')}")
         if config.strict and dossier.problems:
             raise PluginError(translate(lang, "plugin.strict_failed", count=len(dossier.problems)))
 

@@ -156,8 +156,8 @@ def test_dashboard_from_published_reports_only(project, tmp_path):
     (tmp_path / "junk").mkdir()
     (tmp_path / "junk/report.json").write_text('{"not": "a report"}', encoding="utf-8")
     dash = tmp_path / "dash"
-    result = cohort("--reports", str(published / "ana-bo"), "--reports", str(published / "ben-ci/report.json"),
-                    "--reports", str(tmp_path / "junk"), "-d", str(dash))
+    result = cohort("--reports", str(published / "ana-bo"), str(published / "ben-ci/report.json"),
+                    str(tmp_path / "junk"), "-d", str(dash))
     assert result.exit_code == 1  # the junk report is flagged
     html = (dash / "index.html").read_text(encoding="utf-8")
     assert "Ana Bo" in html and "Ben Ci" in html
@@ -276,3 +276,20 @@ def test_slugs_never_collide_or_take_reserved_names(project, tmp_path):
     slugs = [row["slug"] for row in document["dossiers"]]
     assert len(set(slugs)) == 4 and "assets" not in slugs
     assert (site / "assets/cohort/cohort.js").is_file()
+
+
+def test_homonyms_never_get_a_jury_file_by_name(project, tmp_path):
+    same = {"candidate": {"name": "Camille Dubois"}}
+    first = project({"docs/a.md": evidence_page("D1.1")}, portfolio=same)
+    second = project({"docs/a.md": evidence_page("D1.2")}, portfolio=same)
+    juries = tmp_path / "juries"
+    juries.mkdir()
+    (juries / "camille-dubois.yml").write_text(
+        "session: s\ndate: 2027-06-20\ninstitution: U\nmembers: [Pr. X]\ndecisions:\n  D1.1: not_validated\n",
+        encoding="utf-8",
+    )
+    site = tmp_path / "site"
+    cohort(str(first), str(second), "-d", str(site), "--juries", str(juries))
+    for slug in ("camille-dubois", "camille-dubois-2"):
+        report = json.loads((site / slug / "report.json").read_text(encoding="utf-8"))
+        assert report["outcome"]["jury"] is None, slug

@@ -59,6 +59,8 @@ DYNAMIC_IDS = {
     "mode.{}": ["training", "certification"],
     "outcome.{}": [rules.CERTIFIED, rules.NOT_CERTIFIED, rules.PENDING],
     "domain_status.{}": [rules.VALIDATED, rules.NOT_VALIDATED, rules.PENDING, "carried"],
+    # An optional hint per required field (schemas.py): only those that exist are used.
+    "schema.required.{}.hint": ["commentary", "competencies"],
 }
 
 # A string literal that looks like a catalog id: two or more dotted parts whose

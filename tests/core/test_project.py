@@ -63,7 +63,7 @@ def test_find_config(tmp_path):
 
 def test_folder_without_mkdocs_yml(tmp_path):
     found = config_error(tmp_path)
-    assert found == [("config", str(tmp_path), 1)]
+    assert found == [("config", str(tmp_path / "mkdocs.yml"), 1)]
 
 
 def test_missing_path(tmp_path):
