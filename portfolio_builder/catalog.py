@@ -311,6 +311,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.referentials.domains": ("domaines", "domains"),
     "cli.referentials.competencies": ("compétences", "competencies"),
     "cli.referentials.title": ("intitulé", "title"),
+    "cli.referentials.rule": ("règle", "rule"),
+    "cli.referentials.rule.all": ("toutes", "all"),
+    "cli.referentials.rule.threshold": ("≥ {minimum}, ≤ {limit} manquantes/domaine", "≥ {minimum}, ≤ {limit} missing/domain"),
+    "cli.referentials.rule.qcm": (" + QCM", " + QCM"),
     # --- statuses and labels ----------------------------------------------------
     "status.covered": ("couverte", "covered"),
     "status.missing": ("manquante", "missing"),
@@ -351,7 +355,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{evidence} does not claim competency {code}",
     ),
     "review.unclaimed.hint": (
-        "l'étudiant peut ajouter {code} à competencies si la preuve la démontre",
+        "l'étudiant·e peut ajouter {code} à competencies si la preuve la démontre",
         "the student can add {code} to competencies if the evidence shows it",
     ),
     "review.date_pattern": ("{found} : écrivez AAAA-MM-JJ ou AAAA-MM-JJTHH:MM", "{found}: write YYYY-MM-DD or YYYY-MM-DDTHH:MM"),
@@ -870,5 +874,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.cohort_reports_done": (
         "Cohorte : {built}/{count} rapport(s) valides, tableau de bord dans {site}/index.html",
         "Cohort: {built}/{count} valid report(s), dashboard in {site}/index.html",
+    ),
+    "jury.validated_without_evidence": (
+        "{code} validée alors qu'aucune page du dossier ne la revendique",
+        "{code} validated although no page of the dossier claims it",
+    ),
+    "config.placeholder": (
+        "« {value} » est la valeur d'exemple de « portfolio new » : indiquez le vrai {name}",
+        "'{value}' is the example value written by 'portfolio new': give the real {name}",
+    ),
+    "ui.made_with": ("Réalisé avec portfolio_builder et", "Made with portfolio_builder and"),
+    "ui.score": ("score", "score"),
+    "ui.legal_basis": ("Base légale", "Legal basis"),
+    "ui.date_at_time": ("{date} à {hour} h {minute}", "{date} at {hour}:{minute}"),
+    "ui.files_breakdown": (
+        "{evidence} preuve(s), {attachments} pièce(s) jointe(s), {others} autre(s) : configuration, revues, jury, attestations",
+        "{evidence} evidence page(s), {attachments} attachment(s), {others} other(s): configuration, reviews, jury, attestations",
     ),
 }

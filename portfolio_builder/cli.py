@@ -192,12 +192,14 @@ def referentials(lang: str | None) -> None:
     rows = []
     for ref_id in referential_mod.shipped_ids():
         ref = referential_mod.load_shipped(ref_id)
-        rows.append((ref.id, str(len(ref.domains)), str(len(ref.competencies)), ref.short_title))
-    headers = tuple(translate(lang, f"cli.referentials.{k}") for k in ("id", "domains", "competencies", "title"))
-    widths = [max(len(r[i]) for r in rows + [headers]) for i in range(3)]
-    click.echo(f"{headers[0]:<{widths[0]}}  {headers[1]:>{widths[1]}}  {headers[2]:>{widths[2]}}  {headers[3]}")
-    for row in rows:
-        click.echo(f"{row[0]:<{widths[0]}}  {row[1]:>{widths[1]}}  {row[2]:>{widths[2]}}  {row[3]}")
+        rule = translate(lang, f"cli.referentials.rule.{ref.rules.validation}", minimum=ref.rules.min_validated, limit=ref.rules.max_not_validated_per_domain)
+        if ref.rules.qcm_per_domain:
+            rule += translate(lang, "cli.referentials.rule.qcm")
+        rows.append((ref.id, str(len(ref.domains)), str(len(ref.competencies)), rule, ref.short_title))
+    headers = tuple(translate(lang, f"cli.referentials.{k}") for k in ("id", "domains", "competencies", "rule", "title"))
+    widths = [max(len(r[i]) for r in rows + [headers]) for i in range(4)]
+    for row in [headers, *rows]:
+        click.echo(f"{row[0]:<{widths[0]}}  {row[1]:>{widths[1]}}  {row[2]:>{widths[2]}}  {row[3]:<{widths[3]}}  {row[4]}")
 
 
 @main.command(help=_h("help.build"))

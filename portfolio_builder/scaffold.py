@@ -89,7 +89,9 @@ _GITIGNORE = "site/\npublic/\n.*.lock\n.*.tmp-*/\n.*.old-*/\n.venv/\n__pycache__
 
 def _gitlab_ci() -> str:
     return f"""# GitLab Pages: checks the dossier, then publishes the public site (report.json included).
-image: python:3.11-slim
+image: python:3.11   # with git: review dates are compared with commit dates
+variables:
+  GIT_DEPTH: 0        # the full history, for the same reason
 
 pages:
   script:

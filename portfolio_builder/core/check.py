@@ -20,6 +20,7 @@ from portfolio_builder.core.links import resolve as resolve_link
 from portfolio_builder.core.problems import ERROR, WARNING, Problem, ProblemSink
 from portfolio_builder.core.project import Project, load_project
 from portfolio_builder.core.referential import Referential
+from portfolio_builder.i18n import translate
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +133,8 @@ def check_project(project: Project, options: Options = Options()) -> Dossier:
 
     jury, jury_problems = jury_mod.load_jury(project, referential)
     problems.extend(jury_problems)
+    if jury is not None:
+        problems.extend(_decisions_without_evidence(jury, cov))
     attestations, attestation_problems = jury_mod.load_attestations(project, referential)
     problems.extend(attestation_problems)
     outcome = forecast = None
@@ -269,12 +272,35 @@ def _duplicate_ids(evidence: list[Evidence], docs_prefix: str) -> list[Problem]:
     return problems
 
 
+def _decisions_without_evidence(jury: jury_mod.Jury, cov: Coverage) -> list[Problem]:
+    """A competency validated with no evidence in the dossier: the jury should see it."""
+    sink = ProblemSink(jury.file)
+    for code, decision in jury.decisions.items():
+        entry = cov.by_code.get(code)
+        if decision == rules.VALIDATED and entry is not None and not entry.covered:
+            sink.warning(
+                "decision-without-evidence",
+                (jury.lines.get(code, 1), 1),
+                f"decisions.{code}",
+                "jury.validated_without_evidence",
+                code=code,
+            )
+    return sink.items
+
+
+_PLACEHOLDERS = ("scaffold.candidate_placeholder", "scaffold.institution_placeholder")
+
+
 def _missing_metadata(project: Project) -> list[Problem]:
     """A certification dossier must say who, where and when: the jury needs it."""
     sink = ProblemSink(project.config_display)
     settings = project.settings
+    placeholders = {translate(lang, key) for lang in ("fr", "en") for key in _PLACEHOLDERS}
     for name, value in (("candidate", settings.candidate_name), ("institution", settings.institution), ("session", settings.session)):
-        if not value:
+        if value in placeholders:
+            # `portfolio new` wrote an example value: the jury needs the real one.
+            sink.error("missing-metadata", project.entry_pos(name), name, "config.placeholder", name=name, value=value)
+        elif not value:
             sink.error(
                 "missing-metadata",
                 project.entry_pos(),

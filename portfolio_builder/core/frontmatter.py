@@ -101,3 +101,22 @@ def read(path: Path, sink: ProblemSink) -> MarkdownSource | None:
     if text is None:
         return None
     return split(text, sink)
+
+
+_H1 = re.compile(r"^#[ \t]+(.+?)[ \t]*#*[ \t]*$", re.MULTILINE)
+
+
+def title_of(path: Path) -> str | None:
+    """A page's title as its author wrote it: ``title:`` in the front matter, else its first ``# heading``."""
+    try:
+        text = decode(path.read_bytes(), ProblemSink(str(path)))
+    except OSError:
+        return None
+    if text is None:
+        return None
+    source = split(text, ProblemSink(str(path)))
+    title = source.meta.get("title")
+    if isinstance(title, str) and title.strip():
+        return title.strip()
+    heading = _H1.search(source.body)
+    return heading.group(1) if heading else None

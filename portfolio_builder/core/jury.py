@@ -28,6 +28,7 @@ class Jury:
     decisions: dict[str, str]
     qcm: dict[str, QcmResult]
     comment: str = ""
+    lines: dict[str, int] = field(default_factory=dict)  # decision → its line in the file
 
 
 @dataclass(slots=True)
@@ -114,6 +115,7 @@ def load_jury(project: Project, referential: Referential | None) -> tuple[Jury |
         decisions=decisions,
         qcm=qcm,
         comment=str(raw.get("comment") or "").strip(),
+        lines={code: doc.key_pos(("decisions", code))[0] for code in decisions},
     )
     return jury, sink.items
 

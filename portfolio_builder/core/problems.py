@@ -49,6 +49,7 @@ CODES = (
     "unknown-evidence",
     "unknown-domain",
     "review-outdated",
+    "decision-without-evidence",
     "missing-metadata",
     "attestation-mismatch",
     "dirty-tree",

@@ -43,13 +43,18 @@ def competency_src(code: str) -> str:
 
 
 def format_date(iso: str, lang: str) -> str:
-    """``2025-03-12`` → « 12 mars 2025 » / "12 March 2025"; anything else as written."""
+    """``2025-03-12`` → « 12 mars 2025 » / "12 March 2025" (with the time when one is given:
+    two reviews of one day stay apart); anything else as written."""
     try:
         day = date.fromisoformat(iso[:10])
     except ValueError:
         return iso
     month = translate(lang, f"month.{day.month}")
-    return f"{day.day} {month} {day.year}"
+    text = f"{day.day} {month} {day.year}"
+    time = re.match(r"[T ](\d{2}):(\d{2})", iso[10:])
+    if time:
+        text = translate(lang, "ui.date_at_time", date=text, hour=time.group(1), minute=time.group(2))
+    return text
 
 
 def format_size(size: int | None, lang: str) -> str:
@@ -149,10 +154,15 @@ def site(dossier: Dossier, url_for: UrlFor) -> dict[str, Any]:
         "urls": {
             "report": url_for(REPORT_SRC),
             "competencies": url_for(COMPETENCIES_SRC),
-            "attestation": url_for(ATTESTATION_SRC) if dossier.jury or dossier.attestations else "",
+            "attestation": url_for(ATTESTATION_SRC) if has_attestation(dossier) else "",
             **{name.replace(".", "_"): url_for(name) for name in DOWNLOADS},
         },
     }
+
+
+def has_attestation(dossier: Dossier) -> bool:
+    """An attestation exists once the jury decided (certified or not), never while pending."""
+    return dossier.jury is not None and dossier.outcome is not None and dossier.outcome.decision != "pending"
 
 
 def summary_line(dossier: Dossier) -> str:
@@ -245,6 +255,8 @@ def _domains(dossier: Dossier, url_for: UrlFor) -> list[dict[str, Any]]:
     for d in dossier.coverage.domains:
         result = qcm.get(d.domain.code)
         status = outcome.domain_status.get(d.domain.code) if outcome else None
+        if dossier.jury is None and status != "carried":
+            status = None  # before the jury, "pending" says nothing
         domains.append(
             {
                 "code": d.domain.code,
@@ -424,8 +436,13 @@ def manifest_summary(manifest: dict[str, Any], lang: str) -> dict[str, Any]:
         "commit": (git.get("commit") or "")[:12],
         "dirty": git.get("dirty"),
         "file_count": len(files),
-        "evidence_count": sum(1 for f in files if f["kind"] == "evidence"),
-        "attachment_count": sum(1 for f in files if f["kind"] == "attachment"),
+        "files_label": translate(
+            lang,
+            "ui.files_breakdown",
+            evidence=sum(1 for f in files if f["kind"] == "evidence"),
+            attachments=sum(1 for f in files if f["kind"] == "attachment"),
+            others=sum(1 for f in files if f["kind"] not in ("evidence", "attachment")),
+        ),
         "tool_version": manifest.get("tool", {}).get("version", ""),
         "built_at": manifest.get("built_at", ""),
         "built_on": format_date(manifest.get("built_at", "")[:10], lang),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Callable
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,7 @@ from mkdocs.utils import get_relative_url
 
 from portfolio_builder.core import view
 from portfolio_builder.core.check import Dossier
+from portfolio_builder.core.frontmatter import title_of
 from portfolio_builder.i18n import translate
 
 REPORT, COMPETENCY, COMPETENCIES, ATTESTATION, HOME = "report", "competency", "competencies", "attestation", "home"
@@ -37,11 +39,19 @@ class GeneratedPages:
         return self.kinds.get(src)
 
 
+# Pages read as wide tables or printed: no side navigation, the whole width for the matrix.
+_FULL_WIDTH = ("report", "attestation")
+
+
 def _page_file(config: MkDocsConfig, src: str, kind: str, title: str, body: str = "") -> File:
     # JSON is valid YAML: the title needs no further quoting. Material renders titles as
     # HTML, and a referential's titles are text.
     title = html.escape(title, quote=False)
-    content = f"---\ntemplate: portfolio/{kind}.html\ntitle: {json.dumps(title, ensure_ascii=False)}\n---\n\n{html.escape(body, quote=False)}\n"
+    hide = "hide: [navigation, toc]\n" if kind in _FULL_WIDTH else ""
+    content = (
+        f"---\ntemplate: portfolio/{kind}.html\ntitle: {json.dumps(title, ensure_ascii=False)}\n{hide}---\n\n"
+        f"{html.escape(body, quote=False)}\n"
+    )
     return File.generated(config, src, content=content, inclusion=InclusionLevel.NOT_IN_NAV)
 
 
@@ -64,7 +74,7 @@ def add_pages(files: Files, config: MkDocsConfig, dossier: Dossier) -> Generated
             for competency in domain.competencies:
                 body = f"{competency.title}. {domain.code} {domain.title}. {competency.description}"
                 add(view.competency_src(competency.code), COMPETENCY, f"{competency.code} {competency.title}", competency.code, body)
-        if dossier.jury is not None or dossier.attestations:
+        if view.has_attestation(dossier):
             add(view.ATTESTATION_SRC, ATTESTATION, translate(lang, "nav.attestation"))
     if files.get_file_from_path(view.HOME_SRC) is None:
         add(view.HOME_SRC, HOME, dossier.project.site_name or translate(lang, "nav.home"))
@@ -106,8 +116,11 @@ def attach_nav(nav: Navigation, files: Files, pages: GeneratedPages, dossier: Do
     listed = {id(p) for p in nav.pages}
     for item in _walk(nav.items):
         if isinstance(item, Section):
-            # Sections named after the student's folders: Material renders the title as HTML.
-            item.title = html.escape(item.title or "", quote=False)
+            # A folder's section is named by its index page when it has one ("Contrôles de
+            # connaissances", not "Controles"); Material renders the title as HTML.
+            index = next((c for c in item.children if isinstance(c, Page) and c.file.name == "index"), None)
+            title = title_of(Path(index.file.abs_src_path)) if index is not None and index.file.abs_src_path else None
+            item.title = html.escape(title or item.title or "", quote=False)
     home = page_of(view.HOME_SRC)
     items: list[StructureItem] = [item for item in nav.items if item is not home]
     if home is not None:

@@ -163,6 +163,20 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         return generated.attach_nav(nav, files, self.pages, self._dossier())
 
     # -- pages --------------------------------------------------------------
+    def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        if page.meta or not markdown.startswith("---"):
+            return markdown
+        # MkDocs drops a front matter it cannot load (a date like 2025-13-01) and shows it as
+        # text; our reader keeps what it can, and the problem is on the report page.
+        from portfolio_builder.core.frontmatter import split
+        from portfolio_builder.core.problems import ProblemSink
+
+        source = split(markdown, ProblemSink(page.file.src_uri))
+        if not source.has_front_matter or source.body == markdown:
+            return markdown
+        page.meta = source.meta
+        return source.body
+
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         dossier = self._dossier()
         if page.file.generated_by is None:
@@ -172,6 +186,8 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
 
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
         self.env = env
+        # Every template (404.html and the footer included) reads our words from `t`.
+        env.globals["t"] = strings(self._dossier().lang)
         if env.bytecode_cache is None:
             # Compiling Material's templates is most of a small build: reuse them across builds.
             env.bytecode_cache = template_cache()
@@ -188,8 +204,6 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         dossier = self._dossier()
         assert self.pages is not None
         url_for = generated.url_resolver(page, self.pages.urls)
-        lang = dossier.lang
-        context["t"] = strings(lang)
         context["portfolio_site"] = view.site(dossier, url_for)
         context["portfolio_manifest"] = self.manifest_view
         found = self.pages.kind_of(page.file.src_uri)

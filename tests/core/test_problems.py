@@ -179,6 +179,11 @@ CASES: dict[str, Case] = {
         },
         options={"public": True},
     ),
+    "decision-without-evidence": Case(
+        ("decision-without-evidence", "jury.yml", 6),
+        {"docs/p.md": evidence_page("D1.2"), "jury.yml": JURY},
+        severity=WARNING,
+    ),
     "not-a-file": Case(("not-a-file", "docs/tube.md", 1), setup=_fifo_page),
     "symlink-outside/attachment": Case(
         ("symlink-outside", "docs/p.md", 8),
