@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 
 site: $(STAMP)
 	$(BIN)/portfolio build . -d site
-	@echo "Site du dossier exemple : site/index.html (rapport : site/portfolio/report/index.html)"
+	@echo "Site du dossier exemple dans site/ : « make serve » puis http://127.0.0.1:8000 (rapport : /portfolio/report/)"
 
 example: $(STAMP)
 	$(BIN)/portfolio build sample_dnc/echec-qcm -d site-echec-qcm

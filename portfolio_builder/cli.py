@@ -450,7 +450,8 @@ def _cohort_rows(folders: list[Path], reports: tuple[Path, ...], site_dir: Path,
             report=r.report,
             failure=r.failure,
             problems=r.problems,
-            report_link=f"{r.slug}/portfolio/report/" if r.built else "",
+            # index.html spelled out: the dashboard also works opened from disk.
+            report_link=f"{r.slug}/portfolio/report/index.html" if r.built else "",
         )
         for r in results
     ]

@@ -55,7 +55,7 @@ def test_rows_link_to_each_candidates_report(page, dashboard):
     with page.expect_navigation():
         page.get_by_role("link", name="Thomas Girard").click()
     page.wait_for_load_state("load")
-    assert page.url.endswith("/thomas-girard/portfolio/report/")
+    assert page.url.endswith("/thomas-girard/portfolio/report/index.html")
     assert "Non certifié" in page.locator("article").inner_text()
 
 

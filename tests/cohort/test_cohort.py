@@ -127,7 +127,7 @@ def test_dashboard_columns_csv_and_no_inline_script(project, tmp_path):
     site = tmp_path / "out"
     assert cohort(str(a), "-d", str(site), "--title", "L2 — groupe 3").exit_code == 0
     html = (site / "index.html").read_text(encoding="utf-8")
-    assert "L2 — groupe 3" in html and 'href="zoe-abel/portfolio/report/"' in html
+    assert "L2 — groupe 3" in html and 'href="zoe-abel/portfolio/report/index.html"' in html
     assert re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html) is None
     assert (site / "assets/cohort/cohort.js").is_file()
     assert 'class="cb-cell cb-cell--partial"' in html and "D1</span> <span class=\"cb-cell__value\">2/4" in html
