@@ -12,7 +12,10 @@ import contextlib
 import ctypes
 import ctypes.util
 import errno
-import fcntl
+try:
+    import fcntl
+except ImportError:  # Windows: msvcrt locks instead
+    fcntl = None  # type: ignore[assignment]
 import logging
 import os
 import shutil
@@ -76,12 +79,22 @@ def output_lock(target: Path) -> Iterator[None]:
         raise BuildFailed(f"{exc.filename or lock_path}: {exc.strerror or exc}") from None
     try:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            _lock_nonblocking(fd)
+        except OSError:
             raise BuildLocked(str(target)) from None
         yield
     finally:
         os.close(fd)
+
+
+def _lock_nonblocking(fd: int) -> None:
+    """An exclusive lock released when the process ends (even killed); OSError if taken."""
+    if fcntl is not None:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    else:  # Windows
+        import msvcrt
+
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
 
 
 def clean_leftovers(target: Path) -> None:

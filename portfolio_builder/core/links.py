@@ -18,6 +18,7 @@ _CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
 _INLINE = re.compile(r"\]\(\s*<?([^)\s>]+)>?(?:\s+[\"'(][^)]*)?\)")
 _REFERENCE = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)")
 _HTML = re.compile(r"""\b(?:href|src)\s*=\s*["']([^"']+)["']""", re.I)
+_MARKS = ("](", "]:", "href", "src", "HREF", "SRC")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,12 +31,14 @@ class Link:
 def local_links(body: str, first_line: int) -> list[Link]:
     """Links that stay on the site (no scheme, no host, not a bare ``#anchor``)."""
     links: list[Link] = []
+    if not any(mark in body for mark in _MARKS):
+        return links  # most pages: no link at all, nothing to scan
     in_fence = False
     for offset, line in enumerate(body.split("\n")):
         if _FENCE.match(line):
             in_fence = not in_fence
             continue
-        if in_fence:
+        if in_fence or not any(mark in line for mark in _MARKS):
             continue
         visible = _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), line)
         found = [m for pattern in (_INLINE, _HTML) for m in pattern.finditer(visible)]
