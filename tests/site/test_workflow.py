@@ -205,7 +205,7 @@ def test_manifest_records_hashes_commit_and_referential(project, tmp_path):
     assert "Intégrité de la soumission" in report and manifest["git"]["commit"][:12] in report
 
 
-def test_certification_refuses_a_dirty_tree(project, tmp_path):
+def committed_certification_dossier(project) -> Path:
     root = project(
         {"docs/a.md": evidence_page("D1.1")},
         portfolio={"mode": "certification", "institution": "U", "session": "2027-juin"},
@@ -213,6 +213,11 @@ def test_certification_refuses_a_dirty_tree(project, tmp_path):
     git(root, "init", "-q")
     git(root, "add", "-A")
     git(root, "commit", "-qm", "dossier")
+    return root
+
+
+def test_certification_refuses_a_dirty_tree(project, tmp_path):
+    root = committed_certification_dossier(project)
     (root / "docs/a.md").write_text(evidence_page("D1.1", title="Modifiée"), encoding="utf-8")
     with pytest.raises(build_mod.BuildFailed) as failure:
         build_site(root, tmp_path / "site")
@@ -229,13 +234,7 @@ def test_certification_requires_the_jury_metadata(project, problems_of):
 
 def test_certification_builds_again_into_its_own_output(project, tmp_path):
     """The lock, the temporary folder and the previous site are not "uncommitted changes"."""
-    root = project(
-        {"docs/a.md": evidence_page("D1.1")},
-        portfolio={"mode": "certification", "institution": "U", "session": "2027-juin"},
-    )
-    git(root, "init", "-q")
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "dossier")
+    root = committed_certification_dossier(project)
     for _ in range(2):
         build_site(root, root / "public")
         build_site(root, root / "site")
