@@ -26,7 +26,8 @@ from portfolio_builder.core import integrity
 from portfolio_builder.core import report as report_mod
 from portfolio_builder.core import view
 from portfolio_builder.core.check import Dossier, Options, check_project
-from portfolio_builder.core.problems import Problem
+from portfolio_builder.core import frontmatter
+from portfolio_builder.core.problems import Problem, ProblemSink
 from portfolio_builder.core.project import ConfigError, Untrusted, load_project
 from portfolio_builder.i18n import strings, translate
 from portfolio_builder.mkdocs_plugin import generated
@@ -168,10 +169,7 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
             return markdown
         # MkDocs drops a front matter it cannot load (a date like 2025-13-01) and shows it as
         # text; our reader keeps what it can, and the problem is on the report page.
-        from portfolio_builder.core.frontmatter import split
-        from portfolio_builder.core.problems import ProblemSink
-
-        source = split(markdown, ProblemSink(page.file.src_uri))
+        source = frontmatter.split(markdown, ProblemSink(page.file.src_uri))
         if not source.has_front_matter or source.body == markdown:
             return markdown
         page.meta = source.meta
@@ -185,13 +183,13 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         return html
 
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        dossier = self._dossier()
         self.env = env
         # Every template (404.html and the footer included) reads our words from `t`.
-        env.globals["t"] = strings(self._dossier().lang)
+        env.globals["t"] = strings(dossier.lang)
         if env.bytecode_cache is None:
             # Compiling Material's templates is most of a small build: reuse them across builds.
             env.bytecode_cache = template_cache()
-        dossier = self._dossier()
         self.report_json = report_mod.to_json(report_mod.build(dossier))
         self.manifest = integrity.manifest(dossier, self.report_json)
         self.manifest_view = view.manifest_summary(self.manifest, dossier.lang)
@@ -246,8 +244,9 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         if dossier is None:
             return server
         project = dossier.project
-        watched = [project.resolve(project.settings.reviews_dir), project.resolve(project.settings.jury)]
-        watched += [project.resolve(a) for a in project.settings.previous_attestations]
+        settings = project.settings
+        names = [settings.reviews_dir, settings.jury, *settings.previous_attestations]
+        watched = [project.resolve(name) for name in names if name]
         if dossier.referential is not None and not dossier.referential.shipped:
             watched.append(Path(dossier.referential.origin))
         for path in watched:
