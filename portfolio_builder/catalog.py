@@ -729,7 +729,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "'certification' when the dossier goes to the jury",
     ),
     "scaffold.index_body": (
-        "Bienvenue dans mon dossier numérique de compétences. Chaque page du dossier `preuves/` est une preuve : son en-tête YAML indique les compétences qu'elle démontre, avec un argument pour chacune.",
+        "Bienvenue dans mon dossier numérique de compétences. Chaque page du répertoire `preuves/` est une preuve : son en-tête YAML indique les compétences qu'elle démontre, avec un argument pour chacune.",
         "Welcome to my digital competence dossier. Each page in the `evidence/` folder is a piece of evidence: its YAML front matter names the competencies it shows, with an argument for each.",
     ),
     "scaffold.evidence_dir": ("preuves", "evidence"),
