@@ -109,6 +109,15 @@ def evidence_page(
     return text + "---\n" + body
 
 
+def alias_bomb(levels: int) -> str:
+    """A "billion laughs" YAML document: each level repeats the previous one nine times."""
+    names = "abcdefghijklmnopqrstuvwxyz"
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for previous, name in zip(names, names[1:levels]):
+        lines.append(f"{name}: &{name} [{','.join([f'*{previous}'] * 9)}]")
+    return "\n".join(lines) + "\n"
+
+
 def as_tuples(problems: list[Problem]) -> list[tuple[str, str, int]]:
     return [(p.code, p.file, p.line) for p in problems]
 

@@ -18,7 +18,7 @@ import pytest
 
 from portfolio_builder.core import problems as problems_mod
 from portfolio_builder.core.problems import CODES, ERROR, WARNING, Problem, ProblemSink
-from tests.conftest import check_problems, evidence_page, mkdocs_text, run_check
+from tests.conftest import alias_bomb, check_problems, evidence_page, mkdocs_text, run_check
 
 # Codes that only the MkDocs plugin (the site build) produces; its own tests
 # cover them. Each is checked below to be absent from the core's source, so
@@ -27,17 +27,7 @@ SITE_ONLY_CODES = {
     "duplicate-registration",  # one candidate registered twice in a cohort (cohort dashboard)
 }
 
-BOMB = (
-    "---\n"
-    'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
-    "b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
-    "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
-    "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
-    "e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n"
-    "f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\n"
-    "g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\n"
-    "---\n"
-)
+BOMB = "---\n" + alias_bomb(7) + "---\n"
 
 REVIEW = "evidence: p.md\nreviewer: M. Martin\ndate: 2024-03-01\nverdicts:\n  D1.1: met\n"
 

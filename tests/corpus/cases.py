@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tests.conftest import C2I1_CODES, evidence_page, mkdocs_text
+from tests.conftest import C2I1_CODES, alias_bomb, evidence_page, mkdocs_text
 
 # --- the base dossier ---------------------------------------------------------
 
@@ -94,17 +94,7 @@ def _local_ref(text: str) -> dict[str, str | bytes]:
 
 
 BIG = 5 * 1024 * 1024
-ALIAS_BOMB = (
-    'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
-    "b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
-    "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
-    "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
-    "e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n"
-    "f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\n"
-    "g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\n"
-    "h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]\n"
-    "i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]\n"
-)
+ALIAS_BOMB = alias_bomb(9)
 
 # Nesting: the front matter is depth 0, the value of `k<i>:` depth i + 1. The first node
 # past yamlread.MAX_DEPTH (40) is the value of k40, a mapping that starts on k41's line.
