@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from portfolio_builder import __version__
+from portfolio_builder import __version__, cli_trust
 from portfolio_builder.core import referential as referential_mod
 from portfolio_builder.core.check import Dossier, Options, check_project
 from portfolio_builder.core.problems import Problem
@@ -270,22 +270,34 @@ def serve(project: Path, dev_addr: str, open_browser: bool) -> None:
 @main.command(help=_h("help.attestation"))
 @click.argument("project", required=False, default=".", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help=_h("help.attestation.output"))
+@click.option("--sign", "sign_key", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None, help=_h("help.attestation.sign"))
+@click.option("--issuer", "issuers", multiple=True, type=click.Path(path_type=Path, exists=True, dir_okay=False), help=_h("help.trusted_issuer"))
 @LANG_OPTION
-def attestation(project: Path, output: Path, lang: str | None) -> None:
+def attestation(project: Path, output: Path, sign_key: Path | None, issuers: tuple[Path, ...], lang: str | None) -> None:
     from portfolio_builder.core import attestation as attestation_mod
+    from portfolio_builder.core import credentials
 
+    key = cli_trust.private_key(sign_key, _default_lang(lang)) if sign_key else None
+    trusted = cli_trust.trusted_issuers(issuers, _default_lang(lang))
+    if key is not None:
+        # The institution that signs trusts its own earlier attestations.
+        trusted = [*trusted, credentials.KeyFile(key.path, key.key, key.issuer, private=False)]
     try:
-        dossier = check_project(load_project(project), Options(lang=lang))
+        dossier = check_project(load_project(project), Options(lang=lang, issuers=tuple(trusted)))
     except ConfigError as error:
         print_config_error(error, _default_lang(lang), project if project.is_dir() else None)
         sys.exit(EXIT_CONFIG)
     try:
         document = attestation_mod.from_dossier(dossier)
+        token = attestation_mod.issue_credential(dossier, key) if key is not None else None
     except attestation_mod.NotDecided as reason:
         click.echo(translate(dossier.lang, "cli.attestation_pending", reasons="; ".join(reason.args)), err=True)
         sys.exit(EXIT_ERRORS)
     try:
-        attestation_mod.write(document, output)
+        if token is not None:
+            attestation_mod.write_text(token, output)
+        else:
+            attestation_mod.write(document, output)
     except OSError as error:
         click.echo(translate(dossier.lang, "cli.write_failed", path=str(output), reason=error.strerror or str(error)), err=True)
         sys.exit(EXIT_ERRORS)
@@ -455,3 +467,6 @@ def _cohort_rows(folders: list[Path], reports: tuple[Path, ...], site_dir: Path,
         )
         for r in results
     ]
+
+
+cli_trust.register(main, _h, LANG_OPTION, _default_lang)

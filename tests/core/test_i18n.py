@@ -61,6 +61,7 @@ DYNAMIC_IDS = {
     "domain_status.{}": [rules.VALIDATED, rules.NOT_VALIDATED, rules.PENDING, "carried"],
     # An optional hint per required field (schemas.py): only those that exist are used.
     "schema.required.{}.hint": ["commentary", "competencies"],
+    "credential.description.{}": [rules.CERTIFIED, rules.NOT_CERTIFIED],
 }
 
 # A string literal that looks like a catalog id: two or more dotted parts whose
