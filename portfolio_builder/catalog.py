@@ -761,6 +761,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "help.build.sign": ("Signer report.json avec cette clé privée (écrit report.jwt et manifest.jwt).", "Sign report.json with this private key (writes report.jwt and manifest.jwt)."),
     "help.cohort.reviews": ("Le dossier des revues des tuteurs : REVIEWS/<numéro d'étudiant>/*.yml.", "The tutors' reviews folder: REVIEWS/<student number>/*.yml."),
     "help.cohort.issuer": ("La clé publique d'un émetteur de confiance (répétable).", "A trusted issuer's public key (repeatable)."),
+    "verify.site-modified": ("fichier publié modifié depuis la construction : {path}", "published file changed since the build: {path}"),
+    "verify.site-added": ("fichier publié ajouté depuis la construction : {path}", "published file added since the build: {path}"),
+    "verify.site-removed": ("fichier publié supprimé depuis la construction : {path}", "published file removed since the build: {path}"),
+    "verify.signature": ("signature du manifeste : {reason}", "manifest signature: {reason}"),
+    "verify.signed": ("Manifeste signé par {issuer} (émetteur de confiance).", "Manifest signed by {issuer} (trusted issuer)."),
+    "verify.signed_untrusted": (
+        "Manifeste signé, mais aucune clé de confiance n'est donnée pour le croire (--issuer).",
+        "Manifest signed, but no trusted key is given to believe it (--issuer).",
+    ),
+    "verify.unsigned": (
+        "Manifeste non signé : un site modifié avec son manifeste ne se détecte que par le rapport (construisez avec --sign).",
+        "Unsigned manifest: a site edited together with its manifest shows only through the report (build with --sign).",
+    ),
     # --- plugin ----------------------------------------------------------------------------
     "plugin.needs_material": (
         "portfolio : le thème doit être Material (theme: name: material)",
