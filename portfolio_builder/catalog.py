@@ -641,6 +641,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "authority.verified_jury": ("fichier du jury", "the jury's file"),
     "authority.signed_by": ("signée par {issuer}", "signed by {issuer}"),
     "authority.unsigned": ("non signée", "unsigned"),
+    "ui.download_credential": ("télécharger l'attestation signée (Open Badges 3.0)", "download the signed attestation (Open Badges 3.0)"),
     "keys.inside_dossier": (
         "{folder} est dans le dossier {dossier} : la clé privée d'un établissement ne doit jamais être dans un dossier de candidat",
         "{folder} is inside the dossier {dossier}: an institution's private key must never be inside a candidate's dossier",

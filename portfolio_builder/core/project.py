@@ -35,6 +35,11 @@ def valid_student_id(value: str) -> bool:
     return bool(_student_id_pattern().fullmatch(value))
 
 
+def _student_id(candidate: Any) -> str:
+    value = candidate.get("student_id") if isinstance(candidate, dict) else None
+    return value if isinstance(value, str) and valid_student_id(value) else ""
+
+
 class ConfigError(Exception):
     """The project cannot be read at all (exit status 2)."""
 
@@ -86,7 +91,7 @@ class Settings:
             referential=text(entry, "referential"),
             candidate_name=text(entry.get("candidate"), "name"),
             # An invalid student number (reported by the schema) is never used: it may be a path.
-            student_id=sid if valid_student_id(sid := text(entry.get("candidate"), "student_id")) else "",
+            student_id=_student_id(entry.get("candidate")),
             institution=text(entry, "institution"),
             session=text(entry, "session"),
             correspondent_name=text(entry.get("correspondent"), "name"),

@@ -30,6 +30,7 @@ COMPETENCIES_SRC = f"{GENERATED_DIR}/competencies/index.md"
 ATTESTATION_SRC = f"{GENERATED_DIR}/attestation.md"
 HOME_SRC = "index.md"
 DOWNLOADS = ("report.json", "report.csv", "manifest.json")
+CREDENTIAL_SRC = "attestation.jwt"  # the signed attestation (Open Badges 3.0), when the build signs
 
 
 def slug(text: str, empty: str = "c") -> str:
@@ -79,6 +80,7 @@ def _review(review: Review | None, lang: str) -> dict[str, Any] | None:
         return None
     return {
         "reviewer": review.reviewer,
+        "declared": not review.verified,  # « déclaré par le candidat, non vérifié » (core.authority)
         "date": format_date(review.date, lang),
         "comment": review.comment,
         "outdated": review.outdated,
@@ -224,6 +226,7 @@ def evidence_card(dossier: Dossier, item: Evidence, url_for: UrlFor) -> dict[str
         ],
         "review": _review(review, lang),
         "history": [_review(r, lang) for r in reversed(history[:-1])],
+        "declared_reviews": [_review(r, lang) for r in reversed(dossier.declared_reviews.by_evidence.get(item.path, []))],
         "private": item.visibility == "private",
     }
 
@@ -358,9 +361,18 @@ def report_page(dossier: Dossier, url_for: UrlFor) -> dict[str, Any]:
             else None
         ),
         "attestations": [
-            {"session": a.session, "institution": a.institution, "date": format_date(a.date, lang), "domains": a.validated_domains}
+            {
+                "session": a.session,
+                "institution": a.institution,
+                "date": format_date(a.date, lang),
+                "domains": a.validated_domains,
+                "signature": translate(lang, "authority.signed_by", issuer=a.signed_by) if a.signed_by else translate(lang, "authority.unsigned"),
+                "signed": bool(a.signed_by),
+            }
             for a in dossier.attestations
         ],
+        # What the dossier says of the jury's word without being the jury: shown, never counted.
+        "declared_jury": _jury(dossier.declared_jury, lang),
     }
 
 
@@ -368,6 +380,7 @@ def _jury(jury: Jury | None, lang: str) -> dict[str, Any] | None:
     if jury is None:
         return None
     return {
+        "declared": not jury.verified,  # a file of the dossier, not the jury's own (core.authority)
         "session": jury.session,
         "date": format_date(jury.date, lang),
         "institution": jury.institution,
@@ -397,7 +410,8 @@ def _rules_text(dossier: Dossier) -> str:
     return text
 
 
-def attestation_page(dossier: Dossier, url_for: UrlFor) -> dict[str, Any]:
+def attestation_page(dossier: Dossier, url_for: UrlFor, signer: str = "") -> dict[str, Any]:
+    """The printable attestation; ``signer`` names the institution whose key signs its credential."""
     lang = dossier.lang
     ref = dossier.referential
     outcome = dossier.outcome
@@ -420,6 +434,8 @@ def attestation_page(dossier: Dossier, url_for: UrlFor) -> dict[str, Any]:
         "reasons": [r.text(lang) for r in outcome.reasons] if outcome else [],
         "domains": domains,
         "jury": _jury(dossier.jury, lang),
+        "signature": translate(lang, "authority.signed_by", issuer=signer) if signer else translate(lang, "authority.unsigned"),
+        "credential_url": url_for(CREDENTIAL_SRC) if signer else "",
     }
 
 

@@ -86,6 +86,7 @@ def source_files() -> list[Path]:
 NOT_IDS = {
     # Literals that look like ids but are field paths, not messages.
     "rules.min_validated",
+    "attestation.jwt",  # a file name: the signed attestation published with the site
 }
 NOT_ID_PATTERNS = {"qcm."}  # f"qcm.{code}": the field of a jury problem
 

@@ -19,12 +19,15 @@ import pytest
 from portfolio_builder.core import problems as problems_mod
 from portfolio_builder.core.problems import CODES, ERROR, WARNING, Problem, ProblemSink
 from tests.conftest import alias_bomb, check_problems, evidence_page, mkdocs_text, run_check
+import tests.core.test_credentials as credential_tests
 
 # Codes that only the MkDocs plugin (the site build) produces; its own tests
 # cover them. Each is checked below to be absent from the core's source, so
 # this list cannot silently hide a core code.
 SITE_ONLY_CODES = {
     "duplicate-registration",  # one candidate registered twice in a cohort (cohort dashboard)
+    "duplicate-student-id",  # two dossiers claim one student number (tests/cohort/test_trust.py)
+    "report-unverified",  # cohort --reports: an unsigned report (tests/cohort/test_trust.py)
 }
 
 BOMB = "---\n" + alias_bomb(7) + "---\n"
@@ -314,7 +317,15 @@ def test_path_outside(project):
 
 
 # Codes asserted by a test of their own rather than by the table.
-OWN_TESTS = {"dirty-tree": test_dirty_tree, "path-outside": test_path_outside}
+OWN_TESTS = {
+    "dirty-tree": test_dirty_tree,
+    "path-outside": test_path_outside,
+    # Signed attestations: tests/core/test_credentials.py, one test per code.
+    "attestation-unsigned": credential_tests.test_unsigned_attestation_warns_in_training_and_is_refused_in_certification,
+    "credential-invalid": credential_tests.test_each_wrong_credential_is_refused_with_its_code,
+    "credential-untrusted": credential_tests.test_each_wrong_credential_is_refused_with_its_code,
+    "credential-mismatch": credential_tests.test_each_wrong_credential_is_refused_with_its_code,
+}
 
 
 def test_every_code_is_covered():
