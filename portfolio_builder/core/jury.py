@@ -236,11 +236,11 @@ def _credential_attestation(
     if mismatches:
         return None
     if untrusted_only:
-        issuer = result.issuer.name if result.issuer else "?"
+        signer = result.issuer.name if result.issuer else "?"
         if sources.signatures_required:
-            sink.error("credential-untrusted", position, field_name, result.trust_failure, hint_id="credential.untrusted.hint", path=name, issuer=issuer)
+            sink.error("credential-untrusted", position, field_name, result.trust_failure, hint_id="credential.untrusted.hint", path=name, issuer=signer)
             return None
-        sink.warning("credential-untrusted", position, field_name, result.trust_failure, hint_id="credential.untrusted.hint", path=name, issuer=issuer)
+        sink.warning("credential-untrusted", position, field_name, result.trust_failure, hint_id="credential.untrusted.hint", path=name, issuer=signer)
     issuer = result.issuer
     return Attestation(
         file=name,
