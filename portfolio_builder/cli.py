@@ -16,6 +16,7 @@ import click
 
 from portfolio_builder import __version__
 from portfolio_builder.core import referential as referential_mod
+from portfolio_builder.core import rules as rules_mod
 from portfolio_builder.core.check import Dossier, Options, check_project
 from portfolio_builder.core.problems import Problem
 from portfolio_builder.core.project import ConfigError, load_project
@@ -192,9 +193,15 @@ def referentials(lang: str | None) -> None:
     rows = []
     for ref_id in referential_mod.shipped_ids():
         ref = referential_mod.load_shipped(ref_id)
-        rule = translate(lang, f"cli.referentials.rule.{ref.rules.validation}", minimum=ref.rules.min_validated, limit=ref.rules.max_not_validated_per_domain)
+        rule = rules_mod.kind_of(ref).label(ref).text(lang)
         if ref.rules.qcm_per_domain:
             rule += translate(lang, "cli.referentials.rule.qcm")
+            if ref.rules.qcm_certainty and ref.rules.qcm_certainty != "confirmed":
+                rule += translate(lang, f"cli.referentials.qcm.{ref.rules.qcm_certainty}")
+        if ref.levels is not None:
+            rule += translate(lang, "cli.referentials.levels", min=ref.levels.min, max=ref.levels.max)
+        if ref.rules.conditions:
+            rule += translate(lang, "cli.referentials.conditions", count=len(ref.rules.conditions))
         rows.append((ref.id, str(len(ref.domains)), str(len(ref.competencies)), rule, ref.short_title))
     headers = tuple(translate(lang, f"cli.referentials.{k}") for k in ("id", "domains", "competencies", "rule", "title"))
     widths = [max(len(r[i]) for r in rows + [headers]) for i in range(4)]

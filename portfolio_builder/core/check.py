@@ -49,6 +49,7 @@ class Dossier:
     attestations: list[jury_mod.Attestation] = field(default_factory=list)
     outcome: rules.Outcome | None = None
     forecast: rules.Forecast | None = None
+    qcm: dict[str, rules.QcmSetting] = field(default_factory=dict)  # domain → this session's QCM setting
 
     @property
     def lang(self) -> str:
@@ -138,20 +139,37 @@ def check_project(project: Project, options: Options = Options()) -> Dossier:
     attestations, attestation_problems = jury_mod.load_attestations(project, referential)
     problems.extend(attestation_problems)
     outcome = forecast = None
+    qcm: dict[str, rules.QcmSetting] = {}
     if referential is not None:
         carried = {d for a in attestations for d in a.validated_domains}
+        cohort_qcm, cohort_problems = _cohort_qcm(settings, referential)
+        problems.extend(cohort_problems)
+        qcm = rules.qcm_settings(
+            referential, jury.qcm_required if jury else None, jury.file if jury else "", cohort_qcm, settings.cohort_file
+        )
+        required = {code for code, setting in qcm.items() if setting.required}
         outcome = rules.evaluate(
             referential,
             jury.decisions if jury else None,
             {code: r.passed for code, r in jury.qcm.items()} if jury else None,
             carried,
+            qcm_required=required,
+            levels=jury.levels if jury else None,
+            conditions=jury.conditions if jury else None,
         )
         met = {
             code
             for code, entry in cov.by_code.items()
             if review_index.best_status(code, [e.path for e in entry.evidence]) == reviews_mod.MET
         }
-        forecast = rules.forecast(referential, {c for c, e in cov.by_code.items() if e.covered}, met, carried)
+        reviewed = {
+            code: level
+            for code, entry in cov.by_code.items()
+            if (level := review_index.best_level(code, [e.path for e in entry.evidence])) is not None
+        }
+        forecast = rules.forecast(
+            referential, {c for c, e in cov.by_code.items() if e.covered}, met, carried, qcm_required=required, levels=reviewed
+        )
 
     dossier = Dossier(
         project=project,
@@ -170,9 +188,29 @@ def check_project(project: Project, options: Options = Options()) -> Dossier:
         attestations=attestations,
         outcome=outcome,
         forecast=forecast,
+        qcm=qcm,
     )
     dossier.problems.sort(key=Problem.sort_key)
     return dossier
+
+
+def _cohort_qcm(settings, referential: Referential) -> tuple[dict[str, bool], list[Problem]]:
+    """The cohort's QCM setting for its session, per domain of the referential."""
+    found: dict[str, bool] = {}
+    sink = ProblemSink(settings.cohort_file or "cohort.yml")
+    for code, required, line in settings.cohort_qcm:
+        if code == "*":
+            found.update({d.code: required for d in referential.domains})
+        elif code in referential.domain_index:
+            found[code] = required
+        else:
+            suggestion = referential.suggest_domain(code)
+            sink.error(
+                "unknown-domain", (line, 1), f"qcm_required.{code}", "jury.unknown_domain",
+                hint_id="hint.did_you_mean" if suggestion else None,
+                hint_args={"suggestion": suggestion} if suggestion else {}, code=code,
+            )
+    return found, sink.items
 
 
 def _private_links(links: dict[str, list[Link]], private: set[str], docs_prefix: str) -> list[Problem]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from portfolio_builder.core import datafile
 from portfolio_builder.core.problems import Problem, ProblemSink
 from portfolio_builder.core.project import Project
-from portfolio_builder.core.referential import Referential
+from portfolio_builder.core.referential import Referential, check_level, suggest_code
 from portfolio_builder.core.rules import NOT_VALIDATED, VALIDATED
 
 
@@ -29,6 +29,9 @@ class Jury:
     qcm: dict[str, QcmResult]
     comment: str = ""
     lines: dict[str, int] = field(default_factory=dict)  # decision → its line in the file
+    levels: dict[str, int] = field(default_factory=dict)  # competency → level recognised
+    conditions: dict[str, str] = field(default_factory=dict)  # condition id → met | not_met
+    qcm_required: dict[str, bool] = field(default_factory=dict)  # domain → the session's QCM setting
 
 
 @dataclass(slots=True)
@@ -87,10 +90,11 @@ def load_jury(project: Project, referential: Referential | None) -> tuple[Jury |
                 code=code,
             )
             continue
-        if referential is not None and not referential.rules.qcm_per_domain:
+        if referential is not None and not _qcm_set(raw, code, referential.rules.qcm_per_domain):
             sink.warning("unknown-domain", doc.key_pos(("qcm", code)), f"qcm.{code}", "jury.qcm_not_required", code=code)
         score = result.get("score")
         qcm[code] = QcmResult(result["passed"], float(score) if isinstance(score, (int, float)) else None)
+    levels, conditions, qcm_required = _levels_conditions_qcm(raw, doc, sink, referential)
     settings = project.settings
     for key, expected in (("institution", settings.institution), ("session", settings.session)):
         value = raw.get(key)
@@ -116,8 +120,74 @@ def load_jury(project: Project, referential: Referential | None) -> tuple[Jury |
         qcm=qcm,
         comment=str(raw.get("comment") or "").strip(),
         lines={code: doc.key_pos(("decisions", code))[0] for code in decisions},
+        levels=levels,
+        conditions=conditions,
+        qcm_required=qcm_required,
     )
     return jury, sink.items
+
+
+def _levels_conditions_qcm(raw: dict, doc, sink: ProblemSink, referential: Referential | None):
+    """The levels the jury recognises, the conditions it attests and its QCM setting."""
+    levels: dict[str, int] = {}
+    conditions: dict[str, str] = {}
+    qcm_required: dict[str, bool] = {}
+    if referential is None:
+        return levels, conditions, qcm_required
+    for code, value in (raw.get("levels") or {}).items() if isinstance(raw.get("levels"), dict) else ():
+        if code not in referential.competencies:
+            suggestion = referential.suggest(code)
+            sink.error(
+                "unknown-competency", doc.key_pos(("levels", code)), f"levels.{code}", "jury.unknown_competency",
+                hint_id="hint.did_you_mean" if suggestion else None,
+                hint_args={"suggestion": suggestion} if suggestion else {}, code=code,
+            )
+            continue
+        level = check_level(value, referential.levels, doc.pos(("levels", code)), f"levels.{code}", sink, referential.id)
+        if level is not None:
+            levels[code] = level
+    known = referential.rules.condition_index
+    for name, status in (raw.get("conditions") or {}).items() if isinstance(raw.get("conditions"), dict) else ():
+        if name not in known:
+            suggestion = suggest_code(name, list(known))
+            if suggestion:
+                hint_id, hint_args = "hint.did_you_mean", {"suggestion": suggestion}
+            elif known:
+                hint_id, hint_args = "jury.unknown_condition.hint", {"known": ", ".join(known)}
+            else:
+                hint_id, hint_args = "jury.no_conditions.hint", {"referential": referential.id}
+            sink.error(
+                "unknown-condition", doc.key_pos(("conditions", name)), f"conditions.{name}", "jury.unknown_condition",
+                hint_id=hint_id, hint_args=hint_args, name=name,
+            )
+            continue
+        if status in ("met", "not_met"):  # other values: reported by the schema
+            conditions[name] = status
+    setting = raw.get("qcm_required")
+    if isinstance(setting, bool):
+        qcm_required = {d.code: setting for d in referential.domains}
+    elif isinstance(setting, dict):
+        for code, value in setting.items():
+            if code not in referential.domain_index:
+                suggestion = referential.suggest_domain(code)
+                sink.error(
+                    "unknown-domain", doc.key_pos(("qcm_required", code)), f"qcm_required.{code}", "jury.unknown_domain",
+                    hint_id="hint.did_you_mean" if suggestion else None,
+                    hint_args={"suggestion": suggestion} if suggestion else {}, code=code,
+                )
+            elif isinstance(value, bool):
+                qcm_required[code] = value
+    return levels, conditions, qcm_required
+
+
+def _qcm_set(raw: dict, domain: str, default: bool) -> bool:
+    """Whether this jury file (or else the referential) requires the domain's QCM."""
+    setting = raw.get("qcm_required")
+    if isinstance(setting, bool):
+        return setting
+    if isinstance(setting, dict) and isinstance(setting.get(domain), bool):
+        return setting[domain]
+    return default
 
 
 def load_attestations(project: Project, referential: Referential | None) -> tuple[list[Attestation], list[Problem]]:

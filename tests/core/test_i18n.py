@@ -61,6 +61,11 @@ DYNAMIC_IDS = {
     "domain_status.{}": [rules.VALIDATED, rules.NOT_VALIDATED, rules.PENDING, "carried"],
     # An optional hint per required field (schemas.py): only those that exist are used.
     "schema.required.{}.hint": ["commentary", "competencies"],
+    # The QCM setting, the conditions (issue 15).
+    "qcm.by.{}": ["referential", "jury", "cohort"],
+    "qcm.certainty.{}": ["confirmed", "probable", "unknown"],
+    "qcm.setting.{}": ["required", "waived"],
+    "outcome.condition.{}": ["met", "not_met", "open"],
 }
 
 # A string literal that looks like a catalog id: two or more dotted parts whose
@@ -85,8 +90,9 @@ def source_files() -> list[Path]:
 NOT_IDS = {
     # Literals that look like ids but are field paths, not messages.
     "rules.min_validated",
+    "rules.min_level",
 }
-NOT_ID_PATTERNS = {"qcm."}  # f"qcm.{code}": the field of a jury problem
+NOT_ID_PATTERNS = {"qcm.", "rules.min_level.", "qcm_required."}  # f"qcm.{code}": the field of a jury problem
 
 
 def test_every_message_id_used_in_the_core_exists():
