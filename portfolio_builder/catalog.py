@@ -537,6 +537,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "qcm.source.line": ("source : {source}", "source: {source}"),
     "cli.referentials.qcm.probable": (" (probable)", " (probable)"),
     "cli.referentials.qcm.unknown": (" (inconnu)", " (unknown)"),
+    "cli.referentials.qcm_unknown": (" (QCM : inconnu)", " (QCM: unknown)"),
     "cli.referentials.levels": (", niveaux {min}–{max}", ", levels {min}–{max}"),
     "cli.referentials.conditions": (", {count} condition(s) à attester", ", {count} condition(s) to attest"),
     "cli.levels": ("niveaux (preuve / validé) : {levels}", "levels (evidence / validated): {levels}"),

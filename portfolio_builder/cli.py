@@ -198,6 +198,8 @@ def referentials(lang: str | None) -> None:
             rule += translate(lang, "cli.referentials.rule.qcm")
             if ref.rules.qcm_certainty and ref.rules.qcm_certainty != "confirmed":
                 rule += translate(lang, f"cli.referentials.qcm.{ref.rules.qcm_certainty}")
+        elif ref.rules.qcm_certainty == "unknown":
+            rule += translate(lang, "cli.referentials.qcm_unknown")
         if ref.levels is not None:
             rule += translate(lang, "cli.referentials.levels", min=ref.levels.min, max=ref.levels.max)
         if ref.rules.conditions:
