@@ -66,6 +66,35 @@ class Dossier:
     def evidence_by_path(self) -> dict[str, Evidence]:
         return {e.path: e for e in self.evidence}
 
+    def level(self, code: str) -> CompetencyLevel | None:
+        """The levels of one competency, where the referential has levels (``None`` otherwise)."""
+        ref = self.referential
+        if ref is None or ref.levels is None or code not in self.coverage.by_code:
+            return None
+        entry = self.coverage.by_code[code]
+        paths = [e.path for e in entry.evidence]
+        reviewed = self.reviews.best_level(code, paths)
+        decided = self.jury.levels.get(code) if self.jury else None
+        if decided is not None:
+            validated, by = decided, "jury"
+        elif reviewed is not None and self.reviews.best_status(code, paths) == reviews_mod.MET:
+            validated, by = reviewed, "review"
+        else:
+            validated, by = None, None
+        return CompetencyLevel(entry.level_evidenced, reviewed, decided, validated, by, ref.min_level(code))
+
+
+@dataclass(frozen=True, slots=True)
+class CompetencyLevel:
+    """Highest level claimed by the evidence, assessed by a tutor, recognised by the jury."""
+
+    evidenced: int | None
+    reviewed: int | None
+    decided: int | None
+    validated: int | None  # the jury's, else a tutor's with a `met` verdict
+    validated_by: str | None  # "jury", "review" or None
+    required: int | None  # the rules' minimum, if any
+
 
 def check_path(target: str | Path, options: Options = Options()) -> Dossier:
     """Load the project at ``target`` and check it (raises ConfigError if unreadable)."""

@@ -50,7 +50,7 @@ DYNAMIC_IDS = {
     "severity.{}": ["error", "warning"],
     "type.{}": sorted(set(schemas._TYPE_NAMES.values())),
     "evidence.type.{}": ["coursework", "assessment", "external"],
-    "csv.{}": ["domain_code", "domain", "code", "competency", "status", "evidence_count", "evidence", "paths", "types", "review", "decision"],
+    "csv.{}": ["domain_code", "domain", "code", "competency", "status", "evidence_count", "evidence", "paths", "types", "review", "decision", "level_evidenced", "level_validated"],
     "review.{}": ["met", "partially_met", "not_met"],
     "decision.{}": ["validated", "not_validated"],
     "cli.referentials.{}": ["id", "domains", "competencies", "title"],
