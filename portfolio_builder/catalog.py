@@ -580,6 +580,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ui.level_decided": ("niveau reconnu (jury)", "level recognised (jury)"),
     "ui.level_required": ("niveau exigé", "level required"),
     "ui.level_none": ("—", "—"),
+    "ui.level_by.jury": ("jury", "jury"),
+    "ui.level_by.review": ("tuteur", "tutor"),
     "ui.levels_scale": ("Niveaux de maîtrise : {min} à {max}", "Proficiency levels: {min} to {max}"),
     "ui.qcm_setting": ("Contrôle de connaissances (QCM)", "Knowledge check (QCM)"),
     "ui.conditions": ("Conditions à attester par le jury", "Conditions the jury attests"),
@@ -587,6 +589,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "csv.level_evidenced": ("niveau revendiqué", "level claimed"),
     "csv.level_validated": ("niveau validé", "level validated"),
     "cohort.levels": ("niveaux", "levels"),
+    "cohort.levels_short": ("niv.", "lvl"),
+    "cohort.csv.levels": ("niveaux", "levels"),
     # --- site: navigation ------------------------------------------------------------
     "nav.home": ("Accueil", "Home"),
     "nav.competencies": ("Compétences", "Competencies"),

@@ -449,7 +449,13 @@ def _cohort_rows(folders: list[Path], reports: tuple[Path, ...], site_dir: Path,
     lang = cohort_info.language
     if reports:
         return dashboard.rows_from_reports(list(reports), site_dir, lang)
-    policy = run.CohortPolicy(referential=cohort_info.referential, juries=cohort_info.juries, language=lang)
+    policy = run.CohortPolicy(
+        referential=cohort_info.referential,
+        juries=cohort_info.juries,
+        language=lang,
+        qcm_required=cohort_info.qcm_required,
+        cohort_file=cohort_info.file,
+    )
     with click.progressbar(length=len(folders), label=translate(lang, "cli.cohort_progress"), file=sys.stderr) as bar:
         results = run.build_all(folders, site_dir, policy, jobs, progress=lambda _result: bar.update(1))
     return [

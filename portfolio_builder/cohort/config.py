@@ -30,6 +30,15 @@ def load(path: Path) -> tuple[Cohort, list[Path], list[Problem]]:
     juries = raw.get("juries")
     if juries and not (base / juries).is_dir():
         sink.error("config", doc.pos(("juries",)), "juries", "config.missing_file", path=juries)
+    setting = raw.get("qcm_required")
+    if isinstance(setting, bool):
+        qcm = (("*", setting, doc.pos(("qcm_required",))[0]),)
+    elif isinstance(setting, dict):
+        qcm = tuple(
+            (code, value, doc.key_pos(("qcm_required", code))[0]) for code, value in setting.items() if isinstance(value, bool)
+        )
+    else:
+        qcm = ()
     cohort = Cohort(
         title=raw.get("title", ""),
         institution=raw.get("institution", ""),
@@ -37,5 +46,7 @@ def load(path: Path) -> tuple[Cohort, list[Path], list[Problem]]:
         language=raw.get("language", "fr"),
         referential=referential,
         juries=(base / juries).resolve() if juries else None,
+        qcm_required=qcm,
+        file=path.name,
     )
     return cohort, folders, sink.items

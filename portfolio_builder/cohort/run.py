@@ -38,16 +38,19 @@ class CohortPolicy:
     referential: str | None = None  # a shipped id or an absolute path
     juries: Path | None = None  # the jury's own files: <slug>.yml or <student_id>.yml
     language: str = "fr"
+    qcm_required: tuple[tuple[str, bool, int], ...] = ()  # the session's QCM setting (cohort.yml)
+    cohort_file: str = ""
 
     def untrusted(self, slug: str, student_id: str, name_is_unique: bool) -> Untrusted:
         """How to read one dossier; its jury file is found by student number, or by name
         only when no other candidate of the cohort has the same one (homonyms never guess)."""
+        qcm = {"qcm_required": self.qcm_required, "cohort_file": self.cohort_file}
         if self.juries is None:
-            return Untrusted(referential=self.referential)
+            return Untrusted(referential=self.referential, **qcm)
         # The cohort keeps the juries: a dossier's own jury.yml is never read.
         names = [f"{student_id}.yml"] if student_id else ([f"{slug}.yml"] if name_is_unique else [])
         jury = next(((self.juries / n).resolve() for n in names if (self.juries / n).is_file()), None)
-        return Untrusted(referential=self.referential, juries_kept=True, jury=jury)
+        return Untrusted(referential=self.referential, juries_kept=True, jury=jury, **qcm)
 
 
 @dataclass

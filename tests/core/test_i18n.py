@@ -66,6 +66,7 @@ DYNAMIC_IDS = {
     "qcm.certainty.{}": ["confirmed", "probable", "unknown"],
     "qcm.setting.{}": ["required", "waived"],
     "outcome.condition.{}": ["met", "not_met", "open"],
+    "ui.level_by.{}": ["jury", "review"],
 }
 
 # A string literal that looks like a catalog id: two or more dotted parts whose
