@@ -74,6 +74,8 @@ def _summary_lines(dossier: Dossier) -> list[str]:
             if domain.missing:
                 names = ", ".join(f"{code} {referential.competencies[code].title}" for code in domain.missing)
                 line += "\n" + " " * (width + 10) + translate(lang, "cli.missing", names=names)
+            if referential.levels is not None:
+                line += "\n" + " " * (width + 10) + translate(lang, "cli.levels", levels=_level_summary(dossier, domain))
             lines.append(line)
     lines.append(
         translate(
@@ -85,6 +87,17 @@ def _summary_lines(dossier: Dossier) -> list[str]:
         )
     )
     return lines
+
+
+def _level_summary(dossier: Dossier, domain) -> str:
+    """« 1.1 4/4, 1.2 3/— » : the highest level claimed by the evidence / validated, per competency."""
+    parts = []
+    for entry in domain.competencies:
+        level = dossier.level(entry.competency.code)
+        shown = [str(v) if v is not None else "—" for v in (level.evidenced, level.validated)] if level else ["—", "—"]
+        required = f" (≥ {level.required})" if level and level.required is not None else ""
+        parts.append(f"{entry.competency.code} {'/'.join(shown)}{required}")
+    return ", ".join(parts)
 
 
 def _github_escape(text: str, prop: bool = False) -> str:

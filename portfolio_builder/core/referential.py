@@ -370,8 +370,13 @@ def _levels(raw: dict, doc, sink: ProblemSink) -> Levels | None:
 def check_level(level: object, levels: Levels | None, pos, field: str, sink: ProblemSink, what: str) -> int | None:
     """A level written in a file (evidence, review, jury, rules): kept when the referential
     has levels and it lies in their range, else reported (``what``: the referential's id)."""
-    if isinstance(level, str) and level.strip().isdigit():
-        level = int(level.strip())  # front matter keeps numbers as text
+    if isinstance(level, str):
+        text = level.strip()
+        # Front matter keeps numbers as text; only plain ASCII digits are a level (the schema
+        # reports anything else: « ² », « ٣ », a hundred digits).
+        if not (text.isascii() and text.isdigit() and len(text) <= 3):
+            return None
+        level = int(text)
     if not isinstance(level, int) or isinstance(level, bool):
         return None  # a wrong type is reported by the schema
     if levels is None:
