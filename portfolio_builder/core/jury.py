@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 
 from portfolio_builder.core import datafile
 from portfolio_builder.core.problems import Problem, ProblemSink
 from portfolio_builder.core.project import Project
-from portfolio_builder.core.referential import Referential, check_level, suggest_code
+from portfolio_builder.core.referential import Referential, check_level
 from portfolio_builder.core.rules import NOT_VALIDATED, VALIDATED
 
 
@@ -149,7 +150,8 @@ def _levels_conditions_qcm(raw: dict, doc, sink: ProblemSink, referential: Refer
     known = referential.rules.condition_index
     for name, status in (raw.get("conditions") or {}).items() if isinstance(raw.get("conditions"), dict) else ():
         if name not in known:
-            suggestion = suggest_code(name, list(known))
+            close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+            suggestion = close[0] if close else None
             if suggestion:
                 hint_id, hint_args = "hint.did_you_mean", {"suggestion": suggestion}
             elif known:
