@@ -177,6 +177,8 @@ def check_project(project: Project, options: Options = Options()) -> Dossier:
             referential, jury.qcm_required if jury else None, jury.file if jury else "", cohort_qcm, settings.cohort_file
         )
         required = {code for code, setting in qcm.items() if setting.required}
+        if jury is not None:
+            problems.extend(_qcm_results_ignored(jury, required))
         outcome = rules.evaluate(
             referential,
             jury.decisions if jury else None,
@@ -221,6 +223,15 @@ def check_project(project: Project, options: Options = Options()) -> Dossier:
     )
     dossier.problems.sort(key=Problem.sort_key)
     return dossier
+
+
+def _qcm_results_ignored(jury: jury_mod.Jury, required: set[str]) -> list[Problem]:
+    """A QCM result for a domain whose QCM this session does not require: said, then ignored."""
+    sink = ProblemSink(jury.file)
+    for code in jury.qcm:
+        if code not in required:
+            sink.warning("unknown-domain", (jury.qcm_lines.get(code, 1), 1), f"qcm.{code}", "jury.qcm_not_required", code=code)
+    return sink.items
 
 
 def _cohort_qcm(settings, referential: Referential) -> tuple[dict[str, bool], list[Problem]]:

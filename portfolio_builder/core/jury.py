@@ -33,6 +33,7 @@ class Jury:
     levels: dict[str, int] = field(default_factory=dict)  # competency → level recognised
     conditions: dict[str, str] = field(default_factory=dict)  # condition id → met | not_met
     qcm_required: dict[str, bool] = field(default_factory=dict)  # domain → the session's QCM setting
+    qcm_lines: dict[str, int] = field(default_factory=dict)  # QCM result → its line in the file
 
 
 @dataclass(slots=True)
@@ -91,8 +92,6 @@ def load_jury(project: Project, referential: Referential | None) -> tuple[Jury |
                 code=code,
             )
             continue
-        if referential is not None and not _qcm_set(raw, code, referential.rules.qcm_per_domain):
-            sink.warning("unknown-domain", doc.key_pos(("qcm", code)), f"qcm.{code}", "jury.qcm_not_required", code=code)
         score = result.get("score")
         qcm[code] = QcmResult(result["passed"], float(score) if isinstance(score, (int, float)) else None)
     levels, conditions, qcm_required = _levels_conditions_qcm(raw, doc, sink, referential)
@@ -124,6 +123,7 @@ def load_jury(project: Project, referential: Referential | None) -> tuple[Jury |
         levels=levels,
         conditions=conditions,
         qcm_required=qcm_required,
+        qcm_lines={code: doc.key_pos(("qcm", code))[0] for code in qcm},
     )
     return jury, sink.items
 
@@ -180,16 +180,6 @@ def _levels_conditions_qcm(raw: dict, doc, sink: ProblemSink, referential: Refer
             elif isinstance(value, bool):
                 qcm_required[code] = value
     return levels, conditions, qcm_required
-
-
-def _qcm_set(raw: dict, domain: str, default: bool) -> bool:
-    """Whether this jury file (or else the referential) requires the domain's QCM."""
-    setting = raw.get("qcm_required")
-    if isinstance(setting, bool):
-        return setting
-    if isinstance(setting, dict) and isinstance(setting.get(domain), bool):
-        return setting[domain]
-    return default
 
 
 def load_attestations(project: Project, referential: Referential | None) -> tuple[list[Attestation], list[Problem]]:
