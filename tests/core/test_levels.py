@@ -327,3 +327,22 @@ def test_schemas_describe_the_new_fields():
     assert {"levels", "conditions", "qcm_required"} <= set(jury_schema["properties"])
     # The existing jury format stays valid: none of the new fields is required.
     assert set(jury_schema["required"]) == {"session", "date", "institution", "members", "decisions"}
+
+
+@pytest.mark.parametrize("key", ["qcm_required", "cohort_qcm", "qcm_per_domain"])
+def test_a_dossier_cannot_waive_its_own_qcm(project, key):
+    """The QCM setting belongs to the jury and the institution: a candidate's mkdocs.yml cannot set it."""
+    root = project({"docs/a.md": evidence_page(*C2I1_CODES)}, portfolio={**REGISTERED, key: False})
+    dossier = run_check(root)
+    assert any(p.file == "mkdocs.yml" and p.is_error for p in dossier.problems)
+    assert all(setting.required and setting.by == "referential" for setting in dossier.qcm.values())
+
+
+def test_a_cohort_dossier_cannot_pass_a_qcm_setting_through_untrusted_settings(project):
+    from portfolio_builder.core.check import check_project
+    from portfolio_builder.core.project import Untrusted, load_project
+
+    root = project({"docs/a.md": evidence_page(*C2I1_CODES)}, portfolio={**REGISTERED, "cohort_file": "x.yml"})
+    loaded = load_project(root, untrusted=Untrusted())
+    assert loaded.settings.cohort_qcm == () and loaded.settings.cohort_file == ""
+    assert all(s.required for s in check_project(loaded).qcm.values())
