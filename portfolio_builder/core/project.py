@@ -65,6 +65,10 @@ class Settings:
     indexing: bool = False
     sanitize_html: bool = True
     prune_nav: bool = True
+    # The cohort's QCM setting for its session (never read from the dossier): (domain or "*",
+    # required, line in the cohort file), and that file.
+    cohort_qcm: tuple[tuple[str, bool, int], ...] = ()
+    cohort_file: str = ""
 
     @classmethod
     def from_entry(cls, entry: dict[str, Any]) -> Settings:
@@ -226,6 +230,8 @@ class Untrusted:
     jury: Path | None = None
     reviews: Path | None = None
     issuers: tuple[Any, ...] = ()
+    qcm_required: tuple[tuple[str, bool, int], ...] = ()  # the cohort's QCM setting: (domain or "*", required, line)
+    cohort_file: str = ""
 
 
 def _near_miss(plugins: Any) -> str | None:
@@ -341,4 +347,7 @@ def _confine(
             name=settings.referential,
         )
         changes["referential"] = ""
+    if untrusted.qcm_required:
+        changes["cohort_qcm"] = untrusted.qcm_required
+        changes["cohort_file"] = untrusted.cohort_file
     return replace(settings, **changes) if changes else settings

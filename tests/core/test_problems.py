@@ -217,6 +217,38 @@ CASES: dict[str, Case] = {
     "unknown-evidence": Case(
         ("unknown-evidence", "reviews/r.yml", 1), {"docs/p.md": evidence_page("D1.1"), "reviews/r.yml": REVIEW.replace("p.md", "q.md")}
     ),
+    # issue 15: levels and conditions
+    "level-out-of-range/evidence": Case(
+        ("level-out-of-range", "docs/p.md", 7),
+        {"docs/p.md": "---\ntitle: T\ntype: coursework\ndate: 2024-03-12\ncompetencies:\n  - code: \"2.1\"\n    level: 9\n---\n"},
+        portfolio={"referential": "crcn-2019"},
+    ),
+    "level-out-of-range/jury": Case(
+        ("level-out-of-range", "jury.yml", 8),
+        {"jury.yml": JURY.replace("D1.1", "\"2.1\"") + "levels:\n  \"2.1\": 0\n"},
+        portfolio={"referential": "crcn-2019"},
+    ),
+    "level-out-of-range/review": Case(
+        ("level-out-of-range", "reviews/r.yml", 7),
+        {"docs/p.md": "---\ntitle: T\ntype: coursework\ndate: 2024-03-12\ncompetencies: [\"2.1\"]\n---\n",
+         "reviews/r.yml": "evidence: p.md\nreviewer: M. Martin\ndate: 2024-03-01\nverdicts:\n  \"2.1\": met\nlevels:\n  \"2.1\": 12\n"},
+        portfolio={"referential": "crcn-2019"},
+    ),
+    "level-without-levels/evidence": Case(
+        ("level-without-levels", "docs/p.md", 7),
+        {"docs/p.md": "---\ntitle: T\ntype: coursework\ndate: 2024-03-12\ncompetencies:\n  - code: D1.1\n    level: 4\n---\n"},
+    ),
+    "level-without-levels/jury": Case(
+        ("level-without-levels", "jury.yml", 8), {"jury.yml": JURY + "levels:\n  D1.1: 3\n"},
+    ),
+    "unknown-condition/jury": Case(
+        ("unknown-condition", "jury.yml", 8),
+        {"jury.yml": JURY.replace("D1.1", "A.1-1") + "conditions:\n  face-a-face: met\n"},
+        portfolio={"referential": "c2i2e-2011"},
+    ),
+    "unknown-condition/no-conditions": Case(
+        ("unknown-condition", "jury.yml", 8), {"jury.yml": JURY + "conditions:\n  face-to-face: met\n"},
+    ),
     "unknown-domain/jury": Case(("unknown-domain", "jury.yml", 8), {"jury.yml": JURY + "qcm:\n  D7: {passed: true}\n"}),
     "unknown-domain/attestation": Case(
         ("unknown-domain", "att.yml", 7),
