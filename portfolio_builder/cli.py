@@ -256,6 +256,9 @@ def serve(project: Path, dev_addr: str, open_browser: bool) -> None:
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     try:
         config_file = find_config(project)
+        # Read by the core first: an unusable mkdocs.yml (not UTF-8, broken YAML) is reported
+        # at its line, where MkDocs would name neither.
+        load_project(config_file)
     except ConfigError as error:
         print_config_error(error, _default_lang(None), project if project.is_dir() else None)
         sys.exit(EXIT_CONFIG)
@@ -316,6 +319,9 @@ def verify(site: Path, project: Path, lang: str | None) -> None:
         print_config_error(error, _default_lang(lang), project if project.is_dir() else None)
         sys.exit(EXIT_CONFIG)
     out = lang or dossier.lang
+    for problem in dossier.problems:
+        if problem.code == "encoding":  # the comparison goes on; the file is named at its line
+            click.echo(problem.format(out, _where(dossier.project.root, problem)), err=True)
     other = integrity.other_candidate(recorded, dossier)
     if other is not None:
         click.echo(translate(out, "cli.verify_other_candidate", site=str(site), other=other, mine=dossier.project.settings.candidate_name), err=True)

@@ -164,6 +164,22 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         return generated.attach_nav(nav, files, self.pages, self._dossier())
 
     # -- pages --------------------------------------------------------------
+    def on_page_read_source(self, *, page: Page, config: MkDocsConfig) -> str | None:
+        """A page MkDocs cannot decode (Latin-1, binary) is shown with replacement characters
+        instead of stopping the build: the core reports it as `encoding` at its line."""
+        path = page.file.abs_src_path
+        if path is None or page.file.generated_by is not None:
+            return None
+        try:
+            data = Path(path).read_bytes()
+        except OSError:
+            return ""  # reported by the core (`encoding`: unreadable)
+        try:
+            data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return data.decode("utf-8-sig", errors="replace")
+        return None  # MkDocs reads it as usual
+
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         if page.meta or not markdown.startswith("---"):
             return markdown
