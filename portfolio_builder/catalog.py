@@ -343,6 +343,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "data.unreadable": ("fichier illisible : {reason}", "cannot read the file: {reason}"),
     "data.empty": ("le fichier est vide", "the file is empty"),
     "data.not_mapping": ("le fichier doit contenir des champs « clé: valeur »", "the file must hold 'key: value' fields"),
+    # --- issue 11: first real use ---
+    "carried.validated_in": (
+        "validée en session {session}, attestation du {date}",
+        "validated in session {session}, attestation of {date}",
+    ),
+    "carried.short": ("reportée", "carried over"),
+    "cli.carried": ("reporté de la session {session} (attestation du {date})", "carried over from session {session} (attestation of {date})"),
+    "outcome.not_built": ("non construit", "not built"),
+    "cohort.error_count": ("{count} erreurs", "{count} errors"),
+    "cohort.error_count.one": ("{count} erreur", "{count} error"),
+    "cohort.warning_count": ("{count} avertissements", "{count} warnings"),
+    "cohort.warning_count.one": ("{count} avertissement", "{count} warning"),
+    "help.cohort.allow_dirty": (
+        "Construire les dossiers en mode certification même sans .git (archives téléchargées) ou avec des modifications non enregistrées.",
+        "Build certification dossiers even without .git (downloaded archives) or with uncommitted changes.",
+    ),
     # --- reviews ---------------------------------------------------------------------
     "review.unknown_evidence": ("preuve inconnue : « {evidence} »", "unknown evidence '{evidence}'"),
     "review.unknown_evidence.hint": (
@@ -766,7 +782,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cohort.reviewed": ("{reviewed} / {evidence} preuves relues", "{reviewed} / {evidence} pieces of evidence reviewed"),
     "cohort.met": ("{met} compétence(s) « acquise(s) »", "{met} competencies 'met'"),
     "cohort.problems": ("Problèmes", "Problems"),
-    "cohort.errors": ("{count} erreur(s)", "{count} error(s)"),
     "cohort.build_failed": ("construction impossible", "could not be built"),
     "cohort.duplicate_registration": (
         "inscription en double : le n° étudiant {student} est inscrit à la session {session} dans plusieurs établissements ({institutions})",

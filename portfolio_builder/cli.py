@@ -70,6 +70,9 @@ def _summary_lines(dossier: Dossier) -> list[str]:
         width = max((len(d.domain.code) for d in cov.domains), default=2)
         for domain in cov.domains:
             line = f"  {domain.domain.code:<{width}}  {domain.covered:>2}/{domain.total:<2}  {domain.domain.title}"
+            if domain.carried is not None:
+                carried = domain.carried
+                line += "\n" + " " * (width + 10) + translate(lang, "cli.carried", session=carried.session, date=carried.date)
             if domain.missing:
                 names = ", ".join(f"{code} {referential.competencies[code].title}" for code in domain.missing)
                 line += "\n" + " " * (width + 10) + translate(lang, "cli.missing", names=names)
@@ -372,6 +375,7 @@ def new(directory: Path, referential_id: str, language: str, candidate: str) -> 
 @click.option("--title", default="", help=_h("help.cohort.title"))
 @click.option("--referential", "referential_id", default=None, help=_h("help.cohort.referential"))
 @click.option("--juries", type=click.Path(path_type=Path, exists=True, file_okay=False), default=None, help=_h("help.cohort.juries"))
+@click.option("--allow-dirty", is_flag=True, help=_h("help.cohort.allow_dirty"))
 @LANG_OPTION
 def cohort(
     dossiers: tuple[Path, ...],
@@ -382,6 +386,7 @@ def cohort(
     title: str,
     referential_id: str | None,
     juries: Path | None,
+    allow_dirty: bool,
     lang: str | None,
 ) -> None:
     from portfolio_builder import build as build_mod
@@ -420,7 +425,7 @@ def cohort(
         # One lock for the whole cohort site: two cohort runs never write it at once.
         with build_mod.output_lock(site_dir.resolve()):
             site_dir.mkdir(parents=True, exist_ok=True)
-            rows = _cohort_rows(folders, reports, site_dir, jobs, cohort_info)
+            rows = _cohort_rows(folders, reports, site_dir, jobs, cohort_info, allow_dirty)
             if not rows:
                 click.echo(translate(out_lang, "cli.cohort_no_reports"), err=True)
                 sys.exit(EXIT_CONFIG)
@@ -440,13 +445,17 @@ def cohort(
     sys.exit(EXIT_ERRORS if failed else EXIT_OK)
 
 
-def _cohort_rows(folders: list[Path], reports: tuple[Path, ...], site_dir: Path, jobs: int | None, cohort_info) -> list:
+def _cohort_rows(
+    folders: list[Path], reports: tuple[Path, ...], site_dir: Path, jobs: int | None, cohort_info, allow_dirty: bool = False
+) -> list:
     from portfolio_builder.cohort import dashboard, run
 
     lang = cohort_info.language
     if reports:
         return dashboard.rows_from_reports(list(reports), site_dir, lang)
-    policy = run.CohortPolicy(referential=cohort_info.referential, juries=cohort_info.juries, language=lang)
+    policy = run.CohortPolicy(
+        referential=cohort_info.referential, juries=cohort_info.juries, language=lang, allow_dirty=allow_dirty
+    )
     with click.progressbar(length=len(folders), label=translate(lang, "cli.cohort_progress"), file=sys.stderr) as bar:
         results = run.build_all(folders, site_dir, policy, jobs, progress=lambda _result: bar.update(1))
     return [
@@ -456,6 +465,7 @@ def _cohort_rows(folders: list[Path], reports: tuple[Path, ...], site_dir: Path,
             report=r.report,
             failure=r.failure,
             problems=r.problems,
+            warnings=r.warnings,
             # index.html spelled out: the dashboard also works opened from disk.
             report_link=f"{r.slug}/portfolio/report/index.html" if r.built else "",
         )

@@ -38,6 +38,7 @@ class CohortPolicy:
     referential: str | None = None  # a shipped id or an absolute path
     juries: Path | None = None  # the jury's own files: <slug>.yml or <student_id>.yml
     language: str = "fr"
+    allow_dirty: bool = False  # certification dossiers without .git (downloaded zips) or uncommitted
 
     def untrusted(self, slug: str, student_id: str, name_is_unique: bool) -> Untrusted:
         """How to read one dossier; its jury file is found by student number, or by name
@@ -56,8 +57,9 @@ class DossierResult:
     slug: str
     built: bool = False
     report: dict[str, Any] | None = None
-    problems: list[str] = field(default_factory=list)  # formatted, in the dossier's language
+    problems: list[str] = field(default_factory=list)  # errors, formatted, in the dossier's language
     failure: str = ""
+    warnings: list[str] = field(default_factory=list)  # formatted likewise
 
 
 def unique_slugs(names: list[str]) -> list[str]:
@@ -84,7 +86,9 @@ def _identity(folder: Path) -> tuple[str, str]:
     return settings.candidate_name or folder.resolve().name, settings.student_id
 
 
-def build_one(folder: str, slug: str, site_root: str, untrusted: Untrusted, lang: str) -> DossierResult:
+def build_one(
+    folder: str, slug: str, site_root: str, untrusted: Untrusted, lang: str, allow_dirty: bool = False
+) -> DossierResult:
     """Worker: check, then build with the trusted configuration. Never raises."""
     from portfolio_builder import build as build_mod
     from portfolio_builder.cohort import trusted
@@ -119,6 +123,7 @@ def build_one(folder: str, slug: str, site_root: str, untrusted: Untrusted, lang
                 quiet=True,
                 silent=True,
                 staged_problems=staged,
+                allow_dirty=allow_dirty,
                 locked_by_caller=True,
             )
         )
@@ -126,6 +131,7 @@ def build_one(folder: str, slug: str, site_root: str, untrusted: Untrusted, lang
         result.report = json.loads((Path(site_root) / slug / "report.json").read_text(encoding="utf-8"))
         # The site's own report is what the row shows: the same problems, the same counts.
         result.problems = [_format(p) for p in result.report["problems"] if p["severity"] == "error"]
+        result.warnings = [_format(p) for p in result.report["problems"] if p["severity"] == "warning"]
     except build_mod.BuildFailed as error:
         result.failure = str(error)
     except Exception as error:  # noqa: BLE001 - one dossier must never stop the cohort
@@ -186,7 +192,7 @@ def _run_pool(
     unfinished = set(tasks)
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
         futures: dict[Future, str] = {
-            pool.submit(build_one, folder, slug, str(site_root), reading, policy.language): slug
+            pool.submit(build_one, folder, slug, str(site_root), reading, policy.language, policy.allow_dirty): slug
             for slug, (folder, reading) in tasks.items()
         }
         try:

@@ -125,7 +125,11 @@ def check_project(project: Project, options: Options = Options()) -> Dossier:
         evidence, review_index, problems = _public_only(evidence, review_index, problems, private_pages, docs_prefix)
         problems.extend(_private_links(links, private_pages, docs_prefix))
 
-    cov = coverage_mod.compute(referential, evidence) if referential else Coverage.empty()
+    # Domains an earlier attestation validated count as covered and validated everywhere.
+    attestations, attestation_problems = jury_mod.load_attestations(project, referential)
+    problems.extend(attestation_problems)
+    carried_over = _carried_over(attestations, referential)
+    cov = coverage_mod.compute(referential, evidence, carried_over) if referential else Coverage.empty()
     if referential is not None:
         problems.extend(_missing_competencies(project, referential, cov, strict))
     if settings.mode == "certification":
@@ -135,11 +139,9 @@ def check_project(project: Project, options: Options = Options()) -> Dossier:
     problems.extend(jury_problems)
     if jury is not None:
         problems.extend(_decisions_without_evidence(jury, cov))
-    attestations, attestation_problems = jury_mod.load_attestations(project, referential)
-    problems.extend(attestation_problems)
     outcome = forecast = None
     if referential is not None:
-        carried = {d for a in attestations for d in a.validated_domains}
+        carried = set(carried_over)
         outcome = rules.evaluate(
             referential,
             jury.decisions if jury else None,
@@ -173,6 +175,20 @@ def check_project(project: Project, options: Options = Options()) -> Dossier:
     )
     dossier.problems.sort(key=Problem.sort_key)
     return dossier
+
+
+def _carried_over(
+    attestations: list[jury_mod.Attestation], referential: Referential | None
+) -> dict[str, coverage_mod.CarriedOver]:
+    """Domain → the earliest attestation that validated it."""
+    found: dict[str, coverage_mod.CarriedOver] = {}
+    if referential is None:
+        return found
+    for attestation in sorted(attestations, key=lambda a: (a.date, a.session)):
+        for code in attestation.validated_domains:
+            if code in referential.domain_index and code not in found:
+                found[code] = coverage_mod.CarriedOver(attestation.session, attestation.date, attestation.institution)
+    return found
 
 
 def _private_links(links: dict[str, list[Link]], private: set[str], docs_prefix: str) -> list[Problem]:
@@ -277,7 +293,7 @@ def _decisions_without_evidence(jury: jury_mod.Jury, cov: Coverage) -> list[Prob
     sink = ProblemSink(jury.file)
     for code, decision in jury.decisions.items():
         entry = cov.by_code.get(code)
-        if decision == rules.VALIDATED and entry is not None and not entry.covered:
+        if decision == rules.VALIDATED and entry is not None and not entry.covered:  # carried over: no warning
             sink.warning(
                 "decision-without-evidence",
                 (jury.lines.get(code, 1), 1),

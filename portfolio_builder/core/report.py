@@ -47,6 +47,7 @@ def build(dossier: Dossier) -> dict[str, Any]:
                     "types": sorted({e.type for e in entry.evidence if e.type}),
                     "review": reviews.best_status(entry.competency.code, paths),
                     "decision": decisions.get(entry.competency.code),
+                    "carried_over": _carried_dict(entry.carried),
                 }
             )
     report: dict[str, Any] = {
@@ -98,6 +99,7 @@ def build(dossier: Dossier) -> dict[str, Any]:
                     if d.domain.code in qcm
                     else None
                 ),
+                "carried_over": _carried_dict(d.carried),
             }
             for d in cov.domains
         ],
@@ -124,6 +126,12 @@ def build(dossier: Dossier) -> dict[str, Any]:
         "problems": [p.to_dict(lang) for p in dossier.problems],
     }
     return report
+
+
+def _carried_dict(carried: Any) -> dict[str, str] | None:
+    if carried is None:
+        return None
+    return {"session": carried.session, "date": carried.date, "institution": carried.institution}
 
 
 def _review_dict(review: Review | None) -> dict[str, Any] | None:
