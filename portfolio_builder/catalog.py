@@ -359,6 +359,47 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Construire les dossiers en mode certification même sans .git (archives téléchargées) ou avec des modifications non enregistrées.",
         "Build certification dossiers even without .git (downloaded archives) or with uncommitted changes.",
     ),
+    "review.diff_since": ("Modifications depuis la revue", "Changes since the review"),
+    "review.diff_commit": ("revue faite sur le commit", "reviewed at commit"),
+    "review.commit_pattern": (
+        "{found} : un commit s'écrit en hexadécimal (7 à 64 caractères)",
+        "{found}: a commit is written in hexadecimal (7 to 64 characters)",
+    ),
+    "review.sha256_pattern": (
+        "{found} : une empreinte SHA-256 s'écrit en 64 caractères hexadécimaux",
+        "{found}: a SHA-256 is written as 64 hexadecimal characters",
+    ),
+    "cli.review_unknown_page": (
+        "{page} n'est pas une preuve du dossier (donnez le chemin de la page, ou son id)",
+        "{page} is not a piece of evidence of the dossier (give the page's path, or its id)",
+    ),
+    "cli.review_bad_verdict": (
+        "« {item} » : écrivez CODE=AVIS, l'avis étant l'un de {verdicts}",
+        "'{item}': write CODE=VERDICT, the verdict being one of {verdicts}",
+    ),
+    "cli.review_written": (
+        "Revue écrite dans {path} : {evidence} au commit {commit} (et son empreinte sha256)",
+        "Review written to {path}: {evidence} at commit {commit} (and its sha256)",
+    ),
+    "cli.review_written_no_commit": (
+        "Revue écrite dans {path} : {evidence} rattachée à son contenu (sha256) ; la page n'est pas enregistrée telle quelle dans git, les modifications ultérieures seront signalées mais pas détaillées",
+        "Review written to {path}: {evidence} pinned to its content (sha256); the page is not committed as is, so later changes will be flagged but not shown",
+    ),
+    "help.review": (
+        "Écrire la revue d'une preuve (PAGE : son chemin ou son id), rattachée au commit et au contenu relus.",
+        "Write the review of a piece of evidence (PAGE: its path or id), pinned to the commit and content reviewed.",
+    ),
+    "help.review.reviewer": ("Le nom de la tutrice ou du tuteur.", "The tutor's name."),
+    "help.review.verdict": (
+        "Un avis par compétence : D4.1=met, D4.3=partially_met, D2.1=not_met (option répétable).",
+        "One verdict per competency: D4.1=met, D4.3=partially_met, D2.1=not_met (repeatable).",
+    ),
+    "help.review.comment": ("Le commentaire de la revue.", "The review's comment."),
+    "help.review.project": ("Le dossier (par défaut : celui qui contient PAGE).", "The dossier (default: the one holding PAGE)."),
+    "help.review.reviews_dir": (
+        "Où écrire la revue (par défaut : reviews_dir du dossier).",
+        "Where to write the review (default: the dossier's reviews_dir).",
+    ),
     # --- reviews ---------------------------------------------------------------------
     "review.unknown_evidence": ("preuve inconnue : « {evidence} »", "unknown evidence '{evidence}'"),
     "review.unknown_evidence.hint": (

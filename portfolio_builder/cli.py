@@ -300,6 +300,78 @@ def attestation(project: Path, output: Path, lang: str | None) -> None:
     )
 
 
+@main.command(help=_h("help.review"))
+@click.argument("page")
+@click.option("--reviewer", required=True, help=_h("help.review.reviewer"))
+@click.option("--verdict", "verdicts", multiple=True, required=True, metavar="CODE=VERDICT", help=_h("help.review.verdict"))
+@click.option("--comment", default="", help=_h("help.review.comment"))
+@click.option("-p", "--project", "project_dir", type=click.Path(path_type=Path), default=None, help=_h("help.review.project"))
+@click.option("--reviews-dir", type=click.Path(path_type=Path, file_okay=False), default=None, help=_h("help.review.reviews_dir"))
+@LANG_OPTION
+def review(
+    page: str, reviewer: str, verdicts: tuple[str, ...], comment: str, project_dir: Path | None, reviews_dir: Path | None, lang: str | None
+) -> None:
+    from datetime import datetime
+
+    from portfolio_builder.core import reviews as reviews_mod
+
+    page_path = Path(page)
+    if project_dir is None:
+        # The dossier the page belongs to: the nearest folder above it holding mkdocs.yml.
+        start = page_path.resolve().parent if page_path.exists() else Path.cwd()
+        project_dir = next((d for d in (start, *start.parents) if (d / "mkdocs.yml").is_file()), Path("."))
+    try:
+        dossier = check_project(load_project(project_dir), Options(lang=lang))
+    except ConfigError as error:
+        print_config_error(error, _default_lang(lang), project_dir if project_dir.is_dir() else None)
+        sys.exit(EXIT_CONFIG)
+    out = dossier.lang
+    project = dossier.project
+    wanted = page
+    if page_path.is_file():
+        try:
+            wanted = page_path.resolve().relative_to(project.docs_dir.resolve()).as_posix()
+        except ValueError:
+            pass
+    evidence = reviews_mod.find_evidence(dossier.evidence, wanted)
+    if evidence is None:
+        click.echo(translate(out, "cli.review_unknown_page", page=page), err=True)
+        sys.exit(EXIT_CONFIG)
+    parsed: dict[str, str] = {}
+    referential = dossier.referential
+    bad = False
+    for item in verdicts:
+        code, _, value = item.partition("=")
+        code, value = code.strip(), value.strip()
+        if value not in reviews_mod.VERDICT_RANK:
+            click.echo(translate(out, "cli.review_bad_verdict", item=item, verdicts=", ".join(reviews_mod.VERDICT_RANK)), err=True)
+            bad = True
+        elif referential is not None and code not in referential.competencies:
+            suggestion = referential.suggest(code)
+            hint = " (" + translate(out, "hint.did_you_mean", suggestion=suggestion) + ")" if suggestion else ""
+            click.echo(translate(out, "review.unknown_competency", code=code) + hint, err=True)
+            bad = True
+        else:
+            if code not in evidence.codes:
+                click.echo(translate(out, "review.unclaimed", evidence=evidence.path, code=code), err=True)
+            parsed[code] = value
+    if bad:
+        sys.exit(EXIT_CONFIG)
+    try:
+        document = reviews_mod.new_review(project, evidence, reviewer, parsed, comment, datetime.now().astimezone())
+        target = reviews_mod.write_review(reviews_dir or project.resolve(project.settings.reviews_dir), document)
+    except reviews_mod.ReviewRefused as refused:
+        key, args = refused.args
+        click.echo(translate(out, key, **args), err=True)
+        sys.exit(EXIT_CONFIG)
+    except OSError as error:
+        click.echo(translate(out, "cli.write_failed", path=str(error.filename or reviews_dir or ""), reason=error.strerror or str(error)), err=True)
+        sys.exit(EXIT_ERRORS)
+    pinned = document.get("commit")
+    key = "cli.review_written" if pinned else "cli.review_written_no_commit"
+    click.echo(translate(out, key, path=os.path.relpath(target), evidence=evidence.path, commit=(pinned or "")[:12]))
+
+
 @main.command(help=_h("help.verify"))
 @click.argument("site", type=click.Path(path_type=Path, exists=True, file_okay=False))
 @click.argument("project", required=False, default=".", type=click.Path(path_type=Path))

@@ -146,6 +146,8 @@ def _review_dict(review: Review | None) -> dict[str, Any] | None:
         "comment": review.comment,
         "current": review.current,
         "outdated": review.outdated,
+        "commit": review.commit,
+        "sha256": review.sha256,
     }
 
 

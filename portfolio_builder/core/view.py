@@ -84,6 +84,9 @@ def _review(review: Review | None, lang: str) -> dict[str, Any] | None:
         "outdated": review.outdated,
         "changed_on": format_date(review.changed_on, lang) if review.changed_on else "",
         "verdicts": {code: _verdict(v, lang) for code, v in review.verdicts.items()},
+        "commit": review.commit[:12],
+        # What changed since the review, when it pinned a commit (the page's own text).
+        "diff": [{"kind": kind, "line": line} for kind, line in review.diff],
     }
 
 

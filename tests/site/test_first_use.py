@@ -289,3 +289,136 @@ def test_cohort_problems_column_counts_errors_and_warnings(project, tmp_path):
     # The « only dossiers with problems » filter keeps a dossier that has warnings only.
     assert 'data-problems="1"' in ana and "0 erreur</p>" in ana and "avertissement" in ana
     assert 'data-problems="0"' in bob and "0 erreur</p>" in bob and "0 avertissement</p>" in bob
+
+
+# -- reviews pin what they reviewed -----------------------------------------------------------------------
+
+PAGE_V1 = evidence_page("D1.1", "D1.2", body="# Une preuve\n\nPremière version.\n")
+PAGE_V2 = evidence_page("D1.1", "D1.2", body="# Une preuve\n\nPremière version.\n\nUn paragraphe ajouté après la revue.\n")
+
+
+def _git_dossier(project) -> Path:
+    root = project({"docs/p.md": PAGE_V1, "docs/q.md": evidence_page("D2.1")})
+    git(root, "init", "-q")
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "dépôt", date="2026-03-02T09:00:00+00:00")
+    return root
+
+
+def _review_file(root: Path) -> Path:
+    (found,) = sorted((root / "reviews").glob("*.yml"))
+    return found
+
+
+def test_review_command_pins_commit_and_content(project):
+    import yaml
+
+    root = _git_dossier(project)
+    result = cli("review", str(root / "docs/p.md"), "--reviewer", "M. Hugo Lambert",
+                 "--verdict", "D1.1=met", "--verdict", "D1.2=partially_met", "--comment", "Bien.")
+    assert result.exit_code == 0, result.output
+    written = yaml.safe_load(_review_file(root).read_text(encoding="utf-8"))
+    head = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    assert written["commit"] == head and len(written["sha256"]) == 64
+    assert written["verdicts"] == {"D1.1": "met", "D1.2": "partially_met"} and written["evidence"] == "p.md"
+    assert written["reviewer"] == "M. Hugo Lambert" and written["comment"] == "Bien."
+    dossier = cli("check", str(root), "--format", "json")
+    report = json.loads(dossier.output)
+    assert not report["evidence"][0]["review"]["outdated"]
+
+    # Committed later the same day, without changing the page: content decides, not dates.
+    (root / "docs/q.md").write_text(evidence_page("D2.1", "D2.2"), encoding="utf-8")
+    git(root, "commit", "-q", "-am", "autre page")
+    os.utime(root / "docs/p.md")  # touched now, content unchanged
+    report = json.loads(cli("check", str(root), "--format", "json").output)
+    assert not report["evidence"][0]["review"]["outdated"]
+    assert "review-outdated" not in {p["code"] for p in report["problems"]}
+
+
+def test_changed_since_the_review_shows_the_diff(project, tmp_path):
+    root = _git_dossier(project)
+    assert cli("review", "p.md", "-p", str(root), "--reviewer", "Mme Fontaine", "--verdict", "D1.1=met").exit_code == 0
+    (root / "docs/p.md").write_text(PAGE_V2, encoding="utf-8")
+    git(root, "commit", "-q", "-am", "ajout")
+    result = cli("check", str(root))
+    assert "[review-outdated]" in result.output
+    built = build_site(root, tmp_path / "site")
+    page = built.html("p/")
+    assert "Modifications depuis la revue" in page
+    assert "<ins>+Un paragraphe ajouté après la revue.</ins>" in page
+    assert "modifiée depuis la revue" in page
+
+
+def test_uncommitted_page_is_pinned_by_content_only(project, tmp_path):
+    import yaml
+
+    root = project({"docs/p.md": PAGE_V1})  # no git at all: a downloaded copy
+    result = cli("review", str(root / "docs/p.md"), "--reviewer", "M. X", "--verdict", "D1.1=met")
+    assert result.exit_code == 0 and "sha256" in result.output
+    written = yaml.safe_load(_review_file(root).read_text(encoding="utf-8"))
+    assert "commit" not in written and len(written["sha256"]) == 64
+    assert "review-outdated" not in cli("check", str(root)).output
+    (root / "docs/p.md").write_text(PAGE_V2, encoding="utf-8")
+    assert "[review-outdated]" in cli("check", str(root)).output
+    # Changing the page back to what was reviewed clears the flag: content, not dates.
+    (root / "docs/p.md").write_text(PAGE_V1.replace("\n", "\r\n"), encoding="utf-8")
+    assert "review-outdated" not in cli("check", str(root)).output
+
+
+def test_review_command_refuses_unknown_pages_codes_and_verdicts(project):
+    root = _git_dossier(project)
+    assert cli("review", "absent.md", "-p", str(root), "--reviewer", "X", "--verdict", "D1.1=met").exit_code == 2
+    bad_code = cli("review", "p.md", "-p", str(root), "--reviewer", "X", "--verdict", "D1.9=met")
+    assert bad_code.exit_code == 2 and "D1.9" in bad_code.output
+    bad_verdict = cli("review", "p.md", "-p", str(root), "--reviewer", "X", "--verdict", "D1.1=bien")
+    assert bad_verdict.exit_code == 2 and "met, partially_met, not_met" in bad_verdict.output
+    assert not (root / "reviews").exists() or not list((root / "reviews").glob("*.yml"))
+    # Two reviews the same minute never overwrite each other.
+    for _ in range(2):
+        assert cli("review", "p.md", "-p", str(root), "--reviewer", "X", "--verdict", "D1.1=met").exit_code == 0
+    assert len(list((root / "reviews").glob("*.yml"))) == 2
+
+
+def test_date_only_review_without_commit_still_works(project):
+    root = project({
+        "docs/p.md": PAGE_V1,
+        "reviews/r.yml": "evidence: p.md\nreviewer: M. X\ndate: 2026-03-02\nverdicts: {D1.1: met}\n",
+    })
+    from tests.conftest import set_mtime
+
+    set_mtime(root / "docs/p.md", "2026-03-01T18:00:00")
+    assert "review-outdated" not in cli("check", str(root)).output
+    set_mtime(root / "docs/p.md", "2026-03-02T08:00:00")  # the same day: it counts
+    assert "[review-outdated]" in cli("check", str(root)).output
+
+
+def test_a_hostile_repository_runs_nothing_when_reviews_are_compared(project, tmp_path):
+    """A dossier's own .git/config and .gitattributes (fsmonitor, filters, textconv, pager)
+    never run a program, neither when the review is written nor when it is compared."""
+    root = _git_dossier(project)
+    marker = tmp_path / "pwned"
+    script = tmp_path / "evil.sh"
+    script.write_text(f"#!/bin/sh\ntouch {marker}\ncat\n", encoding="utf-8")
+    script.chmod(0o755)
+    (root / ".gitattributes").write_text("*.md diff=evil filter=evil\n", encoding="utf-8")
+    with (root / ".git/config").open("a", encoding="utf-8") as config:
+        config.write(
+            f"[core]\n\tfsmonitor = {script}\n\tpager = {script}\n"
+            f"[filter \"evil\"]\n\tclean = {script}\n\tsmudge = {script}\n"
+            f"[diff \"evil\"]\n\ttextconv = {script}\n\tcommand = {script}\n"
+        )
+    assert cli("review", "p.md", "-p", str(root), "--reviewer", "X", "--verdict", "D1.1=met").exit_code == 0
+    (root / "docs/p.md").write_text(PAGE_V2, encoding="utf-8")
+    assert "[review-outdated]" in cli("check", str(root)).output
+    assert not marker.exists()
+
+
+def test_a_review_commit_is_never_taken_as_a_git_option(project):
+    root = _git_dossier(project)
+    (root / "reviews").mkdir()
+    (root / "reviews/r.yml").write_text(
+        "evidence: p.md\nreviewer: M. X\ndate: 2026-03-02\nverdicts: {D1.1: met}\ncommit: --output=/tmp/x\n",
+        encoding="utf-8",
+    )
+    result = cli("check", str(root))
+    assert "reviews/r.yml:5:" in result.output and "commit" in result.output
