@@ -30,7 +30,7 @@ from portfolio_builder.core import frontmatter
 from portfolio_builder.core.problems import Problem, ProblemSink
 from portfolio_builder.core.project import ConfigError, Untrusted, load_project
 from portfolio_builder.i18n import strings, translate
-from portfolio_builder.mkdocs_plugin import generated
+from portfolio_builder.mkdocs_plugin import generated, livereload
 from portfolio_builder.mkdocs_plugin.config import PortfolioConfig
 from portfolio_builder.resources import material_overrides_dir
 from portfolio_builder.web import a11y, csp, sanitize
@@ -254,8 +254,11 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         (site / "report.json").write_text(self.report_json, encoding="utf-8")
         (site / "report.csv").write_text(report_mod.to_csv(json.loads(self.report_json)), encoding="utf-8")
         (site / "manifest.json").write_text(integrity.to_json(self.manifest), encoding="utf-8")
+        if self.is_serve:
+            livereload.write_script(site)  # served sites only: see livereload.py
 
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
+        livereload.install(server)  # the reload script by URL: the page's CSP forbids inline script
         dossier = self.dossier
         if dossier is None:
             return server
@@ -266,8 +269,7 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         if dossier.referential is not None and not dossier.referential.shipped:
             watched.append(Path(dossier.referential.origin))
         for path in watched:
-            if path.exists():
-                server.watch(str(path))
+            livereload.watch(server, path)  # also when created later (a first jury.yml)
         return server
 
     def _dossier(self) -> Dossier:

@@ -422,3 +422,53 @@ def test_a_review_commit_is_never_taken_as_a_git_option(project):
     )
     result = cli("check", str(root))
     assert "reviews/r.yml:5:" in result.output and "commit" in result.output
+
+
+# -- serve: files created after the server started -----------------------------------------------------------
+
+
+def test_serve_watches_a_jury_file_and_reviews_folder_created_later(project, tmp_path):
+    from portfolio_builder.mkdocs_plugin import livereload
+
+    root = project({"docs/a.md": evidence_page("D1.1")})
+
+    class Server:
+        def __init__(self):
+            self.watched: list[tuple[str, bool]] = []
+            self.scheduled: list[str] = []
+            self.observer = self
+
+        def watch(self, path, *, recursive=True):
+            self.watched.append((path, recursive))
+
+        def schedule(self, handler, path, recursive):
+            self.scheduled.append(path)
+            self.handler = handler
+
+    server = Server()
+    livereload.watch(server, root / "jury.yml")
+    livereload.watch(server, root / "reviews")
+    # Not there yet: their folder is watched, not recursively (a file created there rebuilds).
+    assert server.watched == [(str(root), False), (str(root), False)]
+    (root / "reviews").mkdir()
+    server.handler.on_any_event(None)
+    assert (str(root / "reviews"), True) in server.watched
+
+
+def test_livereload_script_reads_its_arguments_from_its_tag():
+    from portfolio_builder.mkdocs_plugin import livereload
+
+    text = livereload.script_text()
+    assert text is not None and "${epoch}" not in text and "document.currentScript" in text
+
+    class Server:
+        mount_path = "/"
+
+        def _inject_js_into_html(self, content, epoch):  # MkDocs' inline injection
+            raise AssertionError("replaced")
+
+    server = Server()
+    assert livereload.install(server)
+    page = server._inject_js_into_html(b"<html><body><p>x</p></body></html>", 42)
+    assert b'<script src="/assets/portfolio/livereload.js" data-epoch="42" data-request-id="' in page
+    assert page.endswith(b"</script></body></html>") and b"<script>" not in page
