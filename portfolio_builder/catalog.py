@@ -400,6 +400,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Où écrire la revue (par défaut : reviews_dir du dossier).",
         "Where to write the review (default: the dossier's reviews_dir).",
     ),
+    "help.serve.full_rebuild": (
+        "Reconstruire tout le site à chaque modification (par défaut : seulement ce qu'elle change).",
+        "Rebuild the whole site on every change (default: only what the change affects).",
+    ),
     # --- reviews ---------------------------------------------------------------------
     "review.unknown_evidence": ("preuve inconnue : « {evidence} »", "unknown evidence '{evidence}'"),
     "review.unknown_evidence.hint": (

@@ -249,7 +249,8 @@ def _project_lang(project: Path, lang: str | None) -> str:
 @click.argument("project", required=False, default=".", type=click.Path(path_type=Path))
 @click.option("-a", "--dev-addr", default="127.0.0.1:8000", show_default=True, help=_h("help.serve.addr"))
 @click.option("--open", "open_browser", is_flag=True, help=_h("help.serve.open"))
-def serve(project: Path, dev_addr: str, open_browser: bool) -> None:
+@click.option("--full-rebuild", is_flag=True, help=_h("help.serve.full_rebuild"))
+def serve(project: Path, dev_addr: str, open_browser: bool, full_rebuild: bool) -> None:
     from mkdocs.commands import serve as mkdocs_serve
     from mkdocs.exceptions import Abort, ConfigurationError
 
@@ -267,7 +268,14 @@ def serve(project: Path, dev_addr: str, open_browser: bool) -> None:
         sys.exit(EXIT_CONFIG)
     with build_mod.mkdocs_logging(quiet=False):
         try:
-            mkdocs_serve.serve(str(config_file), livereload=True, open_in_browser=open_browser, dev_addr=dev_addr)
+            mkdocs_serve.serve(
+                str(config_file),
+                livereload=True,
+                # Incremental by default: only what a change affects is rebuilt (see mkdocs_plugin/incremental.py).
+                build_type=None if full_rebuild else "dirty",
+                open_in_browser=open_browser,
+                dev_addr=dev_addr,
+            )
         except (Abort, ConfigurationError) as error:
             click.echo(str(error), err=True)
             sys.exit(EXIT_ERRORS)

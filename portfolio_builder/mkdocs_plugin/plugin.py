@@ -30,7 +30,7 @@ from portfolio_builder.core import frontmatter
 from portfolio_builder.core.problems import Problem, ProblemSink
 from portfolio_builder.core.project import ConfigError, Untrusted, load_project
 from portfolio_builder.i18n import strings, translate
-from portfolio_builder.mkdocs_plugin import generated, livereload
+from portfolio_builder.mkdocs_plugin import generated, incremental, livereload
 from portfolio_builder.mkdocs_plugin.config import PortfolioConfig
 from portfolio_builder.resources import material_overrides_dir
 from portfolio_builder.web import a11y, csp, sanitize
@@ -70,12 +70,18 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         self.manifest: dict[str, Any] = {}
         self.manifest_view: dict[str, Any] = {}
         self.evidence_index: dict[str, Any] = {}
+        self.dirty = False
+        self.incremental = incremental.State()
+        self._files: Files | None = None
 
     # -- lifecycle -------------------------------------------------------------
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining on_startup keeps this object across `mkdocs serve` rebuilds (and, as MkDocs
         # caches it per process, across builds: on_shutdown forgets this build's options).
         self.is_serve = command == "serve"
+        # `portfolio serve` rebuilds incrementally (MkDocs' dirty mode), kept correct by `incremental`.
+        self.dirty = dirty and self.is_serve
+        self.incremental = incremental.State()
 
     def on_shutdown(self) -> None:
         self.options = BuildOptions.from_env()
@@ -153,6 +159,7 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
             elif self.options.public and self._is_private(src):
                 files.remove(file)
         self.pages = generated.add_pages(files, config, dossier)
+        self._files = files
         return files
 
     def _is_private(self, src: str) -> bool:
@@ -161,7 +168,10 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
     @event_priority(-50)
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
         assert self.pages is not None
-        return generated.attach_nav(nav, files, self.pages, self._dossier())
+        nav = generated.attach_nav(nav, files, self.pages, self._dossier())
+        if self.dirty:
+            incremental.mark_stale(self.incremental, files, nav, self._dossier(), config.config_file_path)
+        return nav
 
     # -- pages --------------------------------------------------------------
     def on_page_read_source(self, *, page: Page, config: MkDocsConfig) -> str | None:
@@ -217,6 +227,7 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
     def on_page_context(self, context: dict[str, Any], *, page: Page, config: MkDocsConfig, nav: Navigation) -> dict[str, Any]:
         dossier = self._dossier()
         assert self.pages is not None
+        self.incremental.rebuilt.add(page.url)
         url_for = generated.url_resolver(page, self.pages.urls)
         context["portfolio_site"] = view.site(dossier, url_for)
         context["portfolio_manifest"] = self.manifest_view
@@ -249,7 +260,10 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         output = a11y.name_search_dialog(output, translate(dossier.lang, "ui.search_dialog"))
         return csp.inject(output, noindex=not dossier.project.settings.indexing)
 
+    @event_priority(50)  # before the search plugin writes its index
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if self.dirty and self._files is not None:
+            incremental.merge_search_index(self.incremental, config.plugins, self._files)
         site = Path(config.site_dir)
         (site / "report.json").write_text(self.report_json, encoding="utf-8")
         (site / "report.csv").write_text(report_mod.to_csv(json.loads(self.report_json)), encoding="utf-8")

@@ -472,3 +472,90 @@ def test_livereload_script_reads_its_arguments_from_its_tag():
     page = server._inject_js_into_html(b"<html><body><p>x</p></body></html>", 42)
     assert b'<script src="/assets/portfolio/livereload.js" data-epoch="42" data-request-id="' in page
     assert page.endswith(b"</script></body></html>") and b"<script>" not in page
+
+
+# -- serve rebuilds incrementally, and stays correct -----------------------------------------------------------
+
+
+class _Serve:
+    """Successive `portfolio serve` rebuilds (MkDocs' dirty mode), in process."""
+
+    def __init__(self, root: Path, site: Path):
+        self.root, self.site = root, site
+        self.first = True
+
+    def rebuild(self) -> None:
+        from mkdocs.commands.build import build
+        from mkdocs.config import load_config
+
+        config = load_config(str(self.root / "mkdocs.yml"), site_dir=str(self.site))
+        if self.first:
+            config.plugins.on_startup(command="serve", dirty=True)
+            self.first = False
+        time.sleep(0.01)  # distinct modification times for the pages rebuilt
+        build(config, serve_url="http://127.0.0.1:8000/", dirty=True)
+
+    def html(self, rel: str) -> str:
+        return (self.site / rel / "index.html").read_text(encoding="utf-8")
+
+    def stamp(self, rel: str) -> int:
+        return (self.site / rel / "index.html").stat().st_mtime_ns
+
+    def search_locations(self) -> list[str]:
+        index = json.loads((self.site / "search/search_index.json").read_text(encoding="utf-8"))
+        return [doc["location"] for doc in index["docs"]]
+
+
+def test_incremental_rebuilds_keep_cards_report_and_competency_pages_correct(project, tmp_path):
+    root = project({
+        "docs/index.md": "# Accueil\n\nBienvenue.\n",
+        "docs/a.md": evidence_page("D1.1", title="Preuve A"),
+        "docs/b.md": evidence_page("D1.2", title="Preuve B"),
+    })
+    serve = _Serve(root, tmp_path / "site")
+    serve.rebuild()
+    assert "2 / 20" in serve.html("")
+    b_built = serve.stamp("b")
+
+    # A review arrives: a.md's card, the report and D1.1's page change; b.md is not rebuilt.
+    (root / "reviews").mkdir()
+    (root / "reviews/r.yml").write_text("evidence: a.md\nreviewer: M. X\ndate: 2099-01-01\nverdicts: {D1.1: met}\n", encoding="utf-8")
+    serve.rebuild()
+    assert "M. X" in serve.html("a") and "pb-verdict--met" in serve.html("a")
+    assert "pb-verdict--met" in serve.html("portfolio/competencies/d1-1")
+    assert "pb-verdict--met" in serve.html("portfolio/report")
+    assert serve.stamp("b") == b_built
+
+    # b.md claims one more competency: b, the home page and the report change; a.md does not.
+    a_built = serve.stamp("a")
+    (root / "docs/b.md").write_text(evidence_page("D1.2", "D1.3", title="Preuve B"), encoding="utf-8")
+    serve.rebuild()
+    assert "3 / 20" in serve.html("") and "3 / 20" in serve.html("portfolio/report")
+    assert "D1.3" in serve.html("b")
+    assert serve.stamp("a") == a_built
+
+    # A new title changes the nav of every page: a.md is rebuilt with it.
+    (root / "docs/b.md").write_text(evidence_page("D1.2", "D1.3", title="Preuve B renommée"), encoding="utf-8")
+    serve.rebuild()
+    assert "Preuve B renommée" in serve.html("a") and "Preuve A" in serve.html("b")
+
+    # A page removed is not served any more; the search index has every page exactly once.
+    (root / "docs/b.md").unlink()
+    serve.rebuild()
+    assert not (serve.site / "b/index.html").exists()
+    assert "1 / 20" in serve.html("")
+    pages = [loc for loc in serve.search_locations() if "#" not in loc]
+    assert len(pages) == len(set(pages)) and "a/" in pages and "b/" not in pages
+    full = build_site(root, tmp_path / "full")
+    index = json.loads((full.site / "search/search_index.json").read_text(encoding="utf-8"))
+    assert sorted(pages) == sorted(d["location"] for d in index["docs"] if "#" not in d["location"])
+
+
+def test_serve_command_rebuilds_incrementally_unless_asked(project, monkeypatch):
+    from mkdocs.commands import serve as mkdocs_serve
+
+    seen: dict = {}
+    monkeypatch.setattr(mkdocs_serve, "serve", lambda *a, **kw: seen.update(kw))
+    root = project({"docs/a.md": evidence_page("D1.1")})
+    assert cli("serve", str(root)).exit_code == 0 and seen["build_type"] == "dirty"
+    assert cli("serve", str(root), "--full-rebuild").exit_code == 0 and seen["build_type"] is None
