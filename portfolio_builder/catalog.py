@@ -303,10 +303,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Coverage {referential}: {covered} / {total} competencies",
     ),
     "cli.missing": ("manque : {names}", "missing: {names}"),
-    "cli.totals": (
-        "{errors} erreur(s), {warnings} avertissement(s), {evidence} preuve(s)",
-        "{errors} error(s), {warnings} warning(s), {evidence} piece(s) of evidence",
-    ),
     "cli.referentials.id": ("identifiant", "id"),
     "cli.referentials.domains": ("domaines", "domains"),
     "cli.referentials.competencies": ("compétences", "competencies"),
@@ -404,6 +400,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Reconstruire tout le site à chaque modification (par défaut : seulement ce qu'elle change).",
         "Rebuild the whole site on every change (default: only what the change affects).",
     ),
+    "evidence.placeholder": (
+        "texte d'exemple de « portfolio new » laissé dans la page : « {text} »",
+        "example text from 'portfolio new' left in the page: '{text}'",
+    ),
+    "evidence.placeholder.hint": (
+        "remplacez-le par votre propre texte ; en mode certification, c'est une erreur",
+        "replace it with your own text; in certification mode this is an error",
+    ),
+    "cli.count.errors": ("{count} erreurs", "{count} errors"),
+    "cli.count.errors.one": ("{count} erreur", "{count} error"),
+    "cli.count.warnings": ("{count} avertissements", "{count} warnings"),
+    "cli.count.warnings.one": ("{count} avertissement", "{count} warning"),
+    "cli.count.missing": ("{count} compétences sans preuve (ci-dessus)", "{count} competencies without evidence (above)"),
+    "cli.count.missing.one": ("{count} compétence sans preuve (ci-dessus)", "{count} competency without evidence (above)"),
+    "cli.count.evidence": ("{count} preuves", "{count} pieces of evidence"),
+    "cli.count.evidence.one": ("{count} preuve", "{count} piece of evidence"),
+    "ui.colon": (" :", ":"),
+    "ui.semicolon": (" ;", ";"),
     # --- reviews ---------------------------------------------------------------------
     "review.unknown_evidence": ("preuve inconnue : « {evidence} »", "unknown evidence '{evidence}'"),
     "review.unknown_evidence.hint": (
@@ -940,8 +954,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{code} validated although no page of the dossier claims it",
     ),
     "config.placeholder": (
-        "« {value} » est la valeur d'exemple de « portfolio new » : indiquez le vrai {name}",
-        "'{value}' is the example value written by 'portfolio new': give the real {name}",
+        "« {value} » est la valeur d'exemple de « portfolio new » : indiquez la valeur réelle de « {name} »",
+        "'{value}' is the example value written by 'portfolio new': give the real value of '{name}'",
     ),
     "ui.made_with": ("Réalisé avec portfolio_builder et", "Made with portfolio_builder and"),
     "ui.score": ("score", "score"),

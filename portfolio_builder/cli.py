@@ -19,7 +19,7 @@ from portfolio_builder.core import referential as referential_mod
 from portfolio_builder.core.check import Dossier, Options, check_project
 from portfolio_builder.core.problems import Problem
 from portfolio_builder.core.project import ConfigError, load_project
-from portfolio_builder.i18n import translate
+from portfolio_builder.i18n import translate, translate_count
 
 EXIT_OK, EXIT_ERRORS, EXIT_CONFIG = 0, 1, 2
 
@@ -77,15 +77,17 @@ def _summary_lines(dossier: Dossier) -> list[str]:
                 names = ", ".join(f"{code} {referential.competencies[code].title}" for code in domain.missing)
                 line += "\n" + " " * (width + 10) + translate(lang, "cli.missing", names=names)
             lines.append(line)
-    lines.append(
-        translate(
-            lang,
-            "cli.totals",
-            errors=dossier.errors,
-            warnings=dossier.warnings,
-            evidence=len(dossier.evidence),
-        )
-    )
+    # The missing competencies are named above, not printed as warnings: counted apart, so
+    # the numbers match what was printed.
+    missing = sum(1 for p in dossier.problems if p.code == "missing-competency" and not p.is_error)
+    counts = [
+        translate_count(lang, "cli.count.errors", dossier.errors),
+        translate_count(lang, "cli.count.warnings", dossier.warnings - missing),
+    ]
+    if missing:
+        counts.append(translate_count(lang, "cli.count.missing", missing))
+    counts.append(translate_count(lang, "cli.count.evidence", len(dossier.evidence)))
+    lines.append(", ".join(counts))
     return lines
 
 
@@ -266,6 +268,10 @@ def serve(project: Path, dev_addr: str, open_browser: bool, full_rebuild: bool) 
     except ConfigError as error:
         print_config_error(error, _default_lang(None), project if project.is_dir() else None)
         sys.exit(EXIT_CONFIG)
+    from portfolio_builder.cohort.run import _remember_theme_listing
+
+    # Material's thousands of theme files are listed once, not at every rebuild.
+    _remember_theme_listing()
     with build_mod.mkdocs_logging(quiet=False):
         try:
             mkdocs_serve.serve(

@@ -7,7 +7,7 @@ problem is collected, so the author sees them all at once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from portfolio_builder.core import coverage as coverage_mod
@@ -109,6 +109,9 @@ def check_project(project: Project, options: Options = Options()) -> Dossier:
         if read.evidence is not None:
             evidence.append(read.evidence)
     problems.extend(_duplicate_ids(evidence, docs_prefix))
+    if strict:
+        # `portfolio new`'s example text is no evidence a jury can read.
+        problems = [replace(p, severity=ERROR) if p.code == "placeholder-text" else p for p in problems]
 
     # Reviews are matched against every piece of evidence, private ones included.
     reviews_dir = project.resolve(settings.reviews_dir)

@@ -559,3 +559,114 @@ def test_serve_command_rebuilds_incrementally_unless_asked(project, monkeypatch)
     root = project({"docs/a.md": evidence_page("D1.1")})
     assert cli("serve", str(root)).exit_code == 0 and seen["build_type"] == "dirty"
     assert cli("serve", str(root), "--full-rebuild").exit_code == 0 and seen["build_type"] is None
+
+
+# -- the smaller ones ---------------------------------------------------------------------------------------
+
+
+def test_unknown_code_suggests_within_its_domain_first(project, problems_of, check):
+    root = project({"docs/a.md": evidence_page("D1.5")})
+    (problem,) = [p for p in check(root).problems if p.code == "unknown-competency"]
+    assert problem.hint("fr") == "vouliez-vous dire D1.4 ?"  # D1 has 4 competencies; not D3.5
+    from portfolio_builder.core.referential import load_shipped
+
+    ref = load_shipped("c2i1-2011")
+    assert (ref.suggest("d1.1"), ref.suggest("1.1"), ref.suggest("D4.9"), ref.suggest("D3.6")) == ("D1.1", "D1.1", "D4.4", "D3.5")
+
+
+def test_placeholder_metadata_wording(project, check):
+    root = project({"docs/a.md": evidence_page("D1.1")}, portfolio={
+        "mode": "certification", "institution": "Mon université", "session": "2027-juin",
+        "candidate": {"name": "Prénom Nom"},
+    })
+    messages = [p.message("fr") for p in check(root).problems if p.code == "missing-metadata"]
+    assert "« Mon université » est la valeur d'exemple de « portfolio new » : indiquez la valeur réelle de « institution »" in messages
+    assert not any("le vrai" in m for m in messages)
+
+
+def test_summary_counts_agree_with_what_is_printed_and_in_the_singular(project):
+    root = project({"docs/a.md": evidence_page("D1.1", "D1.1"), "docs/b.md": evidence_page("D9.9")})
+    out = cli("check", str(root)).output
+    assert "1 erreur, 1 avertissement, 19 compétences sans preuve (ci-dessus), 2 preuves" in out
+    assert out.count("avertissement[") == 1 and out.count("erreur[") == 1
+    assert "(s)" not in out.splitlines()[-1]
+    english = project({"docs/a.md": evidence_page("D1.1")}, portfolio={"language": "en"})
+    assert "0 errors, 0 warnings, 19 competencies without evidence (above), 1 piece of evidence" in cli("check", str(english)).output
+
+
+def test_scaffold_placeholder_is_a_warning_in_training_and_an_error_in_certification(tmp_path):
+    target = tmp_path / "mon-dossier"
+    assert cli("new", str(target), "--candidate", "Inès Dupuis").exit_code == 0
+    training = cli("check", str(target))
+    assert training.exit_code == 0
+    assert training.output.count("avertissement[placeholder-text]") == 2  # the argument and the body
+    assert "premiere-preuve.md:8:" in training.output
+    config = target / "mkdocs.yml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("mode: training", "mode: certification")
+        .replace("Mon université", "Université de Valcourt"), encoding="utf-8",
+    )
+    certification = cli("check", str(target))
+    assert certification.exit_code == 1
+    assert certification.output.count("erreur[placeholder-text]") == 2
+    # Once the student writes their own text, nothing is left to flag.
+    page = target / "docs/preuves/premiere-preuve.md"
+    text = page.read_text(encoding="utf-8")
+    text = text.replace("Expliquez ici pourquoi", "J'explique pourquoi").replace("Décrivez la production", "J'ai produit")
+    page.write_text(text, encoding="utf-8")
+    assert "placeholder-text" not in cli("check", str(target)).output
+
+
+def _visible_text(html: str) -> str:
+    from html.parser import HTMLParser
+
+    class Text(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.parts: list[str] = []
+            self.skip = 0
+
+        def handle_starttag(self, tag, attrs):
+            if tag in ("code", "pre"):
+                self.parts.append("CODE")  # a file name or field: text of the dossier, not ours
+            if tag in ("script", "style", "code", "pre", "details"):
+                self.skip += 1  # (details: the referential's own notes are in French)
+            for name, value in attrs:
+                if name in ("title", "aria-label", "alt") and value:
+                    self.parts.append(value)
+
+        def handle_endtag(self, tag):
+            if tag in ("script", "style", "code", "pre", "details") and self.skip:
+                self.skip -= 1
+
+        def handle_data(self, data):
+            if not self.skip:
+                self.parts.append(data)
+
+    parser = Text()
+    parser.feed(html)
+    return "".join(parser.parts)
+
+
+def test_no_french_spacing_in_the_english_site(project, tmp_path):
+    import re
+
+    root = project(
+        {
+            "docs/a.md": evidence_page("D1.1", extra="context: A course"),
+            "reviews/r.yml": "evidence: a.md\nreviewer: Ms X\ndate: 2026-01-01\nverdicts: {D1.1: met}\n",
+            "reviews/s.yml": "evidence: a.md\nreviewer: Ms Y\ndate: 2026-01-02\nverdicts: {D1.1: met}\n",
+            "attestations/a.yml": ATTESTATION.replace("2026-juin", "2026-june"),
+            "jury.yml": "session: 2027-june\ndate: 2027-06-20\ninstitution: U\nmembers: [A]\ndecisions: {D1.1: validated}\n",
+        },
+        portfolio={"language": "en", "session": "2027-june", "previous_attestations": ["attestations/a.yml"]},
+    )
+    built = build_site(root, tmp_path / "site")
+    checked = 0
+    for page in built.site.rglob("*.html"):
+        text = " ".join(_visible_text(page.read_text(encoding="utf-8")).split())
+        assert not re.search(r"\S\s+[:;](\s|$)", text), (page, re.search(r".{30}\S\s+[:;](\s|$).{0,20}", text))
+        checked += 1
+    assert checked > 20
+    french = build_site(_carried_dossier(project, "training"), tmp_path / "site-fr")
+    assert "Télécharger :" in _visible_text(french.html("portfolio/report/"))
