@@ -418,6 +418,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.count.evidence.one": ("{count} preuve", "{count} piece of evidence"),
     "ui.colon": (" :", ":"),
     "ui.semicolon": (" ;", ";"),
+    "review.outdated_content": (
+        "{evidence} n'est plus le texte relu lors de cette revue (dernière modification : {changed})",
+        "{evidence} is no longer the text this review read (last changed: {changed})",
+    ),
     # --- reviews ---------------------------------------------------------------------
     "review.unknown_evidence": ("preuve inconnue : « {evidence} »", "unknown evidence '{evidence}'"),
     "review.unknown_evidence.hint": (

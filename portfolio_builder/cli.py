@@ -552,6 +552,7 @@ def _cohort_rows(
             failure=r.failure,
             problems=r.problems,
             warnings=r.warnings,
+            name=r.name,
             # index.html spelled out: the dashboard also works opened from disk.
             report_link=f"{r.slug}/portfolio/report/index.html" if r.built else "",
         )

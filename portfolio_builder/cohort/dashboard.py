@@ -47,6 +47,7 @@ class Row:
     report_link: str = ""  # relative to the dashboard
     cohort_problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # formatted warnings (built dossiers)
+    name: str = ""  # the candidate's name when there is no report to take it from
 
 
 def valid_report(document: Any) -> bool:
@@ -80,7 +81,7 @@ def row_data(row: Row, lang: str) -> dict[str, Any]:
     return {
         "slug": row.slug,
         "source": row.source,
-        "name": candidate.get("name") or row.slug,
+        "name": candidate.get("name") or row.name or row.slug,
         "student_id": candidate.get("student_id", ""),
         "institution": dossier.get("institution", ""),
         "session": dossier.get("session", ""),

@@ -60,6 +60,7 @@ class DossierResult:
     problems: list[str] = field(default_factory=list)  # errors, formatted, in the dossier's language
     failure: str = ""
     warnings: list[str] = field(default_factory=list)  # formatted likewise
+    name: str = ""  # the candidate's name as the dossier declares it (a failed row has no report)
 
 
 def unique_slugs(names: list[str]) -> list[str]:
@@ -177,6 +178,8 @@ def build_all(
         left = _run_pool({slug: tasks[slug]}, site_root, policy, 1, done)
         for lost in left:
             done(DossierResult(source=tasks[lost][0], slug=lost, failure=translate(policy.language, "cohort.failure.crashed")))
+    for slug, (name, _student) in zip(slugs, identities):
+        results[slug].name = results[slug].name or name
     return [results[slug] for slug in slugs]
 
 

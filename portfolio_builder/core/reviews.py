@@ -53,6 +53,7 @@ class Review:
     commit: str = ""  # the git commit the tutor reviewed, if recorded
     sha256: str = ""  # of the page's text as reviewed (see ``content_hash``), if recorded
     diff: list[tuple[str, str]] = field(default_factory=list)  # (kind, line) since the review, when known
+    pin_line: int = 0  # the line of `sha256` (or `commit`)
 
     def sort_key(self) -> tuple[datetime, str]:
         # Ordering only: a date without a time sorts after that day's timed reviews.
@@ -212,6 +213,7 @@ def _review(
         # Kept only in the form the schema allows (hex): a commit is passed to git.
         commit=commit.lower() if isinstance(commit, str) and _HEX.fullmatch(commit) and len(commit) >= 7 else "",
         sha256=digest.lower() if isinstance(digest, str) and _HEX.fullmatch(digest) and len(digest) == 64 else "",
+        pin_line=doc.pos(("sha256",) if "sha256" in raw else ("commit",))[0] if ("sha256" in raw or "commit" in raw) else 0,
     )
 
 
@@ -299,11 +301,13 @@ def _flag_outdated(index: ReviewIndex, docs_dir: Path, untrusted: bool) -> list[
         review.outdated = True
         review.changed_on = when.date().isoformat() if when is not None else ""
         sink = ProblemSink(review.file)
+        # Pinned by content: say what is known for sure (the text differs), the date as a detail.
+        pinned = by_content is not None
         sink.warning(
             "review-outdated",
-            (review.date_line, 1),
-            "date",
-            "review.outdated",
+            ((review.pin_line or review.date_line) if pinned else review.date_line, 1),
+            "sha256" if review.sha256 else ("commit" if pinned else "date"),
+            "review.outdated_content" if pinned else "review.outdated",
             hint_id="review.outdated.hint",
             evidence=review.evidence_path,
             changed=review.changed_on,

@@ -55,11 +55,20 @@ def _answers(url: str) -> bool:
         return False
 
 
+def _mkdocs() -> list[str]:
+    script = Path(sys.executable).with_name("mkdocs")
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "mkdocs"]
+
+
 @contextlib.contextmanager
-def portfolio_serve(root: Path, *extra: str) -> Iterator[str]:
+def portfolio_serve(root: Path, *extra: str, tool: str = "portfolio") -> Iterator[str]:
     port = _free_port()
+    if tool == "mkdocs":  # plain `mkdocs serve` with the plugin: the same reload
+        command = [*_mkdocs(), "serve", "-f", str(root / "mkdocs.yml"), "-a", f"127.0.0.1:{port}"]
+    else:
+        command = [*_portfolio(), "serve", str(root), "-a", f"127.0.0.1:{port}"]
     process = subprocess.Popen(
-        [*_portfolio(), "serve", str(root), "-a", f"127.0.0.1:{port}", *extra],
+        [*command, *extra],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8",
     )
     base = f"http://127.0.0.1:{port}/"
@@ -101,9 +110,10 @@ def _watch_console(page: Any) -> list[str]:
     return messages
 
 
-def test_editing_a_page_reloads_the_open_tab_under_the_csp(browser, tmp_path):
+@pytest.mark.parametrize("tool, extra", [("portfolio", ()), ("portfolio", ("--full-rebuild",)), ("mkdocs", ())])
+def test_editing_a_page_reloads_the_open_tab_under_the_csp(browser, tmp_path, tool, extra):
     root = _dossier(tmp_path)
-    with portfolio_serve(root) as base:
+    with portfolio_serve(root, *extra, tool=tool) as base:
         context = browser.new_context()
         try:
             page = context.new_page()
