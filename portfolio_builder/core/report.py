@@ -208,7 +208,7 @@ def to_csv(report: dict[str, Any]) -> str:
                 domains.get(row["domain"], ""),
                 row["code"],
                 row["title"],
-                translate(lang, "status.covered" if row["covered"] else "status.missing"),
+                translate(lang, "carried.short" if row.get("carried_over") else "status.covered" if row["covered"] else "status.missing"),
                 len(row["evidence"]),
                 " | ".join(titles.get(p, p) for p in row["evidence"]),
                 " | ".join(row["evidence"]),
@@ -235,4 +235,6 @@ _CSV_EXTRA = ("review", "decision")
 
 def _csv_extra(row: dict[str, Any], name: str, lang: str) -> str:
     value = row.get(name)
+    if name == "decision" and row.get("carried_over"):
+        value = "validated"  # by the jury of an earlier session
     return translate(lang, f"{name}.{value}") if value else ""

@@ -263,21 +263,19 @@ def _read(path: Path) -> bytes | None:
 def _content_changed(review: Review, path: Path, now: bytes | None, docs_dir: Path) -> bool | None:
     """Whether the evidence's content differs from what the review pinned; ``None`` when
     the review pins nothing usable (a date only, or a commit this clone does not have)."""
-    if now is None:
+    if now is None or not (review.sha256 or review.commit):
         return None
+    if review.sha256 and content_hash(now) == review.sha256:
+        return False  # the text reviewed: git is not even asked
+    before = history.file_at(docs_dir, review.commit, path) if review.commit else None
     if review.sha256:
-        changed = content_hash(now) != review.sha256
-    elif review.commit:
-        before = history.file_at(docs_dir, review.commit, path)
-        if before is None:
-            return None
+        changed = True
+    elif before is not None:
         changed = normalised_text(before) != normalised_text(now)
     else:
-        return None
-    if changed and review.commit:
-        before = history.file_at(docs_dir, review.commit, path)
-        if before is not None:
-            review.diff = diff_lines(before, now)
+        return None  # a commit this copy does not have (shallow clone, no .git): dates decide
+    if changed and before is not None:
+        review.diff = diff_lines(before, now)
     return changed
 
 

@@ -219,6 +219,9 @@ def test_carried_over_on_every_page_kind(project, tmp_path, mode):
     assert "non statuée" not in competency and "Aucune preuve" not in competency
     overview = built.html("portfolio/competencies/")
     assert "reportée" in overview and "manquante" not in overview
+    csv_rows = (built.site / "report.csv").read_text(encoding="utf-8-sig").splitlines()
+    d11 = next(r for r in csv_rows if ";D1.1;" in r)
+    assert ";reportée;" in d11 and d11.endswith(";validée")
     # The dashboard reads the same report: no « manque » beside « Certifié ».
     result = cli("cohort", str(root), "-d", str(tmp_path / "cohort"), "--allow-dirty")
     document = json.loads((tmp_path / "cohort/report.json").read_text(encoding="utf-8"))
