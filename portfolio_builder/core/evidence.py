@@ -8,6 +8,7 @@ one bad date does not hide the page's contribution to coverage.
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 import re
 import unicodedata
@@ -168,6 +169,7 @@ def read_page(
     return read
 
 
+@functools.cache
 def _scaffold_texts() -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The example text `portfolio new` writes (both languages): argument prefixes, body lines."""
     from portfolio_builder.i18n import LANGUAGES, translate

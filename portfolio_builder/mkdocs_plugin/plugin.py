@@ -185,10 +185,9 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         except OSError:
             return ""  # reported by the core (`encoding`: unreadable)
         try:
-            data.decode("utf-8-sig")
+            return data.decode("utf-8-sig")  # what MkDocs itself would read
         except UnicodeDecodeError:
             return data.decode("utf-8-sig", errors="replace")
-        return None  # MkDocs reads it as usual
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         if page.meta or not markdown.startswith("---"):
