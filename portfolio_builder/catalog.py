@@ -422,6 +422,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{evidence} n'est plus le texte relu lors de cette revue (dernière modification : {changed})",
         "{evidence} is no longer the text this review read (last changed: {changed})",
     ),
+    "cli.review_outside": (
+        "le dossier range ses revues dans {path}, hors du dossier : rien n'a été écrit (donnez --reviews-dir)",
+        "the dossier keeps its reviews in {path}, outside the dossier: nothing was written (give --reviews-dir)",
+    ),
     # --- reviews ---------------------------------------------------------------------
     "review.unknown_evidence": ("preuve inconnue : « {evidence} »", "unknown evidence '{evidence}'"),
     "review.unknown_evidence.hint": (

@@ -371,9 +371,16 @@ def review(
             parsed[code] = value
     if bad:
         sys.exit(EXIT_CONFIG)
+    from portfolio_builder.core.paths import is_inside
+
+    folder = reviews_dir or project.resolve(project.settings.reviews_dir)
+    if reviews_dir is None and not is_inside(folder, project.root):
+        # The dossier names where its reviews go: never a folder outside it (links followed).
+        click.echo(translate(out, "cli.review_outside", path=str(folder)), err=True)
+        sys.exit(EXIT_CONFIG)
     try:
         document = reviews_mod.new_review(project, evidence, reviewer, parsed, comment, datetime.now().astimezone())
-        target = reviews_mod.write_review(reviews_dir or project.resolve(project.settings.reviews_dir), document)
+        target = reviews_mod.write_review(folder, document)
     except reviews_mod.ReviewRefused as refused:
         key, args = refused.args
         click.echo(translate(out, key, **args), err=True)

@@ -673,3 +673,21 @@ def test_no_french_spacing_in_the_english_site(project, tmp_path):
     assert checked > 20
     french = build_site(_carried_dossier(project, "training"), tmp_path / "site-fr")
     assert "Télécharger :" in _visible_text(french.html("portfolio/report/"))
+
+
+def test_review_command_never_writes_outside_the_dossier(project, tmp_path):
+    outside = tmp_path / "ailleurs"
+    outside.mkdir()
+    for reviews_dir in ("../ailleurs", str(outside)):
+        root = project({"docs/p.md": PAGE_V1}, portfolio={"reviews_dir": reviews_dir})
+        result = cli("review", str(root / "docs/p.md"), "--reviewer", "X", "--verdict", "D1.1=met")
+        assert result.exit_code == 2 and "--reviews-dir" in result.output
+    linked = project({"docs/p.md": PAGE_V1})
+    (linked / "reviews").symlink_to(outside)
+    assert cli("review", str(linked / "docs/p.md"), "--reviewer", "X", "--verdict", "D1.1=met").exit_code == 2
+    assert list(outside.iterdir()) == []
+    # Named by the tutor, a folder of their own is fine (a cohort's tutor-side reviews).
+    mine = tmp_path / "mes-revues"
+    assert cli("review", str(linked / "docs/p.md"), "--reviewer", "X", "--verdict", "D1.1=met",
+               "--reviews-dir", str(mine)).exit_code == 0
+    assert len(list(mine.glob("*.yml"))) == 1
