@@ -43,3 +43,38 @@ def test_problems_filter_keeps_dossiers_with_warnings_only(page, tmp_path):
         page.get_by_label("seulement les dossiers à problèmes").uncheck()
         page.get_by_label("Décision du jury").select_option("not_built")
         assert [n.split("\n")[0] for n in _names(page)] == ["Chloé Cassée"]
+
+
+def test_review_diff_and_carried_over_pages_pass_axe(page, tmp_path):
+    """The new markup (the diff since the review, carried-over statuses) has no serious
+    or critical axe violation."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    from tests.conftest import git
+
+    from .test_a11y import blocking_violations, describe
+
+    root = tmp_path / "dossier"
+    write_files(root, {
+        "mkdocs.yml": mkdocs_text({"session": "2027-juin", "previous_attestations": ["att.yml"]}),
+        "att.yml": "referential: c2i1-2011\ncandidate: {name: Léa Moreau}\nsession: 2026-juin\n"
+                   "institution: U\ndate: 2026-06-24\nvalidated_domains: [D1]\n",
+        "docs/a.md": evidence_page("D2.1", body="# Une preuve\n\nAvant.\n"),
+    })
+    git(root, "init", "-q")
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "un")
+    done = run_portfolio("review", str(root / "docs/a.md"), "--reviewer", "M. X", "--verdict", "D2.1=met")
+    assert done.returncode == 0, done.stderr
+    (root / "docs/a.md").write_text(evidence_page("D2.1", body="# Une preuve\n\nAprès.\n"), encoding="utf-8")
+    site = tmp_path / "site"
+    built = run_portfolio("build", str(root), "-d", str(site))
+    assert built.returncode == 0, built.stderr
+    axe = Axe()
+    with serve(site) as base:
+        for path in ("a/", "portfolio/competencies/d1-1/", "portfolio/report/"):
+            page.goto(base + path)
+            blocking = blocking_violations(axe.run(page).response)
+            assert not blocking, f"{path}:\n{describe(blocking)}"
+        page.goto(base + "a/")
+        assert "Après" in page.locator(".pb-diff ins").first.inner_text()
