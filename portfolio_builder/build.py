@@ -156,6 +156,9 @@ def publish(built: Path, target: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+_DIRTY_WARNING = "A 'dirty' build is being performed"
+
+
 class _Handler(logging.Handler):
     def __init__(self, quiet: bool, silent: bool = False) -> None:
         super().__init__(logging.WARNING if quiet else logging.INFO)
@@ -164,6 +167,8 @@ class _Handler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
+        if message.startswith(_DIRTY_WARNING):
+            return  # `portfolio serve` keeps incremental rebuilds correct (mkdocs_plugin/incremental.py)
         if record.levelno >= logging.ERROR:
             self.last_error = message
         if self.silent:

@@ -303,10 +303,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Coverage {referential}: {covered} / {total} competencies",
     ),
     "cli.missing": ("manque : {names}", "missing: {names}"),
-    "cli.totals": (
-        "{errors} erreur(s), {warnings} avertissement(s), {evidence} preuve(s)",
-        "{errors} error(s), {warnings} warning(s), {evidence} piece(s) of evidence",
-    ),
     "cli.referentials.id": ("identifiant", "id"),
     "cli.referentials.domains": ("domaines", "domains"),
     "cli.referentials.competencies": ("compétences", "competencies"),
@@ -343,6 +339,93 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "data.unreadable": ("fichier illisible : {reason}", "cannot read the file: {reason}"),
     "data.empty": ("le fichier est vide", "the file is empty"),
     "data.not_mapping": ("le fichier doit contenir des champs « clé: valeur »", "the file must hold 'key: value' fields"),
+    # --- issue 11: first real use ---
+    "carried.validated_in": (
+        "validée en session {session}, attestation du {date}",
+        "validated in session {session}, attestation of {date}",
+    ),
+    "carried.short": ("reportée", "carried over"),
+    "cli.carried": ("reporté de la session {session} (attestation du {date})", "carried over from session {session} (attestation of {date})"),
+    "outcome.not_built": ("non construit", "not built"),
+    "cohort.error_count": ("{count} erreurs", "{count} errors"),
+    "cohort.error_count.one": ("{count} erreur", "{count} error"),
+    "cohort.warning_count": ("{count} avertissements", "{count} warnings"),
+    "cohort.warning_count.one": ("{count} avertissement", "{count} warning"),
+    "help.cohort.allow_dirty": (
+        "Construire les dossiers en mode certification même sans .git (archives téléchargées) ou avec des modifications non enregistrées.",
+        "Build certification dossiers even without .git (downloaded archives) or with uncommitted changes.",
+    ),
+    "review.diff_since": ("Modifications depuis la revue", "Changes since the review"),
+    "review.diff_commit": ("revue faite sur le commit", "reviewed at commit"),
+    "review.commit_pattern": (
+        "{found} : un commit s'écrit en hexadécimal (7 à 64 caractères)",
+        "{found}: a commit is written in hexadecimal (7 to 64 characters)",
+    ),
+    "review.sha256_pattern": (
+        "{found} : une empreinte SHA-256 s'écrit en 64 caractères hexadécimaux",
+        "{found}: a SHA-256 is written as 64 hexadecimal characters",
+    ),
+    "cli.review_unknown_page": (
+        "{page} n'est pas une preuve du dossier (donnez le chemin de la page, ou son id)",
+        "{page} is not a piece of evidence of the dossier (give the page's path, or its id)",
+    ),
+    "cli.review_bad_verdict": (
+        "« {item} » : écrivez CODE=AVIS, l'avis étant l'un de {verdicts}",
+        "'{item}': write CODE=VERDICT, the verdict being one of {verdicts}",
+    ),
+    "cli.review_written": (
+        "Revue écrite dans {path} : {evidence} au commit {commit} (et son empreinte sha256)",
+        "Review written to {path}: {evidence} at commit {commit} (and its sha256)",
+    ),
+    "cli.review_written_no_commit": (
+        "Revue écrite dans {path} : {evidence} rattachée à son contenu (sha256) ; la page n'est pas enregistrée telle quelle dans git, les modifications ultérieures seront signalées mais pas détaillées",
+        "Review written to {path}: {evidence} pinned to its content (sha256); the page is not committed as is, so later changes will be flagged but not shown",
+    ),
+    "help.review": (
+        "Écrire la revue d'une preuve (PAGE : son chemin ou son id), rattachée au commit et au contenu relus.",
+        "Write the review of a piece of evidence (PAGE: its path or id), pinned to the commit and content reviewed.",
+    ),
+    "help.review.reviewer": ("Le nom de la tutrice ou du tuteur.", "The tutor's name."),
+    "help.review.verdict": (
+        "Un avis par compétence : D4.1=met, D4.3=partially_met, D2.1=not_met (option répétable).",
+        "One verdict per competency: D4.1=met, D4.3=partially_met, D2.1=not_met (repeatable).",
+    ),
+    "help.review.comment": ("Le commentaire de la revue.", "The review's comment."),
+    "help.review.project": ("Le dossier (par défaut : celui qui contient PAGE).", "The dossier (default: the one holding PAGE)."),
+    "help.review.reviews_dir": (
+        "Où écrire la revue (par défaut : reviews_dir du dossier).",
+        "Where to write the review (default: the dossier's reviews_dir).",
+    ),
+    "help.serve.full_rebuild": (
+        "Reconstruire tout le site à chaque modification (par défaut : seulement ce qu'elle change).",
+        "Rebuild the whole site on every change (default: only what the change affects).",
+    ),
+    "evidence.placeholder": (
+        "texte d'exemple de « portfolio new » laissé dans la page : « {text} »",
+        "example text from 'portfolio new' left in the page: '{text}'",
+    ),
+    "evidence.placeholder.hint": (
+        "remplacez-le par votre propre texte ; en mode certification, c'est une erreur",
+        "replace it with your own text; in certification mode this is an error",
+    ),
+    "cli.count.errors": ("{count} erreurs", "{count} errors"),
+    "cli.count.errors.one": ("{count} erreur", "{count} error"),
+    "cli.count.warnings": ("{count} avertissements", "{count} warnings"),
+    "cli.count.warnings.one": ("{count} avertissement", "{count} warning"),
+    "cli.count.missing": ("{count} compétences sans preuve (ci-dessus)", "{count} competencies without evidence (above)"),
+    "cli.count.missing.one": ("{count} compétence sans preuve (ci-dessus)", "{count} competency without evidence (above)"),
+    "cli.count.evidence": ("{count} preuves", "{count} pieces of evidence"),
+    "cli.count.evidence.one": ("{count} preuve", "{count} piece of evidence"),
+    "ui.colon": (" :", ":"),
+    "ui.semicolon": (" ;", ";"),
+    "review.outdated_content": (
+        "{evidence} n'est plus le texte relu lors de cette revue (dernière modification : {changed})",
+        "{evidence} is no longer the text this review read (last changed: {changed})",
+    ),
+    "cli.review_outside": (
+        "le dossier range ses revues dans {path}, hors du dossier : rien n'a été écrit (donnez --reviews-dir)",
+        "the dossier keeps its reviews in {path}, outside the dossier: nothing was written (give --reviews-dir)",
+    ),
     # --- reviews ---------------------------------------------------------------------
     "review.unknown_evidence": ("preuve inconnue : « {evidence} »", "unknown evidence '{evidence}'"),
     "review.unknown_evidence.hint": (
@@ -1047,7 +1130,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cohort.reviewed": ("{reviewed} / {evidence} preuves relues", "{reviewed} / {evidence} pieces of evidence reviewed"),
     "cohort.met": ("{met} compétence(s) « acquise(s) »", "{met} competencies 'met'"),
     "cohort.problems": ("Problèmes", "Problems"),
-    "cohort.errors": ("{count} erreur(s)", "{count} error(s)"),
     "cohort.build_failed": ("construction impossible", "could not be built"),
     "cohort.duplicate_registration": (
         "inscription en double : le n° étudiant {student} est inscrit à la session {session} dans plusieurs établissements ({institutions})",
@@ -1161,8 +1243,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{code} validated although no page of the dossier claims it",
     ),
     "config.placeholder": (
-        "« {value} » est la valeur d'exemple de « portfolio new » : indiquez le vrai {name}",
-        "'{value}' is the example value written by 'portfolio new': give the real {name}",
+        "« {value} » est la valeur d'exemple de « portfolio new » : indiquez la valeur réelle de « {name} »",
+        "'{value}' is the example value written by 'portfolio new': give the real value of '{name}'",
     ),
     "ui.made_with": ("Réalisé avec portfolio_builder et", "Made with portfolio_builder and"),
     "ui.score": ("score", "score"),

@@ -20,7 +20,7 @@ from portfolio_builder.core import rules as rules_mod
 from portfolio_builder.core.check import Dossier, Options, check_project
 from portfolio_builder.core.problems import Problem
 from portfolio_builder.core.project import ConfigError, load_project
-from portfolio_builder.i18n import translate
+from portfolio_builder.i18n import translate, translate_count
 
 EXIT_OK, EXIT_ERRORS, EXIT_CONFIG = 0, 1, 2
 
@@ -71,21 +71,26 @@ def _summary_lines(dossier: Dossier) -> list[str]:
         width = max((len(d.domain.code) for d in cov.domains), default=2)
         for domain in cov.domains:
             line = f"  {domain.domain.code:<{width}}  {domain.covered:>2}/{domain.total:<2}  {domain.domain.title}"
+            if domain.carried is not None:
+                carried = domain.carried
+                line += "\n" + " " * (width + 10) + translate(lang, "cli.carried", session=carried.session, date=carried.date)
             if domain.missing:
                 names = ", ".join(f"{code} {referential.competencies[code].title}" for code in domain.missing)
                 line += "\n" + " " * (width + 10) + translate(lang, "cli.missing", names=names)
             if referential.levels is not None:
                 line += "\n" + " " * (width + 10) + translate(lang, "cli.levels", levels=_level_summary(dossier, domain))
             lines.append(line)
-    lines.append(
-        translate(
-            lang,
-            "cli.totals",
-            errors=dossier.errors,
-            warnings=dossier.warnings,
-            evidence=len(dossier.evidence),
-        )
-    )
+    # The missing competencies are named above, not printed as warnings: counted apart, so
+    # the numbers match what was printed.
+    missing = sum(1 for p in dossier.problems if p.code == "missing-competency" and not p.is_error)
+    counts = [
+        translate_count(lang, "cli.count.errors", dossier.errors),
+        translate_count(lang, "cli.count.warnings", dossier.warnings - missing),
+    ]
+    if missing:
+        counts.append(translate_count(lang, "cli.count.missing", missing))
+    counts.append(translate_count(lang, "cli.count.evidence", len(dossier.evidence)))
+    lines.append(", ".join(counts))
     return lines
 
 
@@ -294,7 +299,8 @@ def _project_lang(project: Path, lang: str | None) -> str:
 @click.argument("project", required=False, default=".", type=click.Path(path_type=Path))
 @click.option("-a", "--dev-addr", default="127.0.0.1:8000", show_default=True, help=_h("help.serve.addr"))
 @click.option("--open", "open_browser", is_flag=True, help=_h("help.serve.open"))
-def serve(project: Path, dev_addr: str, open_browser: bool) -> None:
+@click.option("--full-rebuild", is_flag=True, help=_h("help.serve.full_rebuild"))
+def serve(project: Path, dev_addr: str, open_browser: bool, full_rebuild: bool) -> None:
     from mkdocs.commands import serve as mkdocs_serve
     from mkdocs.exceptions import Abort, ConfigurationError
 
@@ -304,12 +310,26 @@ def serve(project: Path, dev_addr: str, open_browser: bool) -> None:
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     try:
         config_file = find_config(project)
+        # Read by the core first: an unusable mkdocs.yml (not UTF-8, broken YAML) is reported
+        # at its line, where MkDocs would name neither.
+        load_project(config_file)
     except ConfigError as error:
         print_config_error(error, _default_lang(None), project if project.is_dir() else None)
         sys.exit(EXIT_CONFIG)
+    from portfolio_builder.cohort.run import _remember_theme_listing
+
+    # Material's thousands of theme files are listed once, not at every rebuild.
+    _remember_theme_listing()
     with build_mod.mkdocs_logging(quiet=False):
         try:
-            mkdocs_serve.serve(str(config_file), livereload=True, open_in_browser=open_browser, dev_addr=dev_addr)
+            mkdocs_serve.serve(
+                str(config_file),
+                livereload=True,
+                # Incremental by default: only what a change affects is rebuilt (see mkdocs_plugin/incremental.py).
+                build_type=None if full_rebuild else "dirty",
+                open_in_browser=open_browser,
+                dev_addr=dev_addr,
+            )
         except (Abort, ConfigurationError) as error:
             click.echo(str(error), err=True)
             sys.exit(EXIT_ERRORS)
@@ -354,6 +374,85 @@ def attestation(project: Path, output: Path, sign_key: Path | None, issuers: tup
     )
 
 
+@main.command(help=_h("help.review"))
+@click.argument("page")
+@click.option("--reviewer", required=True, help=_h("help.review.reviewer"))
+@click.option("--verdict", "verdicts", multiple=True, required=True, metavar="CODE=VERDICT", help=_h("help.review.verdict"))
+@click.option("--comment", default="", help=_h("help.review.comment"))
+@click.option("-p", "--project", "project_dir", type=click.Path(path_type=Path), default=None, help=_h("help.review.project"))
+@click.option("--reviews-dir", type=click.Path(path_type=Path, file_okay=False), default=None, help=_h("help.review.reviews_dir"))
+@LANG_OPTION
+def review(
+    page: str, reviewer: str, verdicts: tuple[str, ...], comment: str, project_dir: Path | None, reviews_dir: Path | None, lang: str | None
+) -> None:
+    from datetime import datetime
+
+    from portfolio_builder.core import reviews as reviews_mod
+
+    page_path = Path(page)
+    if project_dir is None:
+        # The dossier the page belongs to: the nearest folder above it holding mkdocs.yml.
+        start = page_path.resolve().parent if page_path.exists() else Path.cwd()
+        project_dir = next((d for d in (start, *start.parents) if (d / "mkdocs.yml").is_file()), Path("."))
+    try:
+        dossier = check_project(load_project(project_dir), Options(lang=lang))
+    except ConfigError as error:
+        print_config_error(error, _default_lang(lang), project_dir if project_dir.is_dir() else None)
+        sys.exit(EXIT_CONFIG)
+    out = dossier.lang
+    project = dossier.project
+    wanted = page
+    if page_path.is_file():
+        try:
+            wanted = page_path.resolve().relative_to(project.docs_dir.resolve()).as_posix()
+        except ValueError:
+            pass
+    evidence = reviews_mod.find_evidence(dossier.evidence, wanted)
+    if evidence is None:
+        click.echo(translate(out, "cli.review_unknown_page", page=page), err=True)
+        sys.exit(EXIT_CONFIG)
+    parsed: dict[str, str] = {}
+    referential = dossier.referential
+    bad = False
+    for item in verdicts:
+        code, _, value = item.partition("=")
+        code, value = code.strip(), value.strip()
+        if value not in reviews_mod.VERDICT_RANK:
+            click.echo(translate(out, "cli.review_bad_verdict", item=item, verdicts=", ".join(reviews_mod.VERDICT_RANK)), err=True)
+            bad = True
+        elif referential is not None and code not in referential.competencies:
+            suggestion = referential.suggest(code)
+            hint = " (" + translate(out, "hint.did_you_mean", suggestion=suggestion) + ")" if suggestion else ""
+            click.echo(translate(out, "review.unknown_competency", code=code) + hint, err=True)
+            bad = True
+        else:
+            if code not in evidence.codes:
+                click.echo(translate(out, "review.unclaimed", evidence=evidence.path, code=code), err=True)
+            parsed[code] = value
+    if bad:
+        sys.exit(EXIT_CONFIG)
+    from portfolio_builder.core.paths import is_inside
+
+    folder = reviews_dir or project.resolve(project.settings.reviews_dir)
+    if reviews_dir is None and not is_inside(folder, project.root):
+        # The dossier names where its reviews go: never a folder outside it (links followed).
+        click.echo(translate(out, "cli.review_outside", path=str(folder)), err=True)
+        sys.exit(EXIT_CONFIG)
+    try:
+        document = reviews_mod.new_review(project, evidence, reviewer, parsed, comment, datetime.now().astimezone())
+        target = reviews_mod.write_review(folder, document)
+    except reviews_mod.ReviewRefused as refused:
+        key, args = refused.args
+        click.echo(translate(out, key, **args), err=True)
+        sys.exit(EXIT_CONFIG)
+    except OSError as error:
+        click.echo(translate(out, "cli.write_failed", path=str(error.filename or reviews_dir or ""), reason=error.strerror or str(error)), err=True)
+        sys.exit(EXIT_ERRORS)
+    pinned = document.get("commit")
+    key = "cli.review_written" if pinned else "cli.review_written_no_commit"
+    click.echo(translate(out, key, path=os.path.relpath(target), evidence=evidence.path, commit=(pinned or "")[:12]))
+
+
 @main.command(help=_h("help.verify"))
 @click.argument("site", type=click.Path(path_type=Path, exists=True, file_okay=False))
 @click.argument("project", required=False, default=".", type=click.Path(path_type=Path))
@@ -381,6 +480,9 @@ def verify(site: Path, project: Path, issuers: tuple[Path, ...], lang: str | Non
         print_config_error(error, _default_lang(lang), project if project.is_dir() else None)
         sys.exit(EXIT_CONFIG)
     out = lang or dossier.lang
+    for problem in dossier.problems:
+        if problem.code == "encoding":  # the comparison goes on; the file is named at its line
+            click.echo(problem.format(out, _where(dossier.project.root, problem)), err=True)
     other = integrity.other_candidate(recorded, dossier)
     if other is not None:
         click.echo(translate(out, "cli.verify_other_candidate", site=str(site), other=other, mine=dossier.project.settings.candidate_name), err=True)
@@ -438,6 +540,7 @@ def new(directory: Path, referential_id: str, language: str, candidate: str) -> 
 @click.option("--juries", type=click.Path(path_type=Path, exists=True, file_okay=False), default=None, help=_h("help.cohort.juries"))
 @click.option("--reviews", type=click.Path(path_type=Path, exists=True, file_okay=False), default=None, help=_h("help.cohort.reviews"))
 @click.option("--issuer", "issuers", multiple=True, type=click.Path(path_type=Path, exists=True, dir_okay=False), help=_h("help.cohort.issuer"))
+@click.option("--allow-dirty", is_flag=True, help=_h("help.cohort.allow_dirty"))
 @LANG_OPTION
 def cohort(
     dossiers: tuple[Path, ...],
@@ -450,6 +553,7 @@ def cohort(
     juries: Path | None,
     reviews: Path | None,
     issuers: tuple[Path, ...],
+    allow_dirty: bool,
     lang: str | None,
 ) -> None:
     from portfolio_builder import build as build_mod
@@ -492,7 +596,7 @@ def cohort(
         # One lock for the whole cohort site: two cohort runs never write it at once.
         with build_mod.output_lock(site_dir.resolve()):
             site_dir.mkdir(parents=True, exist_ok=True)
-            rows = _cohort_rows(folders, reports, site_dir, jobs, cohort_info, trusted)
+            rows = _cohort_rows(folders, reports, site_dir, jobs, cohort_info, trusted, allow_dirty)
             if not rows:
                 click.echo(translate(out_lang, "cli.cohort_no_reports"), err=True)
                 sys.exit(EXIT_CONFIG)
@@ -513,7 +617,7 @@ def cohort(
 
 
 def _cohort_rows(
-    folders: list[Path], reports: tuple[Path, ...], site_dir: Path, jobs: int | None, cohort_info, trusted: tuple
+    folders: list[Path], reports: tuple[Path, ...], site_dir: Path, jobs: int | None, cohort_info, trusted: tuple, allow_dirty: bool = False
 ) -> list:
     from portfolio_builder.cohort import dashboard, run
 
@@ -526,6 +630,7 @@ def _cohort_rows(
         language=lang,
         qcm_required=cohort_info.qcm_required,
         cohort_file=cohort_info.file,
+        allow_dirty=allow_dirty,
     )
     if reports:
         return dashboard.rows_from_reports(list(reports), site_dir, policy)
@@ -538,6 +643,8 @@ def _cohort_rows(
             report=r.report,
             failure=r.failure,
             problems=r.problems,
+            warnings=r.warnings,
+            name=r.name,
             # index.html spelled out: the dashboard also works opened from disk.
             report_link=f"{r.slug}/portfolio/report/index.html" if r.built else "",
         )

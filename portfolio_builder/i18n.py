@@ -43,6 +43,13 @@ def translate(lang: str | None, key: str, /, **args: Any) -> str:
     return text.format_map(resolved)
 
 
+def translate_count(lang: str | None, key: str, count: int, /, **args: Any) -> str:
+    """``key.one`` where ``count`` takes the singular (French: 0 and 1; English: 1), else ``key``."""
+    singular = count == 1 or (count == 0 and lang != "en")
+    wanted = f"{key}.one" if singular and has(f"{key}.one") else key
+    return translate(lang, wanted, count=count, **args)
+
+
 class _Keep(dict):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"

@@ -19,11 +19,12 @@ import jinja2
 from portfolio_builder import __version__
 from portfolio_builder.core import schemas
 from portfolio_builder.core.report import spreadsheet_csv
-from portfolio_builder.i18n import strings, translate
+from portfolio_builder.i18n import strings, translate, translate_count
 from portfolio_builder.resources import cohort_theme_dir
 from portfolio_builder.web import csp
 
 COHORT_FORMAT_VERSION = 1
+NOT_BUILT = "not_built"  # the row's outcome when its dossier could not be built
 
 
 @dataclass
@@ -52,6 +53,8 @@ class Row:
     cohort_problems: list[str] = field(default_factory=list)
     outcome: str | None = None  # the cohort's own decision, when the report's is not believed (--reports)
     verified: bool | None = None  # --reports: whether a trusted issuer signed the report
+    warnings: list[str] = field(default_factory=list)  # formatted warnings (built dossiers)
+    name: str = ""  # the candidate's name when there is no report to take it from
 
 
 def valid_report(document: Any) -> bool:
@@ -93,13 +96,17 @@ def row_data(row: Row, lang: str) -> dict[str, Any]:
     summary = report.get("summary", {})
     evidence = report.get("evidence", [])
     competencies = report.get("competencies", [])
-    outcome = row.outcome or (report.get("outcome", {}).get("decision", "pending") if report else "pending")
+    built = bool(row.report) and not row.failure
+    # A dossier that was not built has no decision to show: never « En attente » for it.
+    outcome = (row.outcome or report.get("outcome", {}).get("decision", "pending")) if built else NOT_BUILT
+    errors = summary.get("errors", 0) if built else 0
+    warnings = summary.get("warnings", 0) if built else 0
     reviewed = sum(1 for e in evidence if e.get("review"))
     met = sum(1 for c in competencies if c.get("review") == "met")
     return {
         "slug": row.slug,
         "source": row.source,
-        "name": candidate.get("name") or row.slug,
+        "name": candidate.get("name") or row.name or row.slug,
         "student_id": candidate.get("student_id", ""),
         "institution": dossier.get("institution", ""),
         "session": dossier.get("session", ""),
@@ -114,20 +121,24 @@ def row_data(row: Row, lang: str) -> dict[str, Any]:
         "evidence": summary.get("evidence", 0),
         "reviewed": reviewed,
         "met": met,
-        "errors": summary.get("errors", 0),
-        "warnings": summary.get("warnings", 0),
+        "errors": errors,
+        "warnings": warnings,
         "outcome": outcome,
         "outcome_label": translate(lang, f"outcome.{outcome}"),
         "verified": row.verified,
-        "built": bool(row.report) and not row.failure,
+        "built": built,
         "failure": row.failure,
         "problems": row.problems[:20],
         "problem_overflow": max(0, len(row.problems) - 20),
+        "warning_problems": row.warnings[:20],
+        "warning_overflow": max(0, len(row.warnings) - 20),
+        "has_problems": bool(errors or warnings or row.failure or row.cohort_problems),
         "cohort_problems": row.cohort_problems,
         "link": row.report_link,
         "reviewed_label": translate(lang, "cohort.reviewed", reviewed=reviewed, evidence=len(evidence)),
         "met_label": translate(lang, "cohort.met", met=met),
-        "errors_label": translate(lang, "cohort.errors", count=len(row.problems)),
+        "errors_label": translate_count(lang, "cohort.error_count", errors),
+        "warnings_label": translate_count(lang, "cohort.warning_count", warnings),
     }
 
 
@@ -170,7 +181,9 @@ def duplicate_student_ids(rows: list[Row], lang: str) -> None:
             row.cohort_problems.append(f"{where}{translate(lang, 'severity.error')}[duplicate-student-id] {message}")
 
 
-_DISPLAY_ONLY = ("problem_overflow", "reviewed_label", "met_label", "errors_label")
+_DISPLAY_ONLY = (
+    "problem_overflow", "warning_overflow", "reviewed_label", "met_label", "errors_label", "warnings_label", "has_problems",
+)
 
 
 def cohort_report(cohort: Cohort, rows: list[Row]) -> dict[str, Any]:

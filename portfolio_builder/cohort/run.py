@@ -42,6 +42,7 @@ class CohortPolicy:
     language: str = "fr"
     qcm_required: tuple[tuple[str, bool, int], ...] = ()  # the session's QCM setting (cohort.yml)
     cohort_file: str = ""
+    allow_dirty: bool = False  # certification dossiers without .git (downloaded zips) or uncommitted
 
     def untrusted(self, slug: str, student_id: str, name_is_unique: bool, shared_id: bool = False) -> Untrusted:
         """How to read one dossier. Its jury file and reviews come from the cohort's side only
@@ -77,8 +78,10 @@ class DossierResult:
     slug: str
     built: bool = False
     report: dict[str, Any] | None = None
-    problems: list[str] = field(default_factory=list)  # formatted, in the dossier's language
+    problems: list[str] = field(default_factory=list)  # errors, formatted, in the dossier's language
     failure: str = ""
+    warnings: list[str] = field(default_factory=list)  # formatted likewise
+    name: str = ""  # the candidate's name as the dossier declares it (a failed row has no report)
 
 
 def unique_slugs(names: list[str]) -> list[str]:
@@ -105,7 +108,9 @@ def _identity(folder: Path) -> tuple[str, str]:
     return settings.candidate_name or folder.resolve().name, settings.student_id
 
 
-def build_one(folder: str, slug: str, site_root: str, untrusted: Untrusted, lang: str) -> DossierResult:
+def build_one(
+    folder: str, slug: str, site_root: str, untrusted: Untrusted, lang: str, allow_dirty: bool = False
+) -> DossierResult:
     """Worker: check, then build with the trusted configuration. Never raises."""
     from portfolio_builder import build as build_mod
     from portfolio_builder.cohort import trusted
@@ -140,6 +145,7 @@ def build_one(folder: str, slug: str, site_root: str, untrusted: Untrusted, lang
                 quiet=True,
                 silent=True,
                 staged_problems=staged,
+                allow_dirty=allow_dirty,
                 locked_by_caller=True,
             )
         )
@@ -147,6 +153,7 @@ def build_one(folder: str, slug: str, site_root: str, untrusted: Untrusted, lang
         result.report = json.loads((Path(site_root) / slug / "report.json").read_text(encoding="utf-8"))
         # The site's own report is what the row shows: the same problems, the same counts.
         result.problems = [_format(p) for p in result.report["problems"] if p["severity"] == "error"]
+        result.warnings = [_format(p) for p in result.report["problems"] if p["severity"] == "warning"]
     except build_mod.BuildFailed as error:
         result.failure = str(error)
     except Exception as error:  # noqa: BLE001 - one dossier must never stop the cohort
@@ -193,6 +200,8 @@ def build_all(
         left = _run_pool({slug: tasks[slug]}, site_root, policy, 1, done)
         for lost in left:
             done(DossierResult(source=tasks[lost][0], slug=lost, failure=translate(policy.language, "cohort.failure.crashed")))
+    for slug, (name, _student) in zip(slugs, identities):
+        results[slug].name = results[slug].name or name
     return [results[slug] for slug in slugs]
 
 
@@ -208,7 +217,7 @@ def _run_pool(
     unfinished = set(tasks)
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
         futures: dict[Future, str] = {
-            pool.submit(build_one, folder, slug, str(site_root), reading, policy.language): slug
+            pool.submit(build_one, folder, slug, str(site_root), reading, policy.language, policy.allow_dirty): slug
             for slug, (folder, reading) in tasks.items()
         }
         try:

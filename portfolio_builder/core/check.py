@@ -7,7 +7,7 @@ problem is collected, so the author sees them all at once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +146,9 @@ def check_project(project: Project, options: Options = Options()) -> Dossier:
         if read.evidence is not None:
             evidence.append(read.evidence)
     problems.extend(_duplicate_ids(evidence, docs_prefix))
+    if strict:
+        # `portfolio new`'s example text is no evidence a jury can read.
+        problems = [replace(p, severity=ERROR) if p.code == "placeholder-text" else p for p in problems]
 
     # Reviews are matched against every piece of evidence, private ones included.
     sources = authority.sources(project, options.issuers)
@@ -163,7 +166,11 @@ def check_project(project: Project, options: Options = Options()) -> Dossier:
         declared_reviews = _public_reviews(declared_reviews, private_pages)
         problems.extend(_private_links(links, private_pages, docs_prefix))
 
-    cov = coverage_mod.compute(referential, evidence) if referential else Coverage.empty()
+    # Domains an earlier attestation validated count as covered and validated everywhere.
+    attestations, attestation_problems = jury_mod.load_attestations(project, referential, sources)
+    problems.extend(attestation_problems)
+    carried_over = _carried_over(attestations, referential)
+    cov = coverage_mod.compute(referential, evidence, carried_over) if referential else Coverage.empty()
     if referential is not None:
         problems.extend(_missing_competencies(project, referential, cov, strict))
     if settings.mode == "certification":
@@ -175,12 +182,10 @@ def check_project(project: Project, options: Options = Options()) -> Dossier:
         problems.extend(_decisions_without_evidence(jury, cov))
     declared_jury, declared_jury_problems = _load_jury(sources.declared_jury, project, referential, False)
     problems.extend(declared_jury_problems)
-    attestations, attestation_problems = jury_mod.load_attestations(project, referential, sources)
-    problems.extend(attestation_problems)
     outcome = forecast = None
     qcm: dict[str, rules.QcmSetting] = {}
     if referential is not None:
-        carried = {d for a in attestations for d in a.validated_domains}
+        carried = set(carried_over)
         cohort_qcm, cohort_problems = _cohort_qcm(settings, referential)
         problems.extend(cohort_problems)
         qcm = rules.qcm_settings(
@@ -289,6 +294,20 @@ def _cohort_qcm(settings, referential: Referential) -> tuple[dict[str, bool], li
     return found, sink.items
 
 
+def _carried_over(
+    attestations: list[jury_mod.Attestation], referential: Referential | None
+) -> dict[str, coverage_mod.CarriedOver]:
+    """Domain → the earliest attestation that validated it."""
+    found: dict[str, coverage_mod.CarriedOver] = {}
+    if referential is None:
+        return found
+    for attestation in sorted(attestations, key=lambda a: (a.date, a.session)):
+        for code in attestation.validated_domains:
+            if code in referential.domain_index and code not in found:
+                found[code] = coverage_mod.CarriedOver(attestation.session, attestation.date, attestation.institution)
+    return found
+
+
 def _private_links(links: dict[str, list[Link]], private: set[str], docs_prefix: str) -> list[Problem]:
     """A public page that links to private work: the public build would show the link."""
     problems: list[Problem] = []
@@ -388,7 +407,7 @@ def _decisions_without_evidence(jury: jury_mod.Jury, cov: Coverage) -> list[Prob
     sink = ProblemSink(jury.file)
     for code, decision in jury.decisions.items():
         entry = cov.by_code.get(code)
-        if decision == rules.VALIDATED and entry is not None and not entry.covered:
+        if decision == rules.VALIDATED and entry is not None and not entry.covered:  # carried over: no warning
             sink.warning(
                 "decision-without-evidence",
                 (jury.lines.get(code, 1), 1),

@@ -1,4 +1,8 @@
-"""Coverage: which evidence claims which competency, per domain."""
+"""Coverage: which evidence claims which competency, per domain.
+
+A competency of a domain an earlier attestation validated is *carried over*:
+covered (and validated) without evidence in this dossier.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +12,27 @@ from portfolio_builder.core.evidence import Claim, Evidence
 from portfolio_builder.core.referential import Competency, Domain, Referential
 
 
+@dataclass(frozen=True, slots=True)
+class CarriedOver:
+    """The earlier attestation a domain's validation comes from."""
+
+    session: str
+    date: str
+    institution: str = ""
+
+
 @dataclass(slots=True)
 class CompetencyCoverage:
     competency: Competency
     claims: list[tuple[Evidence, Claim]] = field(default_factory=list)
+    carried: CarriedOver | None = None
 
     @property
     def covered(self) -> bool:
+        return bool(self.claims) or self.carried is not None
+
+    @property
+    def has_evidence(self) -> bool:
         return bool(self.claims)
 
     @property
@@ -32,6 +50,7 @@ class CompetencyCoverage:
 class DomainCoverage:
     domain: Domain
     competencies: list[CompetencyCoverage]
+    carried: CarriedOver | None = None
 
     @property
     def total(self) -> int:
@@ -68,12 +87,20 @@ class Coverage:
         return cls([], {})
 
 
-def compute(referential: Referential, evidence: list[Evidence]) -> Coverage:
-    by_code = {code: CompetencyCoverage(comp) for code, comp in referential.competencies.items()}
+def compute(
+    referential: Referential, evidence: list[Evidence], carried: dict[str, CarriedOver] | None = None
+) -> Coverage:
+    """``carried``: domain code → the attestation that validated it in an earlier session."""
+    carried = carried or {}
+    by_code = {
+        code: CompetencyCoverage(comp, carried=carried.get(comp.domain)) for code, comp in referential.competencies.items()
+    }
     for item in sorted(evidence, key=lambda e: (e.date, e.path)):
         for claim in item.claims:
             entry = by_code.get(claim.code)
             if entry is not None:
                 entry.claims.append((item, claim))
-    domains = [DomainCoverage(d, [by_code[c.code] for c in d.competencies]) for d in referential.domains]
+    domains = [
+        DomainCoverage(d, [by_code[c.code] for c in d.competencies], carried.get(d.code)) for d in referential.domains
+    ]
     return Coverage(domains, by_code)

@@ -8,6 +8,7 @@ one bad date does not hide the page's contribution to coverage.
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 import re
 import unicodedata
@@ -164,8 +165,47 @@ def read_page(
                     anchor=claim.anchor,
                 )
     evidence.attachments = _attachments(meta.get("attachments"), doc, abs_path, docs_dir, root, sink)
+    _check_placeholders(meta.get("competencies"), doc, source.body, source.body_line, sink)
     read.evidence = evidence
     return read
+
+
+@functools.cache
+def _scaffold_texts() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The example text `portfolio new` writes (both languages): argument prefixes, body lines."""
+    from portfolio_builder.i18n import LANGUAGES, translate
+
+    arguments = tuple(translate(lang, "scaffold.evidence_argument").split("{", 1)[0].strip() for lang in LANGUAGES)
+    bodies = tuple(translate(lang, "scaffold.evidence_body").split("\n", 1)[0].strip() for lang in LANGUAGES)
+    return arguments, bodies
+
+
+def _excerpt(text: str, limit: int = 48) -> str:
+    text = text.strip()
+    return text if len(text) <= limit else text[:limit].rstrip() + "…"
+
+
+def _check_placeholders(raw: Any, doc: YamlDoc, body: str, body_line: int, sink: ProblemSink) -> None:
+    """Example text from `portfolio new` left in the page: a warning (an error in
+    certification mode, see ``check``): it is not the student's evidence."""
+    arguments, bodies = _scaffold_texts()
+    for index, item in enumerate(raw if isinstance(raw, list) else []):
+        argument = item.get("argument") if isinstance(item, dict) else None
+        if isinstance(argument, str) and any(argument.strip().startswith(a) for a in arguments if a):
+            sink.warning(
+                "placeholder-text",
+                doc.pos(("competencies", index, "argument")),
+                f"competencies[{index}].argument",
+                "evidence.placeholder",
+                hint_id="evidence.placeholder.hint",
+                text=_excerpt(argument),
+            )
+    for offset, line in enumerate(body.split("\n")):
+        if line.strip() and line.strip() in bodies:
+            sink.warning(
+                "placeholder-text", (body_line + offset, 1), "", "evidence.placeholder",
+                hint_id="evidence.placeholder.hint", text=_excerpt(line),
+            )
 
 
 def _text(value: Any) -> str:

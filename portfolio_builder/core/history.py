@@ -75,6 +75,22 @@ class UnsafeGitCommand(ValueError):
     """A caller asked for a git command that could run the repository's programs."""
 
 
+def _checked(root: Path, args: tuple[str, ...]) -> bool:
+    """Whether ``args`` is a read-only command we may run in ``root`` (raises when it is not one)."""
+    if not args or args[0] not in SAFE_COMMANDS:
+        raise UnsafeGitCommand(args[0] if args else "")
+    if args[0] in ("show", "log", "cat-file") and any(a in ("--textconv", "--filters") for a in args):
+        raise UnsafeGitCommand("--textconv")
+    if args[0] == "config" and (len(args) < 2 or args[1] not in ("--get", "--get-regexp", "--get-all")):
+        raise UnsafeGitCommand("config")  # reading only
+    return readable_repository(root)
+
+
+def git_bytes(root: Path, *args: str) -> bytes | None:
+    """Like ``git``, for binary output (a file's content)."""
+    return _run_bytes(root, args) if _checked(root, args) else None
+
+
 def git(root: Path, *args: str, untrusted: bool = True) -> str | None:
     """Run a read-only git command in ``root``; its output, or ``None`` when git is absent or fails.
 
@@ -84,18 +100,15 @@ def git(root: Path, *args: str, untrusted: bool = True) -> str | None:
     promisor remote, another work tree, a bare layout) is not read at all.
     """
     del untrusted  # every repository is hardened alike
-    if not args or args[0] not in SAFE_COMMANDS:
-        raise UnsafeGitCommand(args[0] if args else "")
-    if args[0] in ("show", "log") and "--textconv" in args:
-        raise UnsafeGitCommand("--textconv")
-    if args[0] == "config" and (len(args) < 2 or args[1] not in ("--get", "--get-regexp", "--get-all")):
-        raise UnsafeGitCommand("config")  # reading only
-    if not readable_repository(root):
-        return None
-    return _run(root, args)
+    return _run(root, args) if _checked(root, args) else None
 
 
 def _run(root: Path, args: tuple[str, ...]) -> str | None:
+    out = _run_bytes(root, args)
+    return out.decode("utf-8", errors="replace") if out is not None else None
+
+
+def _run_bytes(root: Path, args: tuple[str, ...]) -> bytes | None:
     command = ["git", *_HARDENED, "-C", str(root), *args]
     if args[0] in ("show", "log"):
         # No textconv, no external diff driver, whatever the repository configures.
@@ -105,7 +118,6 @@ def _run(root: Path, args: tuple[str, ...]) -> str | None:
         done = subprocess.run(
             command,
             capture_output=True,
-            text=True,
             timeout=GIT_TIMEOUT_SECONDS,
             check=False,
             env=env,
@@ -238,3 +250,32 @@ def last_changed(root: Path, files: list[Path], untrusted: bool = True) -> dict[
             if stamp is not None:
                 result[f] = stamp
     return result
+
+
+def _repo_path(root: Path, path: Path) -> tuple[Path, str] | None:
+    top = git_toplevel(root, untrusted=True)
+    if top is None:
+        return None
+    try:
+        return top, path.resolve().relative_to(top.resolve()).as_posix()
+    except ValueError:
+        return None
+
+
+def file_at(root: Path, commit: str, path: Path) -> bytes | None:
+    """The bytes of ``path`` as of ``commit`` (hex), or ``None`` (no git, unknown commit,
+    file absent then). Always hardened: the repository may be a candidate's, and
+    ``cat-file blob`` runs neither filters nor textconv and never reads the working tree."""
+    if not commit or not all(ch in "0123456789abcdefABCDEF" for ch in commit):
+        return None
+    found = _repo_path(root, path)
+    if found is None:
+        return None
+    top, rel = found
+    return git_bytes(top, "cat-file", "blob", f"{commit}:{rel}")
+
+
+def head_commit(root: Path) -> str | None:
+    """The commit checked out in ``root``'s repository (hardened), or ``None``."""
+    out = git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}", untrusted=True)
+    return out.strip() if out and out.strip() else None

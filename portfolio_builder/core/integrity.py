@@ -254,7 +254,8 @@ def verify(site_dir: Path, dossier: Dossier, manifest_doc: dict[str, Any]) -> li
     if not site_report.is_file():
         differences.append(("removed", "report.json"))
     else:
-        published_text = site_report.read_text(encoding="utf-8")
+        # A published site is not trusted either: a report that is not UTF-8 simply differs.
+        published_text = site_report.read_bytes().decode("utf-8", errors="replace")
         if sha256_text(published_text) != manifest_doc.get("report_sha256"):
             differences.append(("manifest", "report.json"))
         from portfolio_builder.core import report as report_mod

@@ -52,6 +52,7 @@ CODES = (
     "unknown-evidence",
     "unknown-domain",
     "review-outdated",
+    "placeholder-text",
     "decision-without-evidence",
     "missing-metadata",
     "attestation-mismatch",

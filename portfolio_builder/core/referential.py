@@ -145,7 +145,19 @@ class Referential:
         return self.rules.min_level_for(code, competency.domain)
 
     def suggest(self, code: str) -> str | None:
-        """The competency a mistyped code most likely meant (``d1.1``, ``1.1``, ``D11``)."""
+        """The competency a mistyped code most likely meant (``d1.1``, ``1.1``, ``D11``);
+        within the domain the code names first (``D1.5`` → ``D1.4``, not ``D3.5``)."""
+        folded = _fold(code)
+        exact = next((k for k in self.competencies if _fold(k) == folded), None)
+        if exact is not None:
+            return exact
+        domains = [d for d in self.domain_index if code.casefold().startswith(d.casefold())]
+        if domains:
+            domain = max(domains, key=len)
+            own = [k for k, c in self.competencies.items() if c.domain == domain]
+            close = difflib.get_close_matches(code, own, n=1, cutoff=0.6)
+            if close:
+                return close[0]
         return suggest_code(code, list(self.competencies))
 
     def suggest_domain(self, code: str) -> str | None:

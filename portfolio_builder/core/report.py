@@ -48,6 +48,7 @@ def build(dossier: Dossier) -> dict[str, Any]:
                     "review": reviews.best_status(entry.competency.code, paths),
                     "decision": decisions.get(entry.competency.code),
                     "level": _level_dict(dossier.level(entry.competency.code)),
+                    "carried_over": _carried_dict(entry.carried),
                 }
             )
     report: dict[str, Any] = {
@@ -114,6 +115,7 @@ def build(dossier: Dossier) -> dict[str, Any]:
                     else None
                 ),
                 "qcm_required": _qcm_setting_dict(dossier, d.domain.code),
+                "carried_over": _carried_dict(d.carried),
             }
             for d in cov.domains
         ],
@@ -142,6 +144,12 @@ def build(dossier: Dossier) -> dict[str, Any]:
     return report
 
 
+def _carried_dict(carried: Any) -> dict[str, str] | None:
+    if carried is None:
+        return None
+    return {"session": carried.session, "date": carried.date, "institution": carried.institution}
+
+
 def _review_dict(review: Review | None) -> dict[str, Any] | None:
     if review is None:
         return None
@@ -154,6 +162,8 @@ def _review_dict(review: Review | None) -> dict[str, Any] | None:
         "comment": review.comment,
         "current": review.current,
         "outdated": review.outdated,
+        "commit": review.commit,
+        "sha256": review.sha256,
     }
 
 
@@ -245,7 +255,7 @@ def to_csv(report: dict[str, Any]) -> str:
                 domains.get(row["domain"], ""),
                 row["code"],
                 row["title"],
-                translate(lang, "status.covered" if row["covered"] else "status.missing"),
+                translate(lang, "carried.short" if row.get("carried_over") else "status.covered" if row["covered"] else "status.missing"),
                 len(row["evidence"]),
                 " | ".join(titles.get(p, p) for p in row["evidence"]),
                 " | ".join(row["evidence"]),
@@ -280,4 +290,6 @@ def _csv_level(row: dict[str, Any], name: str) -> str:
 
 def _csv_extra(row: dict[str, Any], name: str, lang: str) -> str:
     value = row.get(name)
+    if name == "decision" and row.get("carried_over"):
+        value = "validated"  # by the jury of an earlier session
     return translate(lang, f"{name}.{value}") if value else ""

@@ -87,6 +87,9 @@ def _review(review: Review | None, lang: str) -> dict[str, Any] | None:
         "outdated": review.outdated,
         "changed_on": format_date(review.changed_on, lang) if review.changed_on else "",
         "verdicts": {code: _verdict(v, lang) for code, v in review.verdicts.items()},
+        "commit": review.commit[:12],
+        # What changed since the review, when it pinned a commit (the page's own text).
+        "diff": [{"kind": kind, "line": line} for kind, line in review.diff],
     }
 
 
@@ -235,11 +238,21 @@ def evidence_card(dossier: Dossier, item: Evidence, url_for: UrlFor) -> dict[str
     }
 
 
+def carried_label(carried: Any, lang: str) -> str:
+    """« validée en session 2026-juin, attestation du 24 juin 2026 »."""
+    if carried is None:
+        return ""
+    return translate(lang, "carried.validated_in", session=carried.session, date=format_date(carried.date, lang))
+
+
 def _competency_row(dossier: Dossier, code: str, url_for: UrlFor) -> dict[str, Any]:
     lang = dossier.lang
     entry = dossier.coverage.by_code[code]
     paths = [e.path for e in entry.evidence]
     decisions = dossier.jury.decisions if dossier.jury else {}
+    carried = carried_label(entry.carried, lang)
+    # A carried-over competency was validated by an earlier jury: that is its decision here.
+    decision = {"value": "validated", "label": carried} if carried else _decision(decisions.get(code), lang)
     return {
         "code": code,
         "title": entry.competency.title,
@@ -250,7 +263,8 @@ def _competency_row(dossier: Dossier, code: str, url_for: UrlFor) -> dict[str, A
         "types": sorted({translate(lang, f"evidence.type.{e.type}") for e in entry.evidence if e.type}),
         "review": _verdict(dossier.reviews.best_status(code, paths), lang),
         "review_outdated": dossier.reviews.outdated_for(code, paths),
-        "decision": _decision(decisions.get(code), lang),
+        "decision": decision,
+        "carried": carried,
         "level": _level(dossier, code),
     }
 
@@ -303,6 +317,7 @@ def _domains(dossier: Dossier, url_for: UrlFor) -> list[dict[str, Any]]:
                 ),
                 "status": status,
                 "status_label": translate(lang, f"domain_status.{status}") if status else "",
+                "carried": carried_label(d.carried, lang),
             }
         )
     return domains

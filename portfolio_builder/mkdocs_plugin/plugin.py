@@ -30,7 +30,7 @@ from portfolio_builder.core import frontmatter
 from portfolio_builder.core.problems import Problem, ProblemSink
 from portfolio_builder.core.project import ConfigError, Untrusted, load_project
 from portfolio_builder.i18n import strings, translate
-from portfolio_builder.mkdocs_plugin import generated
+from portfolio_builder.mkdocs_plugin import generated, incremental, livereload
 from portfolio_builder.mkdocs_plugin.config import PortfolioConfig
 from portfolio_builder.resources import material_overrides_dir
 from portfolio_builder.web import a11y, csp, sanitize
@@ -61,6 +61,18 @@ class BuildOptions:
         )
 
 
+class _Seal(BasePlugin):
+    """Runs after every other plugin's ``on_post_build`` (the search index included), so that
+    the manifest lists every published file."""
+
+    def __init__(self, owner: PortfolioPlugin) -> None:
+        self.owner = owner
+
+    @event_priority(-1000)
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        self.owner.seal(Path(config.site_dir))
+
+
 class PortfolioPlugin(BasePlugin[PortfolioConfig]):
     def __init__(self) -> None:
         self.is_serve = False
@@ -73,12 +85,18 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         self.manifest_view: dict[str, Any] = {}
         self.evidence_index: dict[str, Any] = {}
         self._credential: str | None = None
+        self.dirty = False
+        self.incremental = incremental.State()
+        self._files: Files | None = None
 
     # -- lifecycle -------------------------------------------------------------
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining on_startup keeps this object across `mkdocs serve` rebuilds (and, as MkDocs
         # caches it per process, across builds: on_shutdown forgets this build's options).
         self.is_serve = command == "serve"
+        # `portfolio serve` rebuilds incrementally (MkDocs' dirty mode), kept correct by `incremental`.
+        self.dirty = dirty and self.is_serve
+        self.incremental = incremental.State()
 
     def on_shutdown(self) -> None:
         self.options = BuildOptions.from_env()
@@ -88,6 +106,8 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         if config.theme.name != "material":
             raise PluginError(translate("fr", "plugin.needs_material"))
         self._credential = None  # issued again by each build (serve rebuilds)
+        if "portfolio-seal" not in config.plugins:
+            config.plugins["portfolio-seal"] = _Seal(self)
         source = self.options.source_config or Path(config.config_file_path)
         try:
             project = load_project(source, docs_dir=Path(config.docs_dir), untrusted=self.options.untrusted)
@@ -157,6 +177,7 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
             elif self.options.public and self._is_private(src):
                 files.remove(file)
         self.pages = generated.add_pages(files, config, dossier)
+        self._files = files
         return files
 
     def _is_private(self, src: str) -> bool:
@@ -165,9 +186,27 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
     @event_priority(-50)
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
         assert self.pages is not None
-        return generated.attach_nav(nav, files, self.pages, self._dossier())
+        nav = generated.attach_nav(nav, files, self.pages, self._dossier())
+        if self.dirty:
+            incremental.mark_stale(self.incremental, files, nav, self._dossier(), config.config_file_path)
+        return nav
 
     # -- pages --------------------------------------------------------------
+    def on_page_read_source(self, *, page: Page, config: MkDocsConfig) -> str | None:
+        """A page MkDocs cannot decode (Latin-1, binary) is shown with replacement characters
+        instead of stopping the build: the core reports it as `encoding` at its line."""
+        path = page.file.abs_src_path
+        if path is None or page.file.generated_by is not None:
+            return None
+        try:
+            data = Path(path).read_bytes()
+        except OSError:
+            return ""  # reported by the core (`encoding`: unreadable)
+        try:
+            return data.decode("utf-8-sig")  # what MkDocs itself would read
+        except UnicodeDecodeError:
+            return data.decode("utf-8-sig", errors="replace")
+
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         if page.meta or not markdown.startswith("---"):
             return markdown
@@ -205,6 +244,7 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
     def on_page_context(self, context: dict[str, Any], *, page: Page, config: MkDocsConfig, nav: Navigation) -> dict[str, Any]:
         dossier = self._dossier()
         assert self.pages is not None
+        self.incremental.rebuilt.add(page.url)
         url_for = generated.url_resolver(page, self.pages.urls)
         context["portfolio_site"] = view.site(dossier, url_for)
         context["portfolio_manifest"] = self.manifest_view
@@ -237,13 +277,20 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         output = a11y.name_search_dialog(output, translate(dossier.lang, "ui.search_dialog"))
         return csp.inject(output, noindex=not dossier.project.settings.indexing)
 
+    @event_priority(50)  # before the search plugin writes its index
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if self.dirty and self._files is not None:
+            incremental.merge_search_index(self.incremental, config.plugins, self._files)
         site = Path(config.site_dir)
         (site / "report.json").write_text(self.report_json, encoding="utf-8")
         (site / "report.csv").write_text(report_mod.to_csv(json.loads(self.report_json)), encoding="utf-8")
         if self.credential:
             (site / view.CREDENTIAL_SRC).write_text(self.credential, encoding="utf-8")
-        # The manifest covers every published file too, so an edit to the site itself is seen.
+        if self.is_serve:
+            livereload.write_script(site)  # served sites only: see livereload.py
+
+    def seal(self, site: Path) -> None:
+        """Last of the build (``_Seal``): the manifest of every published file, then the signatures."""
         self.manifest["site"] = integrity.site_files(site)
         manifest_json = integrity.to_json(self.manifest)
         (site / "manifest.json").write_text(manifest_json, encoding="utf-8")
@@ -274,6 +321,7 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         return self._credential
 
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
+        livereload.install(server)  # the reload script by URL: the page's CSP forbids inline script
         dossier = self.dossier
         if dossier is None:
             return server
@@ -284,8 +332,7 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         if dossier.referential is not None and not dossier.referential.shipped:
             watched.append(Path(dossier.referential.origin))
         for path in watched:
-            if path.exists():
-                server.watch(str(path))
+            livereload.watch(server, path)  # also when created later (a first jury.yml)
         return server
 
     def _dossier(self) -> Dossier:

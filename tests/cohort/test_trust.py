@@ -85,7 +85,7 @@ def test_a_student_id_never_picks_a_jury_file_by_path(project, tmp_path, juries)
         # An unusable student number makes the dossier's configuration invalid: it fails alone, with
         # the reason on its row, and the candidate's own jury file is never read.
         row = rows(site)["mallory-martin"]
-        assert row["outcome"] == "pending" and not row["built"]
+        assert row["outcome"] == "not_built" and not row["built"]
         assert any("[schema]" in p and "student_id" in p for p in row["problems"]), row["problems"]
         assert not (site / "mallory-martin/report.json").exists()
 

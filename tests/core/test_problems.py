@@ -261,6 +261,12 @@ CASES: dict[str, Case] = {
         setup=_page_changed_after_review,
         severity=WARNING,
     ),
+    "placeholder-text": Case(
+        ("placeholder-text", "docs/p.md", 7),
+        {"docs/p.md": evidence_page("D1.1", extra="    argument: Expliquez ici pourquoi cette production démontre D1.1.")
+         .replace("  - D1.1\n", "  - code: D1.1\n")},
+        severity=WARNING,
+    ),
     "missing-metadata": Case(("missing-metadata", "mkdocs.yml", 6), portfolio={"mode": "certification"}),
     "attestation-mismatch": Case(
         ("attestation-mismatch", "att.yml", 1),

@@ -55,6 +55,7 @@ def test_report_validates_and_says_what_is_covered(dossier):
     assert row == {
         "code": "D1.1", "domain": "D1", "title": "Organiser un espace de travail complexe", "covered": True,
         "evidence": ["productions/stage.md"], "types": ["coursework"], "review": None, "decision": "validated", "level": None,
+        "carried_over": None,
     }
     assert next(r for r in document["competencies"] if r["code"] == "D4.1")["review"] == "met"
     d5 = document["domains"][-1]

@@ -155,11 +155,14 @@ def test_evidence_changed_after_its_review_is_flagged(project):
     assert report.build(dossier)["evidence"][0]["review"]["outdated"] is True
 
 
-def test_change_on_the_day_of_the_review_does_not_count(project):
+def test_change_on_the_day_of_a_date_only_review_counts(project):
+    # Issue 11: a date without a time is the start of its day, so a change made that day is flagged.
     root = dossier_with(project, {"reviews/1.yml": review(date="2024-03-01")}, page_mtime="2024-03-01T18:00:00")
     dossier = run_check(root)
-    assert not any(p.code == "review-outdated" for p in dossier.problems)
-    assert not dossier.reviews.current("p.md").outdated
+    assert ("review-outdated", "reviews/1.yml", 3) in as_tuples(dossier.problems)
+    assert dossier.reviews.current("p.md").outdated
+    root = dossier_with(project, {"reviews/1.yml": review(date="2024-03-01")}, page_mtime="2024-02-29T23:00:00")
+    assert not run_check(root).reviews.current("p.md").outdated
 
 
 def test_review_with_a_time_compares_to_the_minute(project):
@@ -202,7 +205,8 @@ def test_in_a_git_repository_the_commit_date_wins(project):
 
 
 def test_parse_when():
-    assert reviews.parse_when("2024-03-01") == datetime(2024, 3, 1, 23, 59, 59, tzinfo=timezone.utc)
+    assert reviews.parse_when("2024-03-01") == datetime(2024, 3, 1, tzinfo=timezone.utc)
+    assert reviews.parse_when("2024-03-01", end_of_day=True) == datetime(2024, 3, 1, 23, 59, 59, tzinfo=timezone.utc)
     assert reviews.parse_when("2024-03-01T10:00") == datetime(2024, 3, 1, 10, 0, tzinfo=timezone.utc)
     assert reviews.parse_when("2024-03-01 10:00:00+02:00") == datetime(2024, 3, 1, 8, 0, tzinfo=timezone.utc)
     assert reviews.parse_when("2024-03-01T10:00Z") == datetime(2024, 3, 1, 10, 0, tzinfo=timezone.utc)

@@ -41,7 +41,7 @@ def test_the_base_dossier_is_valid(tmp_path: Path) -> None:
     root = make_dossier(tmp_path / "dossier", dict(BASE_FILES))
     result = _run(["check", "."], root)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "0 erreur(s), 0 avertissement(s)" in result.stdout
+    assert "0 erreur, 0 avertissement" in result.stdout
 
 
 def test_the_local_referential_base_is_valid(tmp_path: Path) -> None:
