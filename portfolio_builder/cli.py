@@ -455,3 +455,10 @@ def _cohort_rows(folders: list[Path], reports: tuple[Path, ...], site_dir: Path,
         )
         for r in results
     ]
+
+
+# The jury session and the editor schema live in their own module.
+from portfolio_builder.cli_jury import jury, schema  # noqa: E402
+
+main.add_command(jury)
+main.add_command(schema)

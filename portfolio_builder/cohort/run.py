@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from portfolio_builder.core.check import Options, check_project
+from portfolio_builder.core.jury_sheet import valid_id
 from portfolio_builder.core.project import ConfigError, Untrusted, load_project
 from portfolio_builder.core.view import slug as make_slug
 from portfolio_builder.i18n import translate
@@ -44,8 +45,12 @@ class CohortPolicy:
         only when no other candidate of the cohort has the same one (homonyms never guess)."""
         if self.juries is None:
             return Untrusted(referential=self.referential)
-        # The cohort keeps the juries: a dossier's own jury.yml is never read.
-        names = [f"{student_id}.yml"] if student_id else ([f"{slug}.yml"] if name_is_unique else [])
+        # The cohort keeps the juries: a dossier's own jury.yml is never read. A student
+        # number is the candidate's to write: it names a file only when it cannot be a path.
+        if student_id:
+            names = [f"{student_id}.yml"] if valid_id(student_id) else []
+        else:
+            names = [f"{slug}.yml"] if name_is_unique and valid_id(slug) else []
         jury = next(((self.juries / n).resolve() for n in names if (self.juries / n).is_file()), None)
         return Untrusted(referential=self.referential, juries_kept=True, jury=jury)
 
