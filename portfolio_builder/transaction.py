@@ -36,7 +36,8 @@ def write_all(files: dict[Path, bytes]) -> None:
                     shutil.copy2(target, backup)
                 backups[target] = backup
         for target in files:
-            os.replace(temporaries.pop(target), target)
+            os.replace(temporaries[target], target)
+            del temporaries[target]
             replaced.append(target)
         _sync_dirs({t.parent for t in files})
     except BaseException:

@@ -574,8 +574,9 @@ def _columns_by_code(
             by_code[code] = index
             flag(index, "sheet-column", "sheet.column_moved", hint_id="sheet.column.hint", code=code,
                  expected=expected_here or "—", place=column_letter(wanted.index(code) + 1))
-        elif code and ":" not in code and code not in ("id", "name", "institution", "comment") and code not in known:
-            suggestion = suggest_code(code, sorted(known))
+        elif code and ":" not in code and code not in known and (not expected_here or _kinds([expected_here])[expected_here] == DECISION):
+            # Where a decision column is expected, the code is the competency's: name it.
+            suggestion = expected_here or suggest_code(code, sorted(known))
             flag(index, "unknown-competency", "sheet.unknown_competency",
                  hint_id="hint.did_you_mean" if suggestion else "sheet.column.hint",
                  hint_args={"suggestion": suggestion} if suggestion else {}, code=code)

@@ -61,6 +61,10 @@ DYNAMIC_IDS = {
     "domain_status.{}": [rules.VALIDATED, rules.NOT_VALIDATED, rules.PENDING, "carried"],
     # An optional hint per required field (schemas.py): only those that exist are used.
     "schema.required.{}.hint": ["commentary", "competencies"],
+    # The jury session's decision sheet (core/jury_sheet.py).
+    "sheet.column.{}": ["id", "name", "institution", "comment", "info", "decision", "qcm", "score"],
+    "sheet.meta.{}": ["session", "institution", "referential", "date", "members", "candidates", "columns"],
+    "sheet.field.{}": ["date", "members", "institution", "session", "comment"],
 }
 
 # A string literal that looks like a catalog id: two or more dotted parts whose
