@@ -62,6 +62,8 @@ class BuildRequest:
     untrusted: Any = None  # core.project.Untrusted: the dossier is read as a cohort reads it
     staged_problems: list[Any] = field(default_factory=list)  # found on the original before staging
     locked_by_caller: bool = False  # a cohort holds one lock for all its dossiers' sites
+    issuers: tuple[Any, ...] = ()  # trusted issuers' public keys (credentials.KeyFile)
+    sign_key: Any = None  # credentials.KeyFile: sign report.json and manifest.json
 
 
 def _sibling(target: Path, mark: str) -> Path:
@@ -223,6 +225,8 @@ def configure(request: BuildRequest, site_dir: Path, project=None, target: Path 
         untrusted=request.untrusted,
         staged_problems=list(request.staged_problems),
         site_target=target,
+        issuers=tuple(request.issuers) or tuple(getattr(request.untrusted, "issuers", ()) or ()),
+        sign_key=request.sign_key,
     )
     return config
 

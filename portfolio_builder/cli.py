@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from portfolio_builder import __version__
+from portfolio_builder import __version__, cli_trust
 from portfolio_builder.core import referential as referential_mod
 from portfolio_builder.core.check import Dossier, Options, check_project
 from portfolio_builder.core.problems import Problem
@@ -123,11 +123,15 @@ def main() -> None:
 @click.option("--format", "fmt", type=click.Choice(["human", "json", "github"]), default="human", show_default=True)
 @click.option("--strict", is_flag=True, help=_h("help.check.strict"))
 @click.option("--public", is_flag=True, help=_h("help.check.public"))
+@click.option("--issuer", "issuers", multiple=True, type=click.Path(path_type=Path, exists=True, dir_okay=False), help=_h("help.trusted_issuer"))
 @LANG_OPTION
-def check(projects: tuple[Path, ...], fmt: str, strict: bool, public: bool, lang: str | None) -> None:
+def check(projects: tuple[Path, ...], fmt: str, strict: bool, public: bool, issuers: tuple[Path, ...], lang: str | None) -> None:
     targets = projects or (Path("."),)
     jobs = os.cpu_count() or 1
-    args = [(target, fmt, strict, public, lang, len(targets) > 1, jobs if len(targets) == 1 else 1) for target in targets]
+    trusted = tuple(cli_trust.trusted_issuers(issuers, _default_lang(lang))) if issuers else ()
+    args = [
+        (target, fmt, strict, public, lang, len(targets) > 1, jobs if len(targets) == 1 else 1, trusted) for target in targets
+    ]
     if len(targets) > 1 and jobs > 1:
         # Many dossiers (a cohort): one process per core, results kept in order.
         import multiprocessing
@@ -157,7 +161,7 @@ def _check_one(args: tuple) -> tuple[int, str, str, dict | None]:
     """(exit status, stdout text, stderr text, report) for one dossier."""
     from portfolio_builder.core import report as report_mod
 
-    target, fmt, strict, public, lang, several, jobs = args
+    target, fmt, strict, public, lang, several, jobs, trusted = args
     try:
         project = load_project(target)
     except ConfigError as error:
@@ -168,7 +172,7 @@ def _check_one(args: tuple) -> tuple[int, str, str, dict | None]:
             return EXIT_CONFIG, "\n".join(lines), "", None
         err = "\n".join(p.format(language, _where(root, p)) for p in error.problems)
         return EXIT_CONFIG, "", err, None
-    dossier = check_project(project, Options(strict=strict, public=public, lang=lang, jobs=jobs))
+    dossier = check_project(project, Options(strict=strict, public=public, lang=lang, jobs=jobs, issuers=trusted))
     status = EXIT_CONFIG if dossier.config_failed else (EXIT_ERRORS if dossier.errors else EXIT_OK)
     if fmt == "json":
         return status, "", "", report_mod.build(dossier)
@@ -209,13 +213,33 @@ def referentials(lang: str | None) -> None:
 @click.option("--public", is_flag=True, help=_h("help.build.public"))
 @click.option("--allow-dirty", is_flag=True, help=_h("help.build.allow_dirty"))
 @click.option("-q", "--quiet", is_flag=True, help=_h("help.build.quiet"))
+@click.option("--sign", "sign_key", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None, help=_h("help.build.sign"))
+@click.option("--issuer", "issuers", multiple=True, type=click.Path(path_type=Path, exists=True, dir_okay=False), help=_h("help.trusted_issuer"))
 @LANG_OPTION
-def build(project: Path, site_dir: Path | None, strict: bool, public: bool, allow_dirty: bool, quiet: bool, lang: str | None) -> None:
+def build(
+    project: Path,
+    site_dir: Path | None,
+    strict: bool,
+    public: bool,
+    allow_dirty: bool,
+    quiet: bool,
+    sign_key: Path | None,
+    issuers: tuple[Path, ...],
+    lang: str | None,
+) -> None:
     from portfolio_builder import build as build_mod
 
     lang = _project_lang(project, lang)
+    key = cli_trust.private_key(sign_key, lang) if sign_key else None
     request = build_mod.BuildRequest(
-        project=project, site_dir=site_dir, strict=strict, public=public, allow_dirty=allow_dirty, quiet=quiet
+        project=project,
+        site_dir=site_dir,
+        strict=strict,
+        public=public,
+        allow_dirty=allow_dirty,
+        quiet=quiet,
+        issuers=tuple(cli_trust.trusted_issuers(issuers, lang)),
+        sign_key=key,
     )
     try:
         target = build_mod.build(request)
@@ -230,6 +254,8 @@ def build(project: Path, site_dir: Path | None, strict: bool, public: bool, allo
         click.echo(translate(lang, "cli.build_failed", reason="" if error.logged else str(error)).rstrip(), err=True)
         sys.exit(EXIT_ERRORS)
     click.echo(translate(lang, "cli.built", site=os.path.relpath(target)))
+    if key is not None:
+        click.echo(translate(lang, "cli.signed_report", path=os.path.relpath(target / "report.jwt")))
 
 
 def _project_lang(project: Path, lang: str | None) -> str:
@@ -270,22 +296,34 @@ def serve(project: Path, dev_addr: str, open_browser: bool) -> None:
 @main.command(help=_h("help.attestation"))
 @click.argument("project", required=False, default=".", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help=_h("help.attestation.output"))
+@click.option("--sign", "sign_key", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None, help=_h("help.attestation.sign"))
+@click.option("--issuer", "issuers", multiple=True, type=click.Path(path_type=Path, exists=True, dir_okay=False), help=_h("help.trusted_issuer"))
 @LANG_OPTION
-def attestation(project: Path, output: Path, lang: str | None) -> None:
+def attestation(project: Path, output: Path, sign_key: Path | None, issuers: tuple[Path, ...], lang: str | None) -> None:
     from portfolio_builder.core import attestation as attestation_mod
+    from portfolio_builder.core import credentials
 
+    key = cli_trust.private_key(sign_key, _default_lang(lang)) if sign_key else None
+    trusted = cli_trust.trusted_issuers(issuers, _default_lang(lang))
+    if key is not None:
+        # The institution that signs trusts its own earlier attestations.
+        trusted = [*trusted, credentials.KeyFile(key.path, key.key, key.issuer, private=False)]
     try:
-        dossier = check_project(load_project(project), Options(lang=lang))
+        dossier = check_project(load_project(project), Options(lang=lang, issuers=tuple(trusted)))
     except ConfigError as error:
         print_config_error(error, _default_lang(lang), project if project.is_dir() else None)
         sys.exit(EXIT_CONFIG)
     try:
         document = attestation_mod.from_dossier(dossier)
+        token = attestation_mod.issue_credential(dossier, key) if key is not None else None
     except attestation_mod.NotDecided as reason:
         click.echo(translate(dossier.lang, "cli.attestation_pending", reasons="; ".join(reason.args)), err=True)
         sys.exit(EXIT_ERRORS)
     try:
-        attestation_mod.write(document, output)
+        if token is not None:
+            attestation_mod.write_text(token, output)
+        else:
+            attestation_mod.write(document, output)
     except OSError as error:
         click.echo(translate(dossier.lang, "cli.write_failed", path=str(output), reason=error.strerror or str(error)), err=True)
         sys.exit(EXIT_ERRORS)
@@ -297,9 +335,12 @@ def attestation(project: Path, output: Path, lang: str | None) -> None:
 @main.command(help=_h("help.verify"))
 @click.argument("site", type=click.Path(path_type=Path, exists=True, file_okay=False))
 @click.argument("project", required=False, default=".", type=click.Path(path_type=Path))
+@click.option("--issuer", "issuers", multiple=True, type=click.Path(path_type=Path, exists=True, dir_okay=False), help=_h("help.trusted_issuer"))
 @LANG_OPTION
-def verify(site: Path, project: Path, lang: str | None) -> None:
+def verify(site: Path, project: Path, issuers: tuple[Path, ...], lang: str | None) -> None:
     from portfolio_builder.core import integrity
+
+    trusted = cli_trust.trusted_issuers(issuers, _default_lang(lang))
 
     if not (site / "manifest.json").is_file():
         click.echo(translate(_default_lang(lang), "cli.no_manifest", site=str(site)), err=True)
@@ -311,7 +352,9 @@ def verify(site: Path, project: Path, lang: str | None) -> None:
         sys.exit(EXIT_CONFIG)
     try:
         # The report is rebuilt exactly as the site was: its language is the dossier's, not --lang's.
-        dossier = check_project(load_project(project), Options(public=recorded["public"], strict=recorded["strict"]))
+        dossier = check_project(
+            load_project(project), Options(public=recorded["public"], strict=recorded["strict"], issuers=tuple(trusted))
+        )
     except ConfigError as error:
         print_config_error(error, _default_lang(lang), project if project.is_dir() else None)
         sys.exit(EXIT_CONFIG)
@@ -321,8 +364,13 @@ def verify(site: Path, project: Path, lang: str | None) -> None:
         click.echo(translate(out, "cli.verify_other_candidate", site=str(site), other=other, mine=dossier.project.settings.candidate_name), err=True)
         sys.exit(EXIT_ERRORS)
     differences = integrity.verify(site, dossier, recorded)
+    signature, signature_args = integrity.verify_signature(site, trusted)
+    if signature not in ("verify.signed", "verify.unsigned", "verify.signed_untrusted") or (trusted and signature != "verify.signed"):
+        differences.append(("signature", translate(out, signature, **signature_args)))
     for kind, path in differences:
-        click.echo(translate(out, f"verify.{kind}", path=path))
+        click.echo(translate(out, f"verify.{kind}", path=path, reason=path))
+    if signature in ("verify.signed", "verify.unsigned", "verify.signed_untrusted"):
+        click.echo(translate(out, signature, **signature_args))
     if differences:
         click.echo(translate(out, "cli.verify_failed", count=len(differences)))
         sys.exit(EXIT_ERRORS)
@@ -366,6 +414,8 @@ def new(directory: Path, referential_id: str, language: str, candidate: str) -> 
 @click.option("--title", default="", help=_h("help.cohort.title"))
 @click.option("--referential", "referential_id", default=None, help=_h("help.cohort.referential"))
 @click.option("--juries", type=click.Path(path_type=Path, exists=True, file_okay=False), default=None, help=_h("help.cohort.juries"))
+@click.option("--reviews", type=click.Path(path_type=Path, exists=True, file_okay=False), default=None, help=_h("help.cohort.reviews"))
+@click.option("--issuer", "issuers", multiple=True, type=click.Path(path_type=Path, exists=True, dir_okay=False), help=_h("help.cohort.issuer"))
 @LANG_OPTION
 def cohort(
     dossiers: tuple[Path, ...],
@@ -376,6 +426,8 @@ def cohort(
     title: str,
     referential_id: str | None,
     juries: Path | None,
+    reviews: Path | None,
+    issuers: tuple[Path, ...],
     lang: str | None,
 ) -> None:
     from portfolio_builder import build as build_mod
@@ -400,7 +452,11 @@ def cohort(
         cohort_info.referential = str(local.resolve()) if local.is_file() else referential_id
     if juries is not None:
         cohort_info.juries = juries.resolve()
+    if reviews is not None:
+        cohort_info.reviews = reviews.resolve()
+    cohort_info.issuers = (*cohort_info.issuers, *(p.resolve() for p in issuers))
     out_lang = cohort_info.language
+    trusted = tuple(cli_trust.trusted_issuers(list(cohort_info.issuers), out_lang))
     # With --reports, the arguments are published report.json files or folders holding them.
     reports = tuple(folders) if reports_mode else ()
     if not folders:
@@ -414,7 +470,7 @@ def cohort(
         # One lock for the whole cohort site: two cohort runs never write it at once.
         with build_mod.output_lock(site_dir.resolve()):
             site_dir.mkdir(parents=True, exist_ok=True)
-            rows = _cohort_rows(folders, reports, site_dir, jobs, cohort_info)
+            rows = _cohort_rows(folders, reports, site_dir, jobs, cohort_info, trusted)
             if not rows:
                 click.echo(translate(out_lang, "cli.cohort_no_reports"), err=True)
                 sys.exit(EXIT_CONFIG)
@@ -434,13 +490,21 @@ def cohort(
     sys.exit(EXIT_ERRORS if failed else EXIT_OK)
 
 
-def _cohort_rows(folders: list[Path], reports: tuple[Path, ...], site_dir: Path, jobs: int | None, cohort_info) -> list:
+def _cohort_rows(
+    folders: list[Path], reports: tuple[Path, ...], site_dir: Path, jobs: int | None, cohort_info, trusted: tuple
+) -> list:
     from portfolio_builder.cohort import dashboard, run
 
     lang = cohort_info.language
+    policy = run.CohortPolicy(
+        referential=cohort_info.referential,
+        juries=cohort_info.juries,
+        reviews=cohort_info.reviews,
+        issuers=trusted,
+        language=lang,
+    )
     if reports:
-        return dashboard.rows_from_reports(list(reports), site_dir, lang)
-    policy = run.CohortPolicy(referential=cohort_info.referential, juries=cohort_info.juries, language=lang)
+        return dashboard.rows_from_reports(list(reports), site_dir, policy)
     with click.progressbar(length=len(folders), label=translate(lang, "cli.cohort_progress"), file=sys.stderr) as bar:
         results = run.build_all(folders, site_dir, policy, jobs, progress=lambda _result: bar.update(1))
     return [
@@ -456,6 +520,8 @@ def _cohort_rows(folders: list[Path], reports: tuple[Path, ...], site_dir: Path,
         for r in results
     ]
 
+
+cli_trust.register(main, _h, LANG_OPTION, _default_lang)
 
 # The jury session and the editor schema live in their own module.
 from portfolio_builder.cli_jury import jury, schema  # noqa: E402

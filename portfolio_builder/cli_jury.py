@@ -24,8 +24,11 @@ def _echo_problems(problems: list[Problem], lang: str) -> None:
         click.echo(problem.format(lang), err=True)
 
 
-def _session(cohort_path: Path, juries: Path | None, referential: str | None, lang: str | None, jobs: int | None):
+def _session(
+    cohort_path: Path, juries: Path | None, referential: str | None, lang: str | None, jobs: int | None, issuers: tuple[Path, ...] = ()
+):
     """The gathered session, or exit 2 with the reason."""
+    from portfolio_builder import cli_trust
     from portfolio_builder.cohort import session as session_mod
 
     try:
@@ -43,7 +46,9 @@ def _session(cohort_path: Path, juries: Path | None, referential: str | None, la
     if not folders:
         click.echo(translate(cohort.language, "cli.cohort_nothing"), err=True)
         sys.exit(EXIT_CONFIG)
-    gathered = session_mod.gather(cohort, folders, jobs)
+    cohort.issuers = (*cohort.issuers, *(p.resolve() for p in issuers))
+    trusted = tuple(cli_trust.trusted_issuers(list(cohort.issuers), cohort.language))
+    gathered = session_mod.gather(cohort, folders, jobs, trusted)
     for line in gathered.errors:
         click.echo(line, err=True)
     if gathered.session is None:
@@ -54,6 +59,9 @@ def _session(cohort_path: Path, juries: Path | None, referential: str | None, la
 COHORT_ARGUMENT = click.argument("cohort_path", metavar="COHORT", type=click.Path(path_type=Path, exists=True))
 JURIES_OPTION = click.option(
     "--juries", type=click.Path(path_type=Path, file_okay=False), default=None, help=_h("help.jury.juries")
+)
+ISSUER_OPTION = click.option(
+    "--issuer", "issuers", multiple=True, type=click.Path(path_type=Path, exists=True, dir_okay=False), help=_h("help.cohort.issuer")
 )
 
 
@@ -67,9 +75,13 @@ def jury() -> None:
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True, help=_h("help.jury.sheet.output"))
 @JURIES_OPTION
 @click.option("--referential", "referential_id", default=None, help=_h("help.cohort.referential"))
+@ISSUER_OPTION
 @click.option("-j", "--jobs", type=int, default=None, help=_h("help.cohort.jobs"))
 @LANG_OPTION
-def sheet(cohort_path: Path, output: Path, juries: Path | None, referential_id: str | None, jobs: int | None, lang: str | None) -> None:
+def sheet(
+    cohort_path: Path, output: Path, juries: Path | None, referential_id: str | None, issuers: tuple[Path, ...],
+    jobs: int | None, lang: str | None,
+) -> None:
     from portfolio_builder import spreadsheet
     from portfolio_builder.core import jury_sheet
 
@@ -77,7 +89,7 @@ def sheet(cohort_path: Path, output: Path, juries: Path | None, referential_id: 
     if output.suffix.lower() not in (".xlsx", ".csv"):
         click.echo(translate(out_lang, "cli.sheet_format", path=str(output)), err=True)
         sys.exit(EXIT_CONFIG)
-    cohort, gathered = _session(cohort_path, juries, referential_id, lang, jobs)
+    cohort, gathered = _session(cohort_path, juries, referential_id, lang, jobs, issuers)
     session = gathered.session
     document = jury_sheet.build_sheet(session)
     try:

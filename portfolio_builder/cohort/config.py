@@ -27,15 +27,25 @@ def load(path: Path) -> tuple[Cohort, list[Path], list[Problem]]:
     referential = raw.get("referential")
     if referential and (base / referential).is_file():
         referential = str((base / referential).resolve())  # a local file, trusted: the cohort names it
-    juries = raw.get("juries")
-    if juries and not (base / juries).is_dir():
-        sink.error("config", doc.pos(("juries",)), "juries", "config.missing_file", path=juries)
+    folders_of: dict[str, Path | None] = {}
+    for key in ("juries", "reviews"):
+        value = raw.get(key)
+        if value and not (base / value).is_dir():
+            sink.error("config", doc.pos((key,)), key, "config.missing_file", path=value)
+        folders_of[key] = (base / value).resolve() if value else None
+    issuers: list[Path] = []
+    for index, name in enumerate(raw.get("trusted_issuers") or []):
+        if not (base / name).is_file():
+            sink.error("config", doc.pos(("trusted_issuers", index)), f"trusted_issuers[{index}]", "config.missing_file", path=name)
+        issuers.append((base / name).resolve())
     cohort = Cohort(
         title=raw.get("title", ""),
         institution=raw.get("institution", ""),
         session=raw.get("session", ""),
         language=raw.get("language", "fr"),
         referential=referential,
-        juries=(base / juries).resolve() if juries else None,
+        juries=folders_of["juries"],
+        reviews=folders_of["reviews"],
+        issuers=tuple(issuers),
     )
     return cohort, folders, sink.items

@@ -33,7 +33,9 @@ class Cohort:
     session: str = ""
     language: str = "fr"
     referential: str | None = None  # what every dossier is checked against, when the cohort says
-    juries: Path | None = None  # the jury's own decision files, when the cohort keeps them
+    juries: Path | None = None  # the jury's own decision files (core.authority)
+    reviews: Path | None = None  # the tutors' own review folders
+    issuers: tuple[Path, ...] = ()  # the trusted issuers' public key files
 
 
 @dataclass
@@ -45,6 +47,8 @@ class Row:
     problems: list[str] = field(default_factory=list)
     report_link: str = ""  # relative to the dashboard
     cohort_problems: list[str] = field(default_factory=list)
+    outcome: str | None = None  # the cohort's own decision, when the report's is not believed (--reports)
+    verified: bool | None = None  # --reports: whether a trusted issuer signed the report
 
 
 def valid_report(document: Any) -> bool:
@@ -68,7 +72,7 @@ def row_data(row: Row, lang: str) -> dict[str, Any]:
     summary = report.get("summary", {})
     evidence = report.get("evidence", [])
     competencies = report.get("competencies", [])
-    outcome = report.get("outcome", {}).get("decision", "pending") if report else "pending"
+    outcome = row.outcome or (report.get("outcome", {}).get("decision", "pending") if report else "pending")
     reviewed = sum(1 for e in evidence if e.get("review"))
     met = sum(1 for c in competencies if c.get("review") == "met")
     return {
@@ -91,6 +95,7 @@ def row_data(row: Row, lang: str) -> dict[str, Any]:
         "warnings": summary.get("warnings", 0),
         "outcome": outcome,
         "outcome_label": translate(lang, f"outcome.{outcome}"),
+        "verified": row.verified,
         "built": bool(row.report) and not row.failure,
         "failure": row.failure,
         "problems": row.problems[:20],
@@ -121,6 +126,25 @@ def duplicate_registrations(rows: list[Row], lang: str) -> None:
             for row in group:
                 where = f"{row.source}: " if row.source else ""
                 row.cohort_problems.append(f"{where}{translate(lang, 'severity.error')}[duplicate-registration] {message}")
+
+
+def duplicate_student_ids(rows: list[Row], lang: str) -> None:
+    """One student number claimed by two dossiers: both are errors, whatever their institutions."""
+    from portfolio_builder.core.project import valid_student_id
+
+    seen: dict[str, list[Row]] = {}
+    for row in rows:
+        student = str((row.report or {}).get("dossier", {}).get("candidate", {}).get("student_id") or "")
+        if student and valid_student_id(student):
+            seen.setdefault(student, []).append(row)
+    for student, group in seen.items():
+        if len(group) < 2:
+            continue
+        for row in group:
+            others = ", ".join(r.source for r in group if r is not row)
+            message = translate(lang, "cohort.duplicate_student_id", student=student, others=others)
+            where = f"{row.source}: " if row.source else ""
+            row.cohort_problems.append(f"{where}{translate(lang, 'severity.error')}[duplicate-student-id] {message}")
 
 
 _DISPLAY_ONLY = ("problem_overflow", "reviewed_label", "met_label", "errors_label")
@@ -177,6 +201,7 @@ def write(site_root: Path, cohort: Cohort, rows: list[Row], from_reports: bool =
     """Write index.html, report.json, report.csv and the dashboard's assets."""
     lang = cohort.language
     duplicate_registrations(rows, lang)
+    duplicate_student_ids(rows, lang)
     document = cohort_report(cohort, rows)
     site_root.mkdir(parents=True, exist_ok=True)
     assets = site_root / "assets" / "cohort"
@@ -210,10 +235,20 @@ def _write_text(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def rows_from_reports(paths: list[Path], site_root: Path, lang: str) -> list[Row]:
-    """Rows from published report.json files (``--reports``), without building anything."""
-    from portfolio_builder.cohort.run import unique_slugs
+def rows_from_reports(paths: list[Path], site_root: Path, policy: Any) -> list[Row]:
+    """Rows from published report.json files (``--reports``), without building anything.
 
+    A report is the candidate's CI job's word: its coverage is shown (« non
+    vérifié » unless its ``report.jwt`` verifies against a trusted issuer), but
+    the decision always comes from the cohort's jury files and the rules engine
+    (``core.authority``), and an unverified row is never shown as certified.
+    """
+    from collections import Counter
+
+    from portfolio_builder.cohort.run import unique_slugs
+    from portfolio_builder.core.view import slug as make_slug
+
+    lang = policy.language
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
@@ -224,20 +259,23 @@ def rows_from_reports(paths: list[Path], site_root: Path, lang: str) -> list[Row
             files.append(path)
     copies = site_root / "reports"
     copies.mkdir(parents=True, exist_ok=True)
-    documents: list[tuple[Path, dict[str, Any] | None, str]] = []
+    documents: list[tuple[Path, dict[str, Any] | None, str, bytes]] = []
     for path in files:
         try:
-            document = json.loads(path.read_text(encoding="utf-8"))
+            data = path.read_bytes()
+            document = json.loads(data.decode("utf-8"))
         except (OSError, ValueError) as error:
-            documents.append((path, None, translate(lang, "cohort.failure.unreadable_report", path=str(path), reason=str(error))))
+            documents.append((path, None, translate(lang, "cohort.failure.unreadable_report", path=str(path), reason=str(error)), b""))
             continue
         if valid_report(document):
-            documents.append((path, document, ""))
+            documents.append((path, document, "", data))
         else:
-            documents.append((path, None, translate(lang, "cohort.failure.invalid_report", path=str(path))))
-    names = [((d or {}).get("dossier", {}).get("candidate", {}).get("name")) or p.parent.name for p, d, _ in documents]
+            documents.append((path, None, translate(lang, "cohort.failure.invalid_report", path=str(path)), b""))
+    names = [((d or {}).get("dossier", {}).get("candidate", {}).get("name")) or p.parent.name for p, d, _, _ in documents]
+    ids = Counter(_student_id(d) for _, d, _, _ in documents if _student_id(d))
+    bases = Counter(make_slug(name, empty="dossier") for name in names)
     rows: list[Row] = []
-    for (path, document, failure), slug in zip(documents, unique_slugs(names)):
+    for (path, document, failure, data), slug, name in zip(documents, unique_slugs(names), names):
         row = Row(slug=slug, source=str(path), report=document, failure=failure)
         if document is not None:
             copy = copies / f"{slug}.json"
@@ -245,5 +283,62 @@ def rows_from_reports(paths: list[Path], site_root: Path, lang: str) -> list[Row
             page = path.parent / "portfolio" / "report" / "index.html"
             target = page if page.is_file() else copy
             row.report_link = os.path.relpath(target, site_root).replace(os.sep, "/")
+            student_id = _student_id(document)
+            reading = policy.untrusted(slug, student_id, bases[make_slug(name, empty="dossier")] == 1, ids[student_id] > 1)
+            row.verified, reason = _report_signature(path, data, policy.issuers)
+            if not row.verified:
+                row.problems.append(f"{path}: {translate(lang, 'severity.warning')}[report-unverified] {translate(lang, 'cohort.report_unverified', reason=reason)}")
+            row.outcome = _decide(document, reading, policy, row.verified)
         rows.append(row)
     return rows
+
+
+def _student_id(document: dict[str, Any] | None) -> str:
+    from portfolio_builder.core.project import valid_student_id
+
+    value = str(((document or {}).get("dossier", {}).get("candidate", {}) or {}).get("student_id") or "")
+    return value if valid_student_id(value) else ""
+
+
+def _report_signature(path: Path, data: bytes, issuers: tuple[Any, ...]) -> tuple[bool, str]:
+    """Whether ``report.jwt`` beside the report signs exactly these bytes, by a trusted issuer."""
+    from portfolio_builder.core import credentials
+
+    signed = path.with_suffix(".jwt")
+    if not signed.is_file():
+        return False, translate("fr", "cohort.report_unsigned")
+    try:
+        result = credentials.verify_token(credentials.read_token(signed), list(issuers))
+    except credentials.CredentialError as error:
+        return False, error.key
+    if result.problem:
+        return False, result.problem
+    if result.payload_bytes != data:
+        return False, "credential.bad_signature"
+    return True, ""
+
+
+def _decide(document: dict[str, Any], reading: Any, policy: Any, verified: bool) -> str:
+    """The decision of the cohort's jury file under the rules, for a row built from a report."""
+    from portfolio_builder.core import jury as jury_mod
+    from portfolio_builder.core import referential as referential_mod
+    from portfolio_builder.core import rules
+
+    ref_id = policy.referential or document.get("referential", {}).get("id", "")
+    if not ref_id or (not policy.referential and ref_id not in referential_mod.shipped_ids()):
+        return rules.PENDING  # a referential we cannot trust decides nothing
+    referential = referential_mod.load(ref_id, Path.cwd()).referential
+    if referential is None:
+        return rules.PENDING
+    dossier = document.get("dossier", {})
+    jury, _problems = jury_mod.load_jury(
+        reading.jury, referential, True, str(reading.jury or ""), dossier.get("institution", ""), dossier.get("session", "")
+    )
+    if jury is None:
+        return rules.PENDING
+    # Carried-over domains are the report's word: believed only from a signed report.
+    carried = set(document.get("outcome", {}).get("carried_over_domains", [])) if verified else set()
+    outcome = rules.evaluate(referential, jury.decisions, {c: r.passed for c, r in jury.qcm.items()}, carried)
+    if outcome.decision == rules.CERTIFIED and not verified:
+        return "unverified"
+    return outcome.decision

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from portfolio_builder.core.check import Options, check_project
-from portfolio_builder.core.jury_sheet import valid_id
 from portfolio_builder.core.project import ConfigError, Untrusted, load_project
 from portfolio_builder.core.view import slug as make_slug
 from portfolio_builder.i18n import translate
@@ -37,22 +36,33 @@ class CohortPolicy:
     """What the cohort, not the dossier, decides."""
 
     referential: str | None = None  # a shipped id or an absolute path
-    juries: Path | None = None  # the jury's own files: <slug>.yml or <student_id>.yml
+    juries: Path | None = None  # the jury's own files: <student_id>.yml (or <slug>.yml)
+    reviews: Path | None = None  # the tutors' own reviews: <student_id>/*.yml (or <slug>/)
+    issuers: tuple[Any, ...] = ()  # the trusted issuers' public keys (credentials.KeyFile)
     language: str = "fr"
 
-    def untrusted(self, slug: str, student_id: str, name_is_unique: bool) -> Untrusted:
-        """How to read one dossier; its jury file is found by student number, or by name
-        only when no other candidate of the cohort has the same one (homonyms never guess)."""
-        if self.juries is None:
-            return Untrusted(referential=self.referential)
-        # The cohort keeps the juries: a dossier's own jury.yml is never read. A student
-        # number is the candidate's to write: it names a file only when it cannot be a path.
-        if student_id:
-            names = [f"{student_id}.yml"] if valid_id(student_id) else []
-        else:
-            names = [f"{slug}.yml"] if name_is_unique and valid_id(slug) else []
-        jury = next(((self.juries / n).resolve() for n in names if (self.juries / n).is_file()), None)
-        return Untrusted(referential=self.referential, juries_kept=True, jury=jury)
+    def untrusted(self, slug: str, student_id: str, name_is_unique: bool, shared_id: bool = False) -> Untrusted:
+        """How to read one dossier. Its jury file and reviews come from the cohort's side only
+        (``core.authority``), found by student number, or by name only when no other candidate
+        of the cohort has the same one (homonyms never guess). A student number that two
+        dossiers claim gives neither of them anything until it is resolved."""
+        keys = [] if shared_id else ([student_id] if student_id else ([slug] if name_is_unique else []))
+        jury = next((self.juries / f"{k}.yml" for k in keys if self.juries and (self.juries / f"{k}.yml").is_file()), None)
+        reviews = next((self.reviews / k for k in keys if self.reviews and (self.reviews / k).is_dir()), None)
+        return Untrusted(
+            referential=self.referential,
+            jury=_inside(jury, self.juries),
+            reviews=_inside(reviews, self.reviews),
+            issuers=self.issuers,
+        )
+
+
+def _inside(path: Path | None, folder: Path | None) -> Path | None:
+    """``path`` resolved, when it stays inside ``folder`` (a link out of the juries' folder is not theirs)."""
+    if path is None or folder is None:
+        return None
+    resolved = path.resolve()
+    return resolved if resolved.is_relative_to(folder.resolve()) else None
 
 
 @dataclass
@@ -156,8 +166,9 @@ def build_all(
     identities = [_identity(folder) for folder in folders]
     slugs = unique_slugs([name for name, _ in identities])
     bases = Counter(make_slug(name, empty="dossier") for name, _ in identities)
+    ids = Counter(student_id for _, student_id in identities if student_id)
     readings = {
-        slug: policy.untrusted(slug, student_id, bases[make_slug(name, empty="dossier")] == 1)
+        slug: policy.untrusted(slug, student_id, bases[make_slug(name, empty="dossier")] == 1, ids[student_id] > 1)
         for slug, (name, student_id) in zip(slugs, identities)
     }
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(folders)))

@@ -60,16 +60,26 @@ class Gathered:
     warnings: list[str] = field(default_factory=list)
 
 
+# A dossier's problems the jury needs to see before deciding (attestations that carry domains over).
+_JURY_RELEVANT = frozenset({"attestation-unsigned", "attestation-mismatch", "credential-invalid", "credential-untrusted", "credential-mismatch"})
+
+
 def _one(folder: str, key: str, untrusted: Untrusted, lang: str) -> tuple[Candidate | None, Referential | None, str, str, list[str]]:
     """Worker: (candidate, referential, its session, its institution, errors). Never raises."""
     try:
         project = load_project(folder, untrusted=untrusted)
-    except ConfigError as error:
+    except ConfigError as error:  # noqa: SIM105
         return None, None, "", "", [p.format(lang) for p in error.problems if p.is_error]
     except Exception as error:  # noqa: BLE001 - one dossier never stops the session
         return None, None, "", "", [translate(lang, "cohort.failure.unexpected", error=f"{type(error).__name__}: {error}")]
-    dossier = check_project(project, Options(lang=lang))
     settings = project.settings
+    declared = _declared_student_id(project)
+    if declared and not settings.student_id:
+        # The dossier's student number could be a path: no row, no jury file, until it is fixed.
+        return None, None, settings.session, settings.institution, [
+            translate(lang, "session.bad_student_id", folder=folder, found=declared[:80])
+        ]
+    dossier = check_project(project, Options(lang=lang, issuers=tuple(untrusted.issuers)))
     referential = dossier.referential
     candidate = Candidate(
         key=key,
@@ -96,8 +106,10 @@ def _one(folder: str, key: str, untrusted: Untrusted, lang: str) -> tuple[Candid
     jury = dossier.jury
     if untrusted.jury is not None:
         # The jury's own file: its problems are the jury's to fix before the session.
-        shown = str(untrusted.jury)
-        errors += [p.format(lang) for p in dossier.problems if p.is_error and p.file == shown]
+        shown = {str(untrusted.jury), project.display(untrusted.jury)}
+        errors += [p.format(lang) for p in dossier.problems if p.is_error and p.file in shown]
+    # What decides carried-over domains: the jury must know why one does not count.
+    errors += [p.format(lang, f"{folder}/{p.file}") for p in dossier.problems if p.is_error and p.code in _JURY_RELEVANT]
     if jury is not None:
         candidate.has_jury = True
         candidate.decisions = dict(jury.decisions)
@@ -113,24 +125,41 @@ def _one(folder: str, key: str, untrusted: Untrusted, lang: str) -> tuple[Candid
     return candidate, referential, settings.session, settings.institution, errors
 
 
+def _declared_student_id(project) -> str:
+    entry = project.doc.data
+    for part in project.entry_path:
+        entry = entry[part] if isinstance(entry, (dict, list)) else None
+    candidate = entry.get("candidate") if isinstance(entry, dict) else None
+    value = candidate.get("student_id") if isinstance(candidate, dict) else None
+    return str(value).strip() if value is not None else ""
+
+
 def _one_packed(args: tuple) -> tuple:
     return _one(*args)
 
 
-def gather(cohort: Cohort, folders: list[Path], jobs: int | None = None) -> Gathered:
-    """Every candidate of the cohort, with the facts, decisions and outcome the jury needs."""
+def gather(cohort: Cohort, folders: list[Path], jobs: int | None = None, issuers: tuple = ()) -> Gathered:
+    """Every candidate of the cohort, with the facts, decisions and outcome the jury needs.
+
+    ``issuers`` are the trusted issuers' keys (``credentials.KeyFile``): an
+    attestation carries domains over only when one of them signed it.
+    """
     lang = cohort.language
     result = Gathered(None)
     identities = [run._identity(folder) for folder in folders]
     slugs = run.unique_slugs([name for name, _ in identities])
     bases = Counter(make_slug(name, empty="dossier") for name, _ in identities)
-    policy = run.CohortPolicy(referential=cohort.referential, juries=cohort.juries, language=lang)
+    shared = Counter(student_id for _, student_id in identities if student_id)
+    policy = run.CohortPolicy(
+        referential=cohort.referential, juries=cohort.juries, reviews=cohort.reviews, issuers=tuple(issuers), language=lang
+    )
     tasks = []
-    owners: dict[str, str] = {}
     for folder, slug, (name, student_id) in zip(folders, slugs, identities):
         unique = bases[make_slug(name, empty="dossier")] == 1
-        if student_id and not valid_id(student_id):
-            result.errors.append(translate(lang, "session.bad_student_id", folder=str(folder), found=student_id[:80]))
+        if shared[student_id] > 1:
+            # Two dossiers claim one student number: neither gets a row (nor a decision) until it is resolved.
+            others = [str(f) for f, (_n, s) in zip(folders, identities) if s == student_id and f != folder]
+            result.errors.append(translate(lang, "session.same_key", key=student_id, folder=str(folder), other=", ".join(others)))
             continue
         if not student_id and not unique:
             result.errors.append(translate(lang, "session.homonym", folder=str(folder), name=name))
@@ -139,10 +168,6 @@ def gather(cohort: Cohort, folders: list[Path], jobs: int | None = None) -> Gath
         if not valid_id(key):
             result.errors.append(translate(lang, "session.bad_key", folder=str(folder), name=name))
             continue
-        if key in owners:
-            result.errors.append(translate(lang, "session.same_key", key=key, folder=str(folder), other=owners[key]))
-            continue
-        owners[key] = str(folder)
         tasks.append((str(folder), key, policy.untrusted(slug, student_id, unique), lang))
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(tasks) or 1))
     if jobs > 1 and len(tasks) >= PARALLEL_THRESHOLD:
@@ -155,7 +180,7 @@ def gather(cohort: Cohort, folders: list[Path], jobs: int | None = None) -> Gath
     institutions: Counter[str] = Counter()
     candidates: list[Candidate] = []
     for task, (candidate, referential, session, institution, errors) in zip(tasks, outputs):
-        result.errors.extend(f"{task[0]}: {e}" for e in errors)
+        result.errors.extend(e if e.startswith(task[0]) else f"{task[0]}: {e}" for e in errors)
         if candidate is None or referential is None:
             if not errors:
                 result.errors.append(f"{task[0]}: {translate(lang, 'cohort.failure.config')}")

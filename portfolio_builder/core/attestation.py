@@ -54,7 +54,11 @@ def from_dossier(dossier: Dossier) -> dict[str, Any]:
 
 def write(document: dict[str, Any], output: Path) -> None:
     """Write the YAML atomically: a reader never sees half an attestation."""
-    text = yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100)
+    write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100), output)
+
+
+def write_text(text: str, output: Path) -> None:
+    """Write ``text`` to ``output`` atomically."""
     output.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
     try:
@@ -64,3 +68,44 @@ def write(document: dict[str, Any], output: Path) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def credential_texts(dossier: Dossier, document: dict[str, Any]) -> dict[str, str]:
+    """The localised sentences of an attestation credential."""
+    lang = dossier.lang
+    referential = dossier.referential
+    assert referential is not None
+    outcome = dossier.outcome
+    return {
+        "name": translate(lang, "credential.name", referential=referential.short_title or referential.title, session=document["session"]),
+        "description": translate(
+            lang,
+            f"credential.description.{document['decision']}",
+            domains=", ".join(document["validated_domains"]) or "—",
+            session=document["session"],
+            date=document["date"],
+        ),
+        "achievement_description": translate(lang, "credential.achievement", referential=referential.title, legal=referential.legal_basis or "—"),
+        "criteria": "; ".join(r.text(lang) for r in outcome.reasons) if outcome else "",
+        "outcome_name": translate(lang, "credential.outcome_name"),
+        "jury": translate(lang, "credential.jury"),
+    }
+
+
+def issue_credential(dossier: Dossier, key: Any) -> str:
+    """The attestation as a signed Open Badges 3.0 credential (VC-JWT text).
+
+    ``key`` is a private ``credentials.KeyFile``. Raises NotDecided as
+    ``from_dossier`` does, and when the candidate has no student number (the
+    credential's subject is identified by it).
+    """
+    from portfolio_builder.core import credentials
+
+    document = from_dossier(dossier)
+    lang = dossier.lang
+    if not document["candidate"].get("student_id"):
+        raise NotDecided(translate(lang, "credential.needs_student_id"))
+    referential = dossier.referential
+    assert referential is not None
+    credential = credentials.attestation_credential(document, referential, key.issuer, credential_texts(dossier, document))
+    return credentials.sign_credential(credential, key)

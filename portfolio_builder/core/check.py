@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from portfolio_builder.core import authority
 from portfolio_builder.core import coverage as coverage_mod
 from portfolio_builder.core import docs_tree, jury as jury_mod, referential as referential_mod
 from portfolio_builder.core import reviews as reviews_mod, rules
@@ -29,6 +31,7 @@ class Options:
     public: bool = False  # leave out what is marked `visibility: private`
     lang: str | None = None  # overrides the dossier's language for messages
     jobs: int = 1  # processes for reading pages; worth it from a few hundred pages
+    issuers: tuple[Any, ...] = ()  # credentials.KeyFile of the trusted issuers (the institution's word)
 
 
 @dataclass(slots=True)
@@ -49,6 +52,10 @@ class Dossier:
     attestations: list[jury_mod.Attestation] = field(default_factory=list)
     outcome: rules.Outcome | None = None
     forecast: rules.Forecast | None = None
+    # What the dossier itself holds of the jury's and tutors' word, shown but never counted (cohorts).
+    declared_jury: jury_mod.Jury | None = None
+    declared_reviews: reviews_mod.ReviewIndex = field(default_factory=reviews_mod.ReviewIndex)
+    sources: authority.Sources | None = None
 
     @property
     def lang(self) -> str:
@@ -111,11 +118,11 @@ def check_project(project: Project, options: Options = Options()) -> Dossier:
     problems.extend(_duplicate_ids(evidence, docs_prefix))
 
     # Reviews are matched against every piece of evidence, private ones included.
-    reviews_dir = project.resolve(settings.reviews_dir)
-    review_index, review_problems = reviews_mod.load(
-        reviews_dir, project, evidence, referential, project.display(reviews_dir) + "/"
-    )
+    sources = authority.sources(project, options.issuers)
+    review_index, review_problems = _load_reviews(sources.reviews, project, evidence, referential, sources.reviews_verified)
     problems.extend(review_problems)
+    declared_reviews, declared_problems = _load_reviews(sources.declared_reviews, project, evidence, referential, False)
+    problems.extend(declared_problems)
 
     # Private pages and attachments, kept out of a public build (and links to them refused).
     private_pages = {e.path for e in evidence if e.visibility == PRIVATE} | {
@@ -123,6 +130,7 @@ def check_project(project: Project, options: Options = Options()) -> Dossier:
     }
     if options.public:
         evidence, review_index, problems = _public_only(evidence, review_index, problems, private_pages, docs_prefix)
+        declared_reviews = _public_reviews(declared_reviews, private_pages)
         problems.extend(_private_links(links, private_pages, docs_prefix))
 
     cov = coverage_mod.compute(referential, evidence) if referential else Coverage.empty()
@@ -131,11 +139,13 @@ def check_project(project: Project, options: Options = Options()) -> Dossier:
     if settings.mode == "certification":
         problems.extend(_missing_metadata(project))
 
-    jury, jury_problems = jury_mod.load_jury(project, referential)
+    jury, jury_problems = _load_jury(sources.jury, project, referential, sources.jury_verified)
     problems.extend(jury_problems)
     if jury is not None:
         problems.extend(_decisions_without_evidence(jury, cov))
-    attestations, attestation_problems = jury_mod.load_attestations(project, referential)
+    declared_jury, declared_jury_problems = _load_jury(sources.declared_jury, project, referential, False)
+    problems.extend(declared_jury_problems)
+    attestations, attestation_problems = jury_mod.load_attestations(project, referential, sources)
     problems.extend(attestation_problems)
     outcome = forecast = None
     if referential is not None:
@@ -170,9 +180,35 @@ def check_project(project: Project, options: Options = Options()) -> Dossier:
         attestations=attestations,
         outcome=outcome,
         forecast=forecast,
+        declared_jury=declared_jury,
+        declared_reviews=declared_reviews,
+        sources=sources,
     )
     dossier.problems.sort(key=Problem.sort_key)
     return dossier
+
+
+def _load_reviews(
+    folder: Path | None, project: Project, evidence: list[Evidence], referential: Referential | None, verified: bool
+) -> tuple[reviews_mod.ReviewIndex, list[Problem]]:
+    if folder is None:
+        return reviews_mod.ReviewIndex(), []
+    return reviews_mod.load(folder, project, evidence, referential, project.display(folder) + "/", verified=verified)
+
+
+def _load_jury(
+    path: Path | None, project: Project, referential: Referential | None, verified: bool
+) -> tuple[jury_mod.Jury | None, list[Problem]]:
+    settings = project.settings
+    display = project.display(path) if path is not None else ""
+    return jury_mod.load_jury(path, referential, verified, display, settings.institution, settings.session)
+
+
+def _public_reviews(index: reviews_mod.ReviewIndex, private: set[str]) -> reviews_mod.ReviewIndex:
+    return reviews_mod.ReviewIndex(
+        reviews=[r for r in index.reviews if r.evidence_path not in private],
+        by_evidence={path: found for path, found in index.by_evidence.items() if path not in private},
+    )
 
 
 def _private_links(links: dict[str, list[Link]], private: set[str], docs_prefix: str) -> list[Problem]:
@@ -209,10 +245,7 @@ def _public_only(
     public = [e for e in evidence if e.path not in private]
     for item in public:
         item.attachments = [a for a in item.attachments if a.path not in private]
-    kept = reviews_mod.ReviewIndex(
-        reviews=[r for r in reviews.reviews if r.evidence_path not in private],
-        by_evidence={path: found for path, found in reviews.by_evidence.items() if path not in private},
-    )
+    kept = _public_reviews(reviews, private)
     private_files = {docs_prefix + path for path in private}
     return public, kept, [p for p in problems if p.file not in private_files]
 

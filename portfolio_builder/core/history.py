@@ -1,43 +1,91 @@
-"""When a file last changed: its last git commit, or its modification time.
+"""Git, run so that a dossier's repository can never run anything.
 
-Used to tell a tutor that a piece of evidence changed after their review. In a
-git repository the commit date is what the student actually submitted; a file
-with uncommitted changes has changed *now*, so its modification time wins.
+A dossier is a candidate's repository, and its ``.git/config`` is the
+candidate's too: ``core.fsmonitor`` makes ``git status`` run a program, clean
+filters run on ``git status`` and ``git diff``, textconv and external diff
+drivers on ``git diff``, ``gpg.program`` on ``git log --show-signature``, a
+pager on anything printed to a terminal. So every git command of this project,
+for every caller, runs through ``git`` below:
 
-An untrusted dossier (a cohort build) brings its own ``.git/config``, which
-could make ``git status`` run a program (``core.fsmonitor``, clean filters).
-For those, git runs ``untrusted=True``: with no system or user configuration,
-the dangerous keys forced off, and only commands that never touch the working
-tree (``log``, ``rev-parse``); uncommitted changes are then not looked for.
+* no system or user configuration (``GIT_CONFIG_NOSYSTEM``, ``GIT_CONFIG_GLOBAL``),
+  the keys that execute forced off on the command line (which wins over the
+  repository's own file), no pager, no prompt, no optional locks;
+* only commands that read objects or the index (``rev-parse``, ``log``,
+  ``ls-tree``, ``ls-files``, ``cat-file``): never ``status``, ``diff`` or
+  anything that runs filters on the working tree.
+
+Whether the working tree differs from the last commit is computed here, in
+Python: each file's blob id (``blob <size>\\0<bytes>``, hashed as the
+repository does) against the tree of ``HEAD``. A file that git would convert
+(line endings, a filter) counts as changed, which errs on the safe side.
+
+When a file last changed is its last commit, or its modification time when it
+differs from that commit (or outside git). Used to tell a tutor that a piece
+of evidence changed after their review.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 
 GIT_TIMEOUT_SECONDS = 20
 
+# Forced on every command: the repository's configuration cannot turn these back on.
 _HARDENED = (
     "-c", "core.fsmonitor=false",
     "-c", "core.untrackedCache=false",
-    "-c", "log.showSignature=false",
     "-c", "core.hooksPath=/dev/null",
+    "-c", "core.pager=cat",
+    "-c", "core.sshCommand=false",
+    "-c", "log.showSignature=false",
+    "-c", "gpg.program=false",
+    "-c", "protocol.allow=never",
+    "-c", "credential.helper=",
+    "-c", "core.quotepath=false",
 )
+_ENVIRONMENT = {
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_TERMINAL_PROMPT": "0",
+    "GIT_PAGER": "cat",
+    "PAGER": "cat",
+    "GIT_OPTIONAL_LOCKS": "0",
+    "GIT_EXTERNAL_DIFF": "",
+    "GIT_ASKPASS": "",
+    "SSH_ASKPASS": "",
+}
+# Read-only plumbing: none of these runs a filter, a hook or a driver.
+SAFE_COMMANDS = frozenset({"rev-parse", "log", "ls-tree", "ls-files", "cat-file", "show"})
 
 
-def git(root: Path, *args: str, untrusted: bool = False) -> str | None:
-    """Run git in ``root``; its output, or ``None`` when git is absent or fails."""
-    command = ["git", "-c", "core.quotepath=false"]
-    env = None
-    if untrusted:
-        command += list(_HARDENED)
-        env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_TERMINAL_PROMPT": "0"}
+class UnsafeGitCommand(ValueError):
+    """A caller asked for a git command that could run the repository's programs."""
+
+
+def git(root: Path, *args: str, untrusted: bool = True) -> str | None:
+    """Run a read-only git command in ``root``; its output, or ``None`` when git is absent or fails.
+
+    Every repository is treated as untrusted (``untrusted`` is kept for callers
+    that still say so). ``show`` and ``log`` always get ``--no-textconv --no-ext-diff``.
+    """
+    del untrusted  # every repository is hardened alike
+    if not args or args[0] not in SAFE_COMMANDS:
+        raise UnsafeGitCommand(args[0] if args else "")
+    if args[0] in ("show", "log") and "--textconv" in args:
+        raise UnsafeGitCommand("--textconv")
+    command = ["git", *_HARDENED, "-C", str(root), *args]
+    if args[0] in ("show", "log"):
+        # No textconv, no external diff driver, whatever the repository configures.
+        command[len(command) - len(args) + 1 : len(command) - len(args) + 1] = ["--no-textconv", "--no-ext-diff"]
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("GIT_")}, **_ENVIRONMENT}
     try:
         done = subprocess.run(
-            [*command, "-C", str(root), *args],
+            command,
             capture_output=True,
             text=True,
             timeout=GIT_TIMEOUT_SECONDS,
@@ -50,8 +98,8 @@ def git(root: Path, *args: str, untrusted: bool = False) -> str | None:
     return done.stdout if done.returncode == 0 else None
 
 
-def git_toplevel(root: Path, untrusted: bool = False) -> Path | None:
-    out = git(root, "rev-parse", "--show-toplevel", untrusted=untrusted)
+def git_toplevel(root: Path, untrusted: bool = True) -> Path | None:
+    out = git(root, "rev-parse", "--show-toplevel")
     return Path(out.strip()) if out else None
 
 
@@ -62,11 +110,67 @@ def _mtime(path: Path) -> datetime | None:
         return None
 
 
-def last_changed(root: Path, files: list[Path], untrusted: bool = False) -> dict[Path, datetime]:
+def _head_blobs(top: Path) -> dict[str, tuple[str, str]]:
+    """``path → (mode, object id)`` of every file in the tree of HEAD."""
+    out = git(top, "ls-tree", "-r", "-z", "--full-tree", "HEAD") or ""
+    blobs: dict[str, tuple[str, str]] = {}
+    for entry in out.split("\0"):
+        if "\t" not in entry:
+            continue
+        meta, name = entry.split("\t", 1)
+        parts = meta.split()
+        if len(parts) == 3 and parts[1] == "blob":
+            blobs[name] = (parts[0], parts[2])
+    return blobs
+
+
+def _blob_id(path: Path, mode: str, algorithm: str) -> str | None:
+    """The object id git would give this file's content (its target, for a link)."""
+    try:
+        data = os.readlink(path).encode() if mode == "120000" or path.is_symlink() else path.read_bytes()
+    except OSError:
+        return None
+    digest = hashlib.new(algorithm)
+    digest.update(b"blob %d\0" % len(data))
+    digest.update(data)
+    return digest.hexdigest()
+
+
+def worktree_changes(top: Path, within: Iterable[str] = ("",), excluded: Iterable[str] = ()) -> list[str] | None:
+    """Files under ``within`` (folders relative to ``top``, "" for all) that differ from HEAD.
+
+    Modified, deleted, staged or untracked (not ignored) files; ``excluded``
+    folders are left out. ``None`` when there is no commit to compare with.
+    """
+    if (git(top, "rev-parse", "--verify", "-q", "HEAD") or "").strip() == "":
+        return None
+    algorithm = "sha256" if (git(top, "rev-parse", "--show-object-format") or "sha1").strip() == "sha256" else "sha1"
+    prefixes = tuple(p.rstrip("/") + "/" if p else "" for p in within)
+    skipped = tuple(p.rstrip("/") + "/" for p in excluded if p)
+
+    def wanted(name: str) -> bool:
+        return any(name.startswith(p) for p in prefixes) and not any(name.startswith(s) for s in skipped)
+
+    head = _head_blobs(top)
+    changed: list[str] = []
+    for name, (mode, oid) in head.items():
+        if not wanted(name) or mode == "160000":
+            continue
+        path = top / name
+        if not (path.exists() or path.is_symlink()) or _blob_id(path, mode, algorithm) != oid:
+            changed.append(name)
+    listed = git(top, "ls-files", "-z", "--cached", "--others", "--exclude-standard") or ""
+    for name in listed.split("\0"):
+        if name and name not in head and wanted(name) and (top / name).exists():
+            changed.append(name)
+    return sorted(set(changed))
+
+
+def last_changed(root: Path, files: list[Path], untrusted: bool = True) -> dict[Path, datetime]:
     """Last change of each file (absolute paths in, absolute paths out)."""
     if not files:
         return {}
-    top = git_toplevel(root, untrusted)
+    top = git_toplevel(root)
     if top is None:
         return {f: t for f in files if (t := _mtime(f)) is not None}
     top = top.resolve()
@@ -76,13 +180,11 @@ def last_changed(root: Path, files: list[Path], untrusted: bool = False) -> dict
             rel[f.resolve().relative_to(top).as_posix()] = f
         except ValueError:
             continue
-    dirty: set[str] = set()
-    if not untrusted:
-        dirty_out = git(top, "status", "--porcelain", "-z", "--", *rel) or ""
-        dirty = {entry[3:] for entry in dirty_out.split("\0") if len(entry) > 3}
+    folders = sorted({name.rsplit("/", 1)[0] if "/" in name else "" for name in rel})
+    dirty = set(worktree_changes(top, folders) or [])
     result: dict[Path, datetime] = {}
     # One `git log` for all files: newest commit first, so the first date seen wins.
-    log = git(top, "log", "--no-show-signature", "--format=%x01%cI", "--name-only", "--no-renames", "--", *rel, untrusted=untrusted) or ""
+    log = git(top, "log", "--no-show-signature", "--format=%x01%cI", "--name-only", "--no-renames", "--", *rel) or ""
     current: datetime | None = None
     for line in log.splitlines():
         if line.startswith("\x01"):

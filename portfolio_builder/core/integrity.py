@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -37,34 +38,43 @@ def sha256_text(text: str) -> str:
 
 
 # What builds leave beside a site (locks, temporary and previous folders): never "changes".
-_BUILD_LEFTOVERS = (":(exclude,glob)**/.*.lock", ":(exclude,glob)**/.*.tmp-*/**", ":(exclude,glob)**/.*.old-*/**")
+_LEFTOVER = re.compile(r"^\.[^/]*(\.lock|\.tmp-[^/]*|\.old-[^/]*)$")
 
 
 def git_state(project: Project, outputs: tuple[Path, ...] = ()) -> dict[str, Any]:
     """The commit and whether the project's files differ from it (``None`` when unknown).
 
-    An untrusted dossier's working tree is not examined (``git status`` could run
-    a program its repository configures): only its commit is recorded.
+    Git runs hardened for every dossier (``history``): the working tree is
+    compared with HEAD in Python, never by ``git status``.
     """
-    root = project.root
-    untrusted = project.untrusted
-    if history.git_toplevel(root, untrusted) is None:
+    root = project.root.resolve()
+    top = history.git_toplevel(root)
+    if top is None:
         return {"commit": None, "dirty": None}
-    commit = (history.git(root, "rev-parse", "HEAD", untrusted=untrusted) or "").strip() or None
-    if untrusted:
+    top = top.resolve()
+    commit = (history.git(root, "rev-parse", "HEAD") or "").strip() or None
+    if commit is None or not is_inside(root, top):
         return {"commit": commit, "dirty": None}
-    excluded = list(_BUILD_LEFTOVERS)
-    for output in (project.site_dir, *outputs):  # built sites are output, not changes
-        if is_inside(output, root) and output.resolve() != root.resolve():
-            excluded.append(f":(exclude){output.resolve().relative_to(root.resolve()).as_posix()}")
-    status = history.git(root, "status", "--porcelain", "-z", "--untracked-files=normal", "--", ".", *excluded) or ""
-    changes = [entry for entry in status.split("\0") if len(entry) > 3 and not _is_built_site(root, entry)]
-    return {"commit": commit, "dirty": bool(changes), "changes": [entry[3:] for entry in changes]}
+    within = root.relative_to(top).as_posix()
+    within = "" if within == "." else within
+    excluded = [
+        output.resolve().relative_to(top).as_posix()
+        for output in (project.site_dir, *outputs)  # built sites are output, not changes
+        if is_inside(output, root) and output.resolve() != root
+    ]
+    found = history.worktree_changes(top, (within,), excluded) or []
+    changes = [
+        name[len(within) + 1 :] if within else name
+        for name in found
+        if not any(_LEFTOVER.match(part) for part in name.split("/")) and not _in_built_site(top, name)
+    ]
+    return {"commit": commit, "dirty": bool(changes), "changes": changes}
 
 
-def _is_built_site(root: Path, entry: str) -> bool:
-    """An untracked folder that is a site we built (say public/ beside site/) is output."""
-    return entry.startswith("?? ") and entry.endswith("/") and (root / entry[3:] / "manifest.json").is_file()
+def _in_built_site(top: Path, name: str) -> bool:
+    """An untracked file of a site we built (say public/ beside site/) is output."""
+    parts = name.split("/")[:-1]
+    return any((top.joinpath(*parts[: i + 1]) / "manifest.json").is_file() for i in range(len(parts)))
 
 
 def dirty_problem(project: Project, allow_dirty: bool, outputs: tuple[Path, ...] = ()) -> Problem | None:
@@ -85,22 +95,35 @@ def dirty_problem(project: Project, allow_dirty: bool, outputs: tuple[Path, ...]
 
 
 def source_files(dossier: Dossier) -> list[tuple[str, str, Path]]:
-    """``(kind, name, absolute path)`` of every file the site is built from."""
+    """``(kind, name, absolute path)`` of every file the site is built from.
+
+    Every file of the docs folder (evidence, attachments, other pages, images
+    and any asset), mkdocs.yml, and the review, jury and attestation files
+    read; in a public build, what is private is left out.
+    """
     project = dossier.project
     docs = project.docs_dir
+    private = dossier.private_pages if dossier.options.public else set()
+    evidence = {e.path for e in dossier.evidence}
+    attachments = {a.path for e in dossier.evidence for a in e.attachments if a.path}
     entries: list[tuple[str, str, Path]] = []
-    for item in sorted(dossier.evidence, key=lambda e: e.path):
-        entries.append(("evidence", item.path, docs / item.path))
-        for attachment in item.attachments:
-            if attachment.path:
-                entries.append(("attachment", attachment.path, docs / attachment.path))
+    for rel in sorted(dossier.pages):
+        if rel not in private:
+            entries.append(("evidence" if rel in evidence else "page", rel, docs / rel))
+    for path, rel in sorted(dossier.other_files, key=lambda item: item[1]):
+        if rel not in private and rel not in dossier.refused_files:
+            entries.append(("attachment" if rel in attachments else "file", rel, path))
+    listed = {name for _kind, name, _path in entries}
+    for rel in sorted(attachments - listed - private):  # an attachment the tree walk did not list
+        entries.append(("attachment", rel, docs / rel))
     entries.append(("dossier", project.config_file.name, project.config_file))
-    for review in dossier.reviews.reviews:
-        path = project.root / review.file
-        entries.append(("review", review.file, path))
-    jury = project.resolve(project.settings.jury)
-    if jury.is_file():
-        entries.append(("jury", project.display(jury), jury))
+    for index in (dossier.reviews, dossier.declared_reviews):
+        for review in index.reviews:
+            entries.append(("review", review.file, project.root / review.file))
+    sources = dossier.sources
+    for jury in (sources.jury, sources.declared_jury) if sources else ():
+        if jury is not None and jury.is_file():
+            entries.append(("jury", project.display(jury), jury))
     for name in project.settings.previous_attestations:
         path = project.resolve(name)
         if path.is_file():
@@ -112,6 +135,21 @@ def source_files(dossier: Dossier) -> list[tuple[str, str, Path]]:
             seen.add((kind, name))
             unique.append((kind, name, path))
     return unique
+
+
+# Files beside the site's manifest that it cannot list: itself and the signatures.
+UNLISTED_SITE_FILES = frozenset({"manifest.json", "manifest.jwt", "report.jwt"})
+
+
+def site_files(site_dir: Path) -> list[dict[str, Any]]:
+    """``{path, sha256, size}`` of every published file (links are not followed)."""
+    found = []
+    for path in sorted(site_dir.rglob("*")):
+        rel = path.relative_to(site_dir).as_posix()
+        if rel in UNLISTED_SITE_FILES or path.is_symlink() or not path.is_file():
+            continue
+        found.append({"path": rel, "sha256": sha256_file(path), "size": path.stat().st_size})
+    return found
 
 
 def manifest(dossier: Dossier, report_json: str, built_at: datetime | None = None) -> dict[str, Any]:
@@ -182,9 +220,11 @@ def verify(site_dir: Path, dossier: Dossier, manifest_doc: dict[str, Any]) -> li
     """Every difference between a published site and the dossier's sources.
 
     Returns ``(kind, path)`` pairs, kind being one of ``modified``, ``added``,
-    ``removed``, ``site-copy`` (a published attachment differs from its
-    source), ``report`` (the site's report.json is not what the sources give)
-    and ``manifest`` (the site's report.json does not match its own manifest).
+    ``removed`` (a source file), ``site-modified``, ``site-added``,
+    ``site-removed`` (a published file against the manifest), ``site-copy``
+    (a published attachment differs from its source), ``report`` (the site's
+    report.json is not what the sources give) and ``manifest`` (the site's
+    report.json does not match its own manifest).
     """
     recorded = {(f["kind"], f["path"]): f for f in manifest_doc.get("files", [])}
     current = {(kind, name): path for kind, name, path in source_files(dossier)}
@@ -203,6 +243,7 @@ def verify(site_dir: Path, dossier: Dossier, manifest_doc: dict[str, Any]) -> li
     for key in current:
         if key not in recorded:
             differences.append(("added", key[1]))
+    differences.extend(_site_differences(site_dir, manifest_doc))
     ref = dossier.referential
     recorded_ref = manifest_doc.get("referential", {})
     if ref is not None and recorded_ref.get("sha256") and sha256_file(Path(ref.origin)) != recorded_ref["sha256"]:
@@ -219,3 +260,44 @@ def verify(site_dir: Path, dossier: Dossier, manifest_doc: dict[str, Any]) -> li
         if report_mod.to_json(report_mod.build(dossier)) != published_text:
             differences.append(("report", "report.json"))
     return differences
+
+
+def _site_differences(site_dir: Path, manifest_doc: dict[str, Any]) -> list[tuple[str, str]]:
+    """Published files that differ from what the manifest recorded when the site was built."""
+    if "site" not in manifest_doc:
+        return [("site-removed", "manifest.json#site")]  # a manifest that does not cover the site
+    recorded = {entry["path"]: entry for entry in manifest_doc["site"]}
+    current = {entry["path"]: entry for entry in site_files(site_dir)}
+    differences: list[tuple[str, str]] = []
+    for path, entry in recorded.items():
+        found = current.get(path)
+        if found is None:
+            differences.append(("site-removed", path))
+        elif found["sha256"] != entry["sha256"]:
+            differences.append(("site-modified", path))
+    differences.extend(("site-added", path) for path in current if path not in recorded)
+    return differences
+
+
+def verify_signature(site_dir: Path, issuers: list[Any]) -> tuple[str, dict[str, str]]:
+    """Whether ``manifest.jwt`` signs the site's manifest.json: a catalog key and its arguments.
+
+    ``verify.signed`` (by a trusted issuer), ``verify.signed_untrusted`` (a valid
+    signature by a key nobody said to trust), ``verify.unsigned``, or a failure.
+    """
+    from portfolio_builder.core import credentials
+
+    signed = site_dir / "manifest.jwt"
+    if not signed.is_file():
+        return "verify.unsigned", {}
+    try:
+        result = credentials.verify_token(credentials.read_token(signed), issuers)
+    except credentials.CredentialError as error:
+        return error.key, dict(error.args_map)
+    if result.failure:
+        return result.failure, dict(result.failure_args)
+    if result.payload_bytes != (site_dir / "manifest.json").read_bytes():
+        return "credential.bad_signature", {}
+    if not result.trusted:
+        return ("verify.signed_untrusted" if not issuers else "credential.untrusted_issuer"), {}
+    return "verify.signed", {"issuer": result.issuer.name if result.issuer else "?"}

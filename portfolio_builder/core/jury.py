@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from portfolio_builder.core import datafile
+from portfolio_builder.core.authority import Sources
 from portfolio_builder.core.problems import Problem, ProblemSink
 from portfolio_builder.core.project import Project
 from portfolio_builder.core.referential import Referential
@@ -29,6 +31,7 @@ class Jury:
     qcm: dict[str, QcmResult]
     comment: str = ""
     lines: dict[str, int] = field(default_factory=dict)  # decision → its line in the file
+    verified: bool = False  # from the jury's side; False: a file of the dossier (« déclaré par le candidat »)
 
 
 @dataclass(slots=True)
@@ -41,15 +44,24 @@ class Attestation:
     institution: str
     date: str
     validated_domains: list[str] = field(default_factory=list)
+    signed_by: str = ""  # the trusted issuer whose signature was verified; "" for an unsigned YAML file
 
 
-def load_jury(project: Project, referential: Referential | None) -> tuple[Jury | None, list[Problem]]:
-    if not project.settings.jury:
+def load_jury(
+    path: Path | None,
+    referential: Referential | None,
+    verified: bool = False,
+    display: str = "",
+    institution: str = "",
+    session: str = "",
+) -> tuple[Jury | None, list[Problem]]:
+    """The jury file at ``path``; ``verified`` when it comes from the jury's side (``authority``).
+
+    ``institution`` and ``session`` are the dossier's: a jury file of another one is an error.
+    """
+    if path is None or not path.is_file():
         return None, []
-    path = project.resolve(project.settings.jury)
-    if not path.is_file():
-        return None, []
-    sink = ProblemSink(project.display(path))
+    sink = ProblemSink(display or str(path))
     doc, _valid = datafile.read(path, sink, "jury")
     if doc is None:
         return None, sink.items
@@ -91,8 +103,7 @@ def load_jury(project: Project, referential: Referential | None) -> tuple[Jury |
             sink.warning("unknown-domain", doc.key_pos(("qcm", code)), f"qcm.{code}", "jury.qcm_not_required", code=code)
         score = result.get("score")
         qcm[code] = QcmResult(result["passed"], float(score) if isinstance(score, (int, float)) else None)
-    settings = project.settings
-    for key, expected in (("institution", settings.institution), ("session", settings.session)):
+    for key, expected in (("institution", institution), ("session", session)):
         value = raw.get(key)
         if isinstance(value, str) and expected and value.strip() != expected:
             sink.error(
@@ -116,26 +127,38 @@ def load_jury(project: Project, referential: Referential | None) -> tuple[Jury |
         qcm=qcm,
         comment=str(raw.get("comment") or "").strip(),
         lines={code: doc.key_pos(("decisions", code))[0] for code in decisions},
+        verified=verified,
     )
     return jury, sink.items
 
 
-def load_attestations(project: Project, referential: Referential | None) -> tuple[list[Attestation], list[Problem]]:
+def load_attestations(
+    project: Project, referential: Referential | None, sources: Sources
+) -> tuple[list[Attestation], list[Problem]]:
+    """The earlier attestations that carry over, and the problems of every one listed.
+
+    A credential (``.jwt``) carries over when its signature verifies against a
+    trusted issuer and it names this candidate, this referential and an earlier
+    session. An unsigned YAML attestation carries over only in training mode,
+    with a warning (``core.authority``).
+    """
     attestations: list[Attestation] = []
     problems: list[Problem] = []
     settings = project.settings
     for index, name in enumerate(settings.previous_attestations):
         path = project.resolve(name)
+        entry = ProblemSink(project.config_display)
+        position = project.doc.pos(project.entry_path + ("previous_attestations", index))
+        field_name = f"previous_attestations[{index}]"
         if not path.is_file():
-            sink = ProblemSink(project.config_display)
-            sink.error(
-                "config",
-                project.doc.pos(project.entry_path + ("previous_attestations", index)),
-                f"previous_attestations[{index}]",
-                "config.missing_file",
-                path=name,
-            )
-            problems.extend(sink.items)
+            entry.error("config", position, field_name, "config.missing_file", path=name)
+            problems.extend(entry.items)
+            continue
+        if _is_credential(path):
+            found = _credential_attestation(path, project, referential, sources, entry, position, field_name)
+            if found is not None:
+                attestations.append(found)
+            problems.extend(entry.items)
             continue
         sink = ProblemSink(project.display(path))
         doc, valid = datafile.read(path, sink, "attestation")
@@ -143,9 +166,93 @@ def load_attestations(project: Project, referential: Referential | None) -> tupl
             attestation = _attestation(doc.data, sink.file)
             _check_attestation(attestation, doc, sink, settings, referential)
             if not any(p.is_error for p in sink.items):
-                attestations.append(attestation)
+                # Anyone can write this YAML: it counts only where no signature is required.
+                if sources.signatures_required:
+                    entry.error("attestation-unsigned", position, field_name, "attestation.unsigned_refused", hint_id="attestation.unsigned.hint", path=name)
+                else:
+                    entry.warning("attestation-unsigned", position, field_name, "attestation.unsigned", hint_id="attestation.unsigned.hint", path=name)
+                    attestations.append(attestation)
         problems.extend(sink.items)
+        problems.extend(entry.items)
     return attestations, problems
+
+
+def _is_credential(path: Path) -> bool:
+    if path.suffix.lower() == ".jwt":
+        return True
+    try:
+        with path.open("rb") as handle:
+            return handle.read(3) == b"eyJ"  # a compact JWS starts with a base64url '{"'
+    except OSError:
+        return False
+
+
+def _credential_attestation(
+    path: Path,
+    project: Project,
+    referential: Referential | None,
+    sources: Sources,
+    sink: ProblemSink,
+    position: tuple[int, int],
+    field_name: str,
+) -> Attestation | None:
+    """A signed attestation, believed only as far as its signature and claims allow."""
+    from portfolio_builder.core import credentials
+
+    name = project.display(path)
+    try:
+        token = credentials.read_token(path)
+    except credentials.CredentialError as error:
+        sink.error("credential-invalid", position, field_name, error.key, **error.args_map)
+        return None
+    result = credentials.verify_credential(token, list(sources.issuers))
+    untrusted_only = not result.failure and not result.trusted
+    if result.failure:
+        code = "credential-untrusted" if result.failure == "credential.issuer_mismatch" else "credential-invalid"
+        sink.error(code, position, field_name, result.failure, hint_id="credential.invalid.hint", path=name, **result.failure_args)
+        return None
+    try:
+        claims = credentials.attestation_claims(result.payload)
+    except ValueError:
+        sink.error("credential-invalid", position, field_name, "credential.not_badge", hint_id="credential.invalid.hint", path=name)
+        return None
+    settings = project.settings
+    mismatches: list[tuple[str, dict[str, str]]] = []
+    if not settings.student_id or claims.student_id != settings.student_id:
+        # Identified by student number only: a name is not an identity.
+        mismatches.append(("credential.other_candidate", {"found": claims.name or claims.student_id or "?"}))
+    if referential is not None and claims.referential_id != referential.id:
+        mismatches.append(("credential.other_referential", {"found": claims.referential_id, "expected": referential.id}))
+    elif referential is not None and claims.referential_version != referential.version:
+        mismatches.append(("credential.other_referential", {"found": f"{claims.referential_id} {claims.referential_version}", "expected": f"{referential.id} {referential.version}"}))
+    if settings.session and claims.session == settings.session:
+        mismatches.append(("attestation.same_session", {"session": claims.session}))
+    if referential is not None:
+        unknown = [d for d in claims.validated_domains if d not in referential.domain_index]
+        if unknown:
+            mismatches.append(("credential.unknown_domains", {"domains": ", ".join(unknown)}))
+    for key, args in mismatches:
+        sink.error("credential-mismatch", position, field_name, key, path=name, **args)
+    if mismatches:
+        return None
+    if untrusted_only:
+        issuer = result.issuer.name if result.issuer else "?"
+        if sources.signatures_required:
+            sink.error("credential-untrusted", position, field_name, result.trust_failure, hint_id="credential.untrusted.hint", path=name, issuer=issuer)
+            return None
+        sink.warning("credential-untrusted", position, field_name, result.trust_failure, hint_id="credential.untrusted.hint", path=name, issuer=issuer)
+    issuer = result.issuer
+    return Attestation(
+        file=name,
+        referential=claims.referential_id,
+        candidate_name=claims.name,
+        student_id=claims.student_id,
+        session=claims.session,
+        institution=issuer.name if issuer else "",
+        date=claims.date,
+        validated_domains=list(claims.validated_domains),
+        signed_by=issuer.name if (issuer and result.trusted) else "",
+    )
 
 
 def _attestation(raw: dict, file: str) -> Attestation:

@@ -26,6 +26,7 @@ from typing import Any
 
 from portfolio_builder.core import datafile, schemas
 from portfolio_builder.core.problems import Problem, ProblemSink
+from portfolio_builder.core.project import valid_student_id
 from portfolio_builder.core.referential import Referential, suggest_code
 from portfolio_builder.core.rules import NOT_VALIDATED, VALIDATED
 from portfolio_builder.i18n import LANGUAGES, translate
@@ -34,8 +35,6 @@ FORMAT = "portfolio-jury-sheet"
 VERSION = 1
 SCORE_MIN, SCORE_MAX = 0, 100  # QCM scores are recorded out of 100, as in the sample jury file
 MAX_COMMENT = 4000
-# A jury file name is `<id>.yml`: an id is never a path (no `/`, `..`, NUL, spaces).
-ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # Where a cell can hold several ids (the session block), they are separated by spaces.
 CELL_TEXT_LIMIT = 30000
 
@@ -46,8 +45,9 @@ META_KEYS = ("session", "institution", "referential", "date", "members", "candid
 
 
 def valid_id(text: str) -> bool:
-    """Letters, digits, `-` and `_`, at most 64: safe as a file name, everywhere."""
-    return bool(ID_PATTERN.fullmatch(text))
+    """A jury file is `<id>.yml`: an id follows the student number's rule (letters, digits,
+    `-` and `_`, at most 64, declared once in the dossier schema), so it is never a path."""
+    return isinstance(text, str) and valid_student_id(text)
 
 
 # --- what the sheet shows ---------------------------------------------------------------

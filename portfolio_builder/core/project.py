@@ -8,7 +8,9 @@ Python tags (``!!python/name:``) are never executed here.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,18 @@ from portfolio_builder.core.problems import Problem, ProblemSink
 
 CONFIG_NAMES = ("mkdocs.yml", "mkdocs.yaml")
 PLUGIN_NAME = "portfolio"
+
+
+@cache
+def _student_id_pattern() -> re.Pattern[str]:
+    """The schema's rule for ``student_id`` (declared there once)."""
+    candidate = schemas.load_schema("dossier")["properties"]["candidate"]["properties"]
+    return re.compile(candidate["student_id"]["pattern"])
+
+
+def valid_student_id(value: str) -> bool:
+    """Letters, digits, ``-`` and ``_``, at most 64: safe in a file name, never a path."""
+    return bool(_student_id_pattern().fullmatch(value))
 
 
 class ConfigError(Exception):
@@ -71,7 +85,8 @@ class Settings:
         return cls(
             referential=text(entry, "referential"),
             candidate_name=text(entry.get("candidate"), "name"),
-            student_id=text(entry.get("candidate"), "student_id"),
+            # An invalid student number (reported by the schema) is never used: it may be a path.
+            student_id=sid if valid_student_id(sid := text(entry.get("candidate"), "student_id")) else "",
             institution=text(entry, "institution"),
             session=text(entry, "session"),
             correspondent_name=text(entry.get("correspondent"), "name"),
@@ -101,7 +116,12 @@ class Project:
     entry_path: yamlread.Path_
     problems: list[Problem] = field(default_factory=list)
     raw_config: dict[str, Any] = field(default_factory=dict)
-    untrusted: bool = False  # read as a cohort reads a dossier: confined, no git working-tree commands
+    policy: Untrusted | None = None  # how a cohort reads this dossier (None: a single dossier)
+
+    @property
+    def untrusted(self) -> bool:
+        """Read as a cohort reads a dossier: confined, its own jury, reviews and keys never count."""
+        return self.policy is not None
 
     @property
     def config_display(self) -> str:
@@ -191,14 +211,16 @@ class Untrusted:
     """How a cohort reads a dossier it does not trust.
 
     No ``!ENV``, no ``INHERIT``, no path leaving the dossier's folder; the
-    referential is a shipped one or the cohort's (``referential``). When the
-    cohort keeps the juries' files (``juries_kept``), the jury's decisions come
-    from ``jury`` (or there are none yet), never from the dossier itself.
+    referential is a shipped one or the cohort's (``referential``). The jury's
+    decisions come from ``jury`` and the tutors' reviews from ``reviews`` (the
+    cohort's side), or there are none yet: never from the dossier itself
+    (``core.authority``). ``issuers`` are the trusted issuers' public keys.
     """
 
     referential: str | None = None
-    juries_kept: bool = False
     jury: Path | None = None
+    reviews: Path | None = None
+    issuers: tuple[Any, ...] = ()
 
 
 def _near_miss(plugins: Any) -> str | None:
@@ -272,7 +294,7 @@ def load_project(target: str | Path, docs_dir: Path | None = None, untrusted: Un
         entry_path=entry_path,
         problems=sink.items,
         raw_config=config,
-        untrusted=untrusted is not None,
+        policy=untrusted,
     )
 
 
@@ -314,6 +336,4 @@ def _confine(
             name=settings.referential,
         )
         changes["referential"] = ""
-    if untrusted.juries_kept:
-        changes["jury"] = str(untrusted.jury) if untrusted.jury else ""
     return replace(settings, **changes) if changes else settings

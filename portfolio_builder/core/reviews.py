@@ -38,6 +38,7 @@ class Review:
     current: bool = False
     outdated: bool = False
     changed_on: str = ""  # when the evidence last changed, if after the review
+    verified: bool = False  # from the tutors' side; False: a file of the dossier (« déclaré par le candidat »)
 
     def sort_key(self) -> tuple[datetime, str]:
         return (parse_when(self.date) or _EPOCH, self.file)
@@ -89,8 +90,13 @@ def load(
     evidence: list[Evidence],
     referential: Referential | None,
     display: str,
+    verified: bool = False,
 ) -> tuple[ReviewIndex, list[Problem]]:
-    """Every review under ``reviews_dir``; ``display`` prefixes file names in problems."""
+    """Every review under ``reviews_dir``; ``display`` prefixes file names in problems.
+
+    ``verified``: the folder is the tutors' own (a cohort's ``--reviews``), not
+    one the candidate could write (``core.authority``).
+    """
     index = ReviewIndex()
     problems: list[Problem] = []
     if not reviews_dir.is_dir():
@@ -100,8 +106,8 @@ def load(
     files = sorted(
         p
         for p in reviews_dir.rglob("*")
-        # A review that is a link leaving the dossier is not read (and a FIFO would block).
-        if p.suffix in REVIEW_SUFFIXES and is_inside(p, project.root) and regular_file(p)
+        # A review that is a link leaving its folder is not read (and a FIFO would block).
+        if p.suffix in REVIEW_SUFFIXES and is_inside(p, reviews_dir if verified else project.root) and regular_file(p)
     )
     for path in files:
         sink = ProblemSink(f"{display}{path.relative_to(reviews_dir).as_posix()}")
@@ -109,6 +115,7 @@ def load(
         if doc is not None:
             review = _review(doc, sink, by_path, by_id, referential)
             if review is not None:
+                review.verified = verified
                 index.reviews.append(review)
         problems.extend(sink.items)
     index.reviews.sort(key=Review.sort_key)

@@ -50,6 +50,8 @@ class BuildOptions:
     untrusted: Untrusted | None = None  # cohort: the dossier is untrusted input, read as data only
     staged_problems: list[Problem] = field(default_factory=list)  # cohort: found on the original, before staging
     site_target: Path | None = None  # where `portfolio build` will publish (not a change to the dossier)
+    issuers: tuple[Any, ...] = ()  # trusted issuers' public keys (credentials.KeyFile)
+    sign_key: Any = None  # the institution's private key: report.jwt and manifest.jwt are written
 
     @classmethod
     def from_env(cls) -> BuildOptions:
@@ -91,7 +93,7 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
             for problem in error.problems:
                 log.error(problem.format("fr"))
             raise PluginError(translate("fr", "plugin.config_failed")) from None
-        dossier = check_project(project, Options(strict=config.strict, public=self.options.public))
+        dossier = check_project(project, Options(strict=config.strict, public=self.options.public, issuers=self.options.issuers))
         dossier.problems.extend(self.options.staged_problems)
         self.dossier = dossier
         lang = dossier.lang
@@ -237,7 +239,15 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         site = Path(config.site_dir)
         (site / "report.json").write_text(self.report_json, encoding="utf-8")
         (site / "report.csv").write_text(report_mod.to_csv(json.loads(self.report_json)), encoding="utf-8")
-        (site / "manifest.json").write_text(integrity.to_json(self.manifest), encoding="utf-8")
+        # The manifest covers every published file too, so an edit to the site itself is seen.
+        self.manifest["site"] = integrity.site_files(site)
+        manifest_json = integrity.to_json(self.manifest)
+        (site / "manifest.json").write_text(manifest_json, encoding="utf-8")
+        if self.options.sign_key is not None:
+            from portfolio_builder.core import credentials
+
+            (site / "report.jwt").write_text(credentials.sign_report(self.report_json, self.options.sign_key), encoding="utf-8")
+            (site / "manifest.jwt").write_text(credentials.sign_report(manifest_json, self.options.sign_key), encoding="utf-8")
 
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
         dossier = self.dossier

@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from portfolio_builder.core import evidence, frontmatter, jury, referential, report, reviews, schemas, yamlread
+from portfolio_builder.core import authority, evidence, frontmatter, jury, referential, report, reviews, schemas, yamlread
 from portfolio_builder.core.check import Options, check_project
 from portfolio_builder.core.evidence import Claim, Evidence
 from portfolio_builder.core.problems import CODES, Problem, ProblemSink
@@ -291,7 +291,7 @@ def test_any_review_file(workspace, data):
 @given(data=file_bytes(jury_doc))
 def test_any_jury_file(workspace, data):
     (workspace / "jury.yml").write_bytes(data)
-    loaded, found = jury.load_jury(load_project(workspace), C2I1)
+    loaded, found = jury.load_jury(workspace / "jury.yml", C2I1)
     assert_problems(found)
     if loaded is not None:
         assert set(loaded.decisions) <= set(C2I1.competencies)
@@ -304,7 +304,7 @@ def test_any_attestation_file(workspace, data):
     (workspace / name).write_bytes(data)
     project = load_project(workspace)
     project.settings = dataclasses.replace(project.settings, previous_attestations=(name,))
-    attestations, found = jury.load_attestations(project, C2I1)
+    attestations, found = jury.load_attestations(project, C2I1, authority.sources(project))
     assert_problems(found)
     for attestation in attestations:
         assert set(attestation.validated_domains) <= set(C2I1.domain_index)

@@ -61,6 +61,7 @@ DYNAMIC_IDS = {
     "domain_status.{}": [rules.VALIDATED, rules.NOT_VALIDATED, rules.PENDING, "carried"],
     # An optional hint per required field (schemas.py): only those that exist are used.
     "schema.required.{}.hint": ["commentary", "competencies"],
+    "credential.description.{}": [rules.CERTIFIED, rules.NOT_CERTIFIED],
     # The jury session's decision sheet (core/jury_sheet.py).
     "sheet.column.{}": ["id", "name", "institution", "comment", "info", "decision", "qcm", "score"],
     "sheet.meta.{}": ["session", "institution", "referential", "date", "members", "candidates", "columns"],

@@ -124,7 +124,7 @@ def test_custom_jury_path(project):
 
 def test_load_jury_directly(project):
     root = full_dossier(project, {"jury.yml": jury_text({"D1.1": "validated", "D1.2": "not_validated"}, {"D1": False})})
-    jury, problems = jury_mod.load_jury(load_project(root), load_shipped("c2i1-2011"))
+    jury, problems = jury_mod.load_jury(root / "jury.yml", load_shipped("c2i1-2011"))
     assert problems == []
     assert jury.decisions == {"D1.1": "validated", "D1.2": "not_validated"}
     assert jury.qcm == {"D1": jury_mod.QcmResult(False, 14.5)}
@@ -160,7 +160,8 @@ def test_attestation_carries_its_domains_over(project):
         previous_attestations=["attestations/2023.yml"],
     )
     dossier = run_check(root)
-    assert dossier.problems == []
+    # Training mode: the unsigned YAML counts, with a warning at its previous_attestations entry.
+    assert [(p.code, p.severity, p.file) for p in dossier.problems] == [("attestation-unsigned", "warning", "mkdocs.yml")]
     [att] = dossier.attestations
     assert (att.file, att.referential, att.session, att.validated_domains) == ("attestations/2023.yml", "c2i1-2011", "2023-juin", ["D1", "D2"])
     assert dossier.outcome.decision == "certified"
@@ -194,6 +195,7 @@ def test_attestation_of_another_candidate_or_session(project):
         ("warning", "attestation-mismatch", "b.yml", 3),
         ("error", "attestation-mismatch", "c.yml", 5),
         ("error", "unknown-domain", "d.yml", 8),
+        ("warning", "attestation-unsigned", "mkdocs.yml", 15),  # b.yml: unsigned, counted in training
         ("error", "config", "mkdocs.yml", 18),
     ]
     # Only the attestation with a mere warning (a spelling of the name) counts.

@@ -145,7 +145,19 @@ def test_attestation_carries_over_to_the_next_attempt(tmp_path):
         "decisions:\n" + "".join(f"  {c}: validated\n" for c in d2) + "qcm:\n  D2: {passed: true, score: 64}\n",
         encoding="utf-8",
     )
+    # Certification mode: a YAML anyone could write does not carry over.
     report = json.loads(cli("check", str(second), "--format", "json").output)
+    assert report["outcome"]["decision"] == "pending"
+    assert [p["code"] for p in report["problems"] if p["severity"] == "error"] == ["attestation-unsigned"]
+
+    # The institution's signed attestation (Open Badges 3.0) does, with its public key trusted.
+    keys = tmp_path / "keys"
+    assert cli("keys", "new", "valcourt", "-d", str(keys), "--issuer-name", "Université de Valcourt").exit_code == 0
+    signed = tmp_path / "attestation-2026-juin.jwt"
+    result = cli("attestation", str(first), "--sign", str(keys / "valcourt.private.jwk"), "-o", str(signed))
+    assert result.exit_code == 0, result.output
+    (second / "mkdocs.yml").write_text(config.replace(str(attestation), str(signed)), encoding="utf-8")
+    report = json.loads(cli("check", str(second), "--format", "json", "--issuer", str(keys / "valcourt.public.jwk")).output)
     assert report["outcome"]["decision"] == "certified"
     assert report["outcome"]["carried_over_domains"] == ["D1", "D3", "D4", "D5"]
 
