@@ -1202,6 +1202,34 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{total} candidate(s): {certified} certified, {not_certified} not certified, {pending} pending.",
     ),
     "pv.done_at": ("Fait à {place}, le {date}.", "Done at {place}, on {date}."),
+    "pv.signed": (
+        "Signé électroniquement par {issuer} : {file} (vérifier avec « portfolio credential verify {file} »).",
+        "Signed electronically by {issuer}: {file} (check with 'portfolio credential verify {file}').",
+    ),
+    "pv.credential_name": ("Procès-verbal du jury — {referential} — session {session}", "Jury procès-verbal — {referential} — session {session}"),
+    "pv.describe": (
+        "Procès-verbal : session {session}, {institution}, jury du {date}, référentiel {referential}",
+        "Procès-verbal: session {session}, {institution}, jury of {date}, referential {referential}",
+    ),
+    "pv.describe.candidate": (
+        "  {name} (n° {student_id}) : {outcome} ; validés : {domains} ; reportés : {carried}",
+        "  {name} (no. {student_id}): {outcome}; validated: {domains}; carried over: {carried}",
+    ),
+    "pv.describe.document": ("Document signé : {name}, SHA-256 {sha256}", "Signed document: {name}, SHA-256 {sha256}"),
+    "pv.document_unnamed": ("le procès-verbal signé ne nomme pas son document", "the signed procès-verbal names no document"),
+    "pv.document_missing": (
+        "{path} est introuvable : placez le procès-verbal signé à côté de son .jwt",
+        "{path} is missing: put the signed procès-verbal beside its .jwt",
+    ),
+    "pv.document_changed": (
+        "{path} a été modifié depuis sa signature : ce n'est pas le procès-verbal signé",
+        "{path} changed after it was signed: it is not the signed procès-verbal",
+    ),
+    "cli.pv_signed": ("Procès-verbal signé : {path}", "Procès-verbal signed: {path}"),
+    "help.jury.pv.sign": (
+        "Signer le procès-verbal avec cette clé privée de l'établissement (écrit FICHIER.jwt, vérifiable par « portfolio credential verify »).",
+        "Sign the procès-verbal with this institution private key (writes FILE.jwt, checked by 'portfolio credential verify').",
+    ),
     "help.jury": ("La session du jury : feuille de décisions, import, procès-verbal.", "The jury session: decision sheet, import, procès-verbal."),
     "help.jury.juries": (
         "Le dossier du jury : un <n° étudiant>.yml par candidat (par défaut : juries de cohort.yml).",

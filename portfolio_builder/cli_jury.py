@@ -25,7 +25,8 @@ def _echo_problems(problems: list[Problem], lang: str) -> None:
 
 
 def _session(
-    cohort_path: Path, juries: Path | None, referential: str | None, lang: str | None, jobs: int | None, issuers: tuple[Path, ...] = ()
+    cohort_path: Path, juries: Path | None, referential: str | None, lang: str | None, jobs: int | None,
+    issuers: tuple[Path, ...] = (), own_keys: tuple = (),
 ):
     """The gathered session, or exit 2 with the reason."""
     from portfolio_builder import cli_trust
@@ -47,7 +48,7 @@ def _session(
         click.echo(translate(cohort.language, "cli.cohort_nothing"), err=True)
         sys.exit(EXIT_CONFIG)
     cohort.issuers = (*cohort.issuers, *(p.resolve() for p in issuers))
-    trusted = tuple(cli_trust.trusted_issuers(list(cohort.issuers), cohort.language))
+    trusted = (*cli_trust.trusted_issuers(list(cohort.issuers), cohort.language), *own_keys)
     gathered = session_mod.gather(cohort, folders, jobs, trusted)
     for line in gathered.errors:
         click.echo(line, err=True)
@@ -196,31 +197,51 @@ def import_(sheet_file: Path, juries: Path | None, cohort_path: Path | None, dry
 @COHORT_ARGUMENT
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True, help=_h("help.jury.pv.output"))
 @JURIES_OPTION
+@click.option("--sign", "sign_key", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None, help=_h("help.jury.pv.sign"))
+@ISSUER_OPTION
 @click.option("-j", "--jobs", type=int, default=None, help=_h("help.cohort.jobs"))
 @LANG_OPTION
-def pv(cohort_path: Path, output: Path, juries: Path | None, jobs: int | None, lang: str | None) -> None:
+def pv(
+    cohort_path: Path, output: Path, juries: Path | None, sign_key: Path | None, issuers: tuple[Path, ...],
+    jobs: int | None, lang: str | None,
+) -> None:
+    from portfolio_builder import cli_trust, transaction
     from portfolio_builder import pv as pv_mod
-    from portfolio_builder import transaction
+    from portfolio_builder.core import credentials
 
     out_lang = _default_lang(lang)
+    key = cli_trust.private_key(sign_key, out_lang) if sign_key else None
     if pv_mod.wants_pdf(output):
         try:
             import weasyprint  # noqa: F401
-        except ImportError:
+        except (ImportError, OSError):  # not installed, or its system libraries (Pango) missing
             click.echo(translate(out_lang, "cli.pv_no_pdf", path=str(output)), err=True)
             sys.exit(EXIT_CONFIG)
-    cohort, gathered = _session(cohort_path, juries, None, lang, jobs)
+    # The institution that signs trusts its own attestations.
+    own = (credentials.KeyFile(key.path, key.key, key.issuer, private=False),) if key is not None else ()
+    cohort, gathered = _session(cohort_path, juries, None, lang, jobs, issuers, own)
     if cohort.juries is None:
         click.echo(translate(cohort.language, "cli.pv_no_juries"), err=True)
         sys.exit(EXIT_CONFIG)
     session = gathered.session
-    html = pv_mod.render_html(session)
+    jwt_path = output.with_name(output.name + ".jwt")
+    extra = {"signed": pv_mod.signed_note(key.issuer.name, jwt_path.name, session.language)} if key else {}
+    html = pv_mod.render_html(session, extra)
+    files: dict[Path, bytes] = {}
     try:
         data = pv_mod.render_pdf(html) if pv_mod.wants_pdf(output) else html.encode("utf-8")
-        transaction.write_all_one(output, data)
+        files[output] = data
+        if key is not None:
+            media = "application/pdf" if pv_mod.wants_pdf(output) else "text/html"
+            credential = pv_mod.minutes_credential(session, data, media, output.name, key.issuer)
+            files[jwt_path] = credentials.sign_credential(credential, key).encode("utf-8")
+        output.parent.mkdir(parents=True, exist_ok=True)
+        transaction.write_all(files)  # the page and its signature together, or neither
     except OSError as error:
         click.echo(translate(cohort.language, "cli.write_failed", path=str(output), reason=error.strerror or str(error)), err=True)
         sys.exit(EXIT_ERRORS)
+    if key is not None:
+        click.echo(translate(cohort.language, "cli.pv_signed", path=str(jwt_path)))
     pending = sum(1 for c in session.candidates if c.outcome == "pending")
     click.echo(translate(cohort.language, "cli.pv_written", path=str(output), count=len(session.candidates), pending=pending))
     sys.exit(EXIT_ERRORS if gathered.errors else EXIT_OK)

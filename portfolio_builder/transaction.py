@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 
@@ -20,9 +21,15 @@ def write_all(files: dict[Path, bytes]) -> None:
     backups: dict[Path, str] = {}
     replaced: list[Path] = []
     try:
+        mode = _default_mode()
         for target, data in files.items():
             fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.tmp-", dir=target.parent)
             temporaries[target] = tmp
+            # mkstemp makes 0600: a replaced file keeps its mode, a new one gets the usual one.
+            try:
+                os.chmod(tmp, stat.S_IMODE(os.stat(target).st_mode) if target.is_file() else mode)
+            except OSError:  # pragma: no cover - a file system without modes
+                pass
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
                 handle.flush()
@@ -53,6 +60,13 @@ def write_all(files: dict[Path, bytes]) -> None:
     finally:
         for leftover in list(temporaries.values()) + list(backups.values()):
             Path(leftover).unlink(missing_ok=True)
+
+
+def _default_mode() -> int:
+    """0666 less the umask: the mode `open()` would give a new file."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def write_all_one(path: Path, data: bytes) -> None:

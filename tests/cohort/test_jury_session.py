@@ -8,6 +8,7 @@ spreadsheet would leave them.
 from __future__ import annotations
 
 import csv
+import json
 import io
 import os
 import zipfile
@@ -428,3 +429,62 @@ def test_gather_reads_dossiers_as_the_cohort_does(cohort, tmp_path):
     gathered = session_mod.gather(info, folders, jobs=2)
     assert [c.name for c in gathered.session.candidates] == ["Camille Durand", "Hugo Lefebvre", "Inès Dupuis", "Thomas Girard"]
     assert all(c.outcome == "pending" for c in gathered.session.candidates)
+
+
+@pytest.fixture(scope="module")
+def institution_key(tmp_path_factory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("keys")
+    result = CliRunner().invoke(
+        main, ["keys", "new", "inst", "-d", str(folder), "--issuer-name", INSTITUTION, "--issuer-id", "https://univ-valcourt.example/"],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    return folder / "inst.private.jwk", folder / "inst.public.jwk"
+
+
+def test_a_signed_proces_verbal_is_verified_by_credential_verify(tmp_path, institution_key):
+    private, public = institution_key
+    out = tmp_path / "pv.html"
+    result = cli("jury", "pv", str(ROOT / "sample_dnc" / "cohorte"), "-o", str(out), "--sign", str(private))
+    assert result.exit_code == 0, result.output
+    token = tmp_path / "pv.html.jwt"
+    assert token.is_file() and "Signé électroniquement par Université de Valcourt : pv.html.jwt" in out.read_text(encoding="utf-8")
+    verified = cli("credential", "verify", str(token), "--issuer", str(public))
+    assert verified.exit_code == 0, verified.output
+    assert "Hugo Lefebvre (n° 30100002) : Non certifié ; validés : D3, D4 ; reportés : D1, D2" in verified.output
+    assert "Signature valide, émetteur de confiance : Université de Valcourt." in verified.output
+    as_json = json.loads(cli("credential", "verify", str(token), "--issuer", str(public), "--format", "json").output)
+    subject = as_json["payload"]["credentialSubject"]
+    assert subject["session"] == "2027-juin" and subject["document"]["name"] == "pv.html"
+    assert [c["outcome"] for c in subject["candidates"]] == ["certified", "not_certified", "pending"]
+    # Without the institution's public key the signer is not trusted; an edited page is not the signed one.
+    assert cli("credential", "verify", str(token)).exit_code == 1
+    out.write_text(out.read_text(encoding="utf-8").replace("Non certifié", "Certifié"), encoding="utf-8")
+    tampered = cli("credential", "verify", str(token), "--issuer", str(public))
+    assert tampered.exit_code == 1 and "modifié depuis sa signature" in tampered.output
+    out.unlink()
+    assert cli("credential", "verify", str(token), "--issuer", str(public)).exit_code == 1
+
+
+def test_a_signed_proces_verbal_is_never_an_attestation(tmp_path, project, institution_key):
+    """Malicious input: a candidate lists the session's signed procès-verbal as an earlier attestation."""
+    private, public = institution_key
+    out = tmp_path / "pv.html"
+    assert cli("jury", "pv", str(ROOT / "sample_dnc" / "cohorte"), "-o", str(out), "--sign", str(private)).exit_code == 0
+    root = project({"docs/a.md": evidence_page("D1.1"), "pv.jwt": (tmp_path / "pv.html.jwt").read_text(encoding="utf-8")},
+                   portfolio={"candidate": {"name": "Léa Moreau", "student_id": "21904512"}, "previous_attestations": ["pv.jwt"]})
+    result = cli("check", str(root), "--issuer", str(public))
+    assert result.exit_code == 1 and "credential-invalid" in result.output
+
+
+def test_the_signed_proces_verbal_as_pdf(tmp_path, institution_key):
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError):
+        pytest.skip("the pdf extra (WeasyPrint and Pango) is not installed")
+    private, public = institution_key
+    out = tmp_path / "pv.pdf"
+    result = cli("jury", "pv", str(ROOT / "sample_dnc" / "cohorte"), "-o", str(out), "--sign", str(private))
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().startswith(b"%PDF")
+    assert cli("credential", "verify", str(tmp_path / "pv.pdf.jwt"), "--issuer", str(public)).exit_code == 0
