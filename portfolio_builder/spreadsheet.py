@@ -31,6 +31,7 @@ MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 MAX_ROWS = 20_000
 MAX_COLUMNS = 2_000
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+XLSX_CELL_LIMIT = 32_767
 
 
 class Unreadable(Exception):
@@ -76,6 +77,7 @@ def _number_or_text(value: Any) -> Any:
 
 def to_xlsx(sheet: js.Sheet) -> bytes:
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.comments import Comment
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -83,6 +85,8 @@ def to_xlsx(sheet: js.Sheet) -> bytes:
 
     lang = sheet.lang
     workbook = Workbook()
+    workbook.properties.title = sheet.title[:200]
+    workbook.properties.creator = "portfolio_builder"
     table = workbook.active
     table.title = translate(lang, "sheet.tab.decisions")
     bold = Font(bold=True)
@@ -94,6 +98,8 @@ def to_xlsx(sheet: js.Sheet) -> bytes:
     def put(ws, row: int, col: int, value: Any):
         cell = ws.cell(row=row, column=col)
         if isinstance(value, str):
+            # A cell holds at most 32,767 characters and no control character (XML forbids them).
+            value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)[:XLSX_CELL_LIMIT]
             cell.value = value
             # Text stays text: a name starting with `=` is never a formula.
             cell.data_type = "s"
@@ -266,8 +272,10 @@ def _read_csv(path: Path, display: str, sink: ProblemSink) -> tuple[js.Grid, js.
     if "\x00" in text:
         sink.error("encoding", (1, 1), "", "page.encoding", hint_id="page.encoding.hint")
         raise Unreadable(sink.items)
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if ";" in first_line else ("\t" if "\t" in first_line else ("," if "," in first_line else ";"))
+    # The sheet starts with its format marker: the character after it is the separator the
+    # spreadsheet saved with (« ; » in French, « , » elsewhere, a tab for a .txt export).
+    after = text[len(js.FORMAT)] if text.startswith(js.FORMAT) and len(text) > len(js.FORMAT) else ";"
+    delimiter = after if after in ";,\t" else ";"
     rows: list[tuple[int, list[Any]]] = []
     try:
         for number, values in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1):

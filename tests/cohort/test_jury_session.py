@@ -488,3 +488,42 @@ def test_the_signed_proces_verbal_as_pdf(tmp_path, institution_key):
     assert result.exit_code == 0, result.output
     assert out.read_bytes().startswith(b"%PDF")
     assert cli("credential", "verify", str(tmp_path / "pv.pdf.jwt"), "--issuer", str(public)).exit_code == 0
+
+
+def test_control_characters_and_huge_names_make_a_valid_workbook(tmp_path, project):
+    """Malicious input: XML-forbidden characters or an oversized name cannot break the workbook."""
+    for key, name in (("30100001", "Léa\x01\x1b[31m Moreau"), ("30100002", "X" * 40_000)):
+        (project({"docs/a.md": evidence_page("D1.1")},
+                 portfolio={"candidate": {"name": "placeholder", "student_id": key}, "session": SESSION},
+                 name=f"dossiers/{key}") / "mkdocs.yml").write_text(
+            (tmp_path / f"dossiers/{key}/mkdocs.yml").read_text(encoding="utf-8").replace(
+                "name: placeholder", "name: " + json.dumps(name)
+            ),
+            encoding="utf-8",
+        )
+    path = tmp_path / "cohort.yml"
+    path.write_text(f"session: {SESSION}\ndossiers: [dossiers/*]\n", encoding="utf-8")
+    result = cli("jury", "sheet", str(path), "-o", str(tmp_path / "s.xlsx"))
+    assert result.exit_code == 0, result.output
+    names = [r[1].value for r in openpyxl.load_workbook(tmp_path / "s.xlsx").worksheets[0].iter_rows(min_row=3)]
+    assert "Léa\ufffd\ufffd[31m Moreau" in names and any(len(n) == 32_767 for n in names)
+
+
+def test_a_csv_saved_with_commas_is_read(cohort, tmp_path):
+    sheet = tmp_path / "s.csv"
+    assert cli("jury", "sheet", str(cohort), "-o", str(sheet)).exit_code == 0
+    rows = list(csv.reader(io.StringIO(sheet.read_text(encoding="utf-8-sig")), delimiter=";"))
+    for row in rows:
+        if row and row[0] == "date du jury":
+            row[1:] = ["2027-06-24"]
+        elif row and row[0] == "membres du jury":
+            row[1:] = MEMBERS
+        elif row and row[0] == "30100001":
+            codes = next(r for r in rows if r and r[0] == "id")
+            row[codes.index("D1.1")] = "validée"
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)  # an English spreadsheet: commas, no BOM
+    (tmp_path / "comma.csv").write_text(out.getvalue(), encoding="utf-8")
+    result = cli("jury", "import", str(tmp_path / "comma.csv"), "--juries", str(tmp_path / "jury"))
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load((tmp_path / "jury/30100001.yml").read_text(encoding="utf-8"))["decisions"] == {"D1.1": "validated"}
