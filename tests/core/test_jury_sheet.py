@@ -295,3 +295,16 @@ def test_ids_are_safe_file_names():
 def test_the_sheet_codes_are_stable_codes():
     for code in ("sheet-mismatch", "sheet-column", "unknown-candidate", "duplicate-row", "not-a-decision", "score-out-of-range"):
         assert code in CODES
+
+
+@pytest.mark.parametrize("value", [
+    __import__("datetime").datetime(2027, 6, 24, 10, 30), __import__("datetime").time(10, 30),
+    __import__("datetime").timedelta(days=1), 3.5, -0.0, "\x00", "é" * 5000, "#N/A", "=HYPERLINK(\"x\")",
+])
+@pytest.mark.parametrize("code", ["id", "D1.1", "qcm:D1", "score:D1", "comment"])
+def test_odd_cell_values_never_crash_the_import(code, value):
+    sheet = filled(js.build_sheet(session(LEA)))
+    sheet.rows[0][col(sheet, "qcm:D1") - 1] = "réussi"
+    sheet.rows[0][col(sheet, code) - 1] = value
+    _rows, problems = import_problems(sheet)
+    assert all(p[0] in CODES for p in problems)
