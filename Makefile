@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 PYTEST_ARGS ?=
 
-.PHONY: site test install install-test serve check example bench clean
+.PHONY: site test install install-test serve check example example-crcn bench clean
 
 site: $(STAMP)
 	$(BIN)/portfolio build . -d site
@@ -17,6 +17,9 @@ site: $(STAMP)
 
 example: $(STAMP)
 	$(BIN)/portfolio build sample_dnc/echec-qcm -d site-echec-qcm
+
+example-crcn: $(STAMP)
+	$(BIN)/portfolio build sample_dnc/crcn -d site-crcn
 
 check: $(STAMP)
 	$(BIN)/portfolio check .
@@ -49,4 +52,4 @@ install: $(STAMP)
 install-test: $(TSTAMP)
 
 clean:
-	rm -rf site site-echec-qcm .pytest_cache .hypothesis build dist *.egg-info
+	rm -rf site site-echec-qcm site-crcn .pytest_cache .hypothesis build dist *.egg-info

@@ -16,6 +16,7 @@ import click
 
 from portfolio_builder import __version__, cli_trust
 from portfolio_builder.core import referential as referential_mod
+from portfolio_builder.core import rules as rules_mod
 from portfolio_builder.core.check import Dossier, Options, check_project
 from portfolio_builder.core.problems import Problem
 from portfolio_builder.core.project import ConfigError, load_project
@@ -73,6 +74,8 @@ def _summary_lines(dossier: Dossier) -> list[str]:
             if domain.missing:
                 names = ", ".join(f"{code} {referential.competencies[code].title}" for code in domain.missing)
                 line += "\n" + " " * (width + 10) + translate(lang, "cli.missing", names=names)
+            if referential.levels is not None:
+                line += "\n" + " " * (width + 10) + translate(lang, "cli.levels", levels=_level_summary(dossier, domain))
             lines.append(line)
     lines.append(
         translate(
@@ -84,6 +87,17 @@ def _summary_lines(dossier: Dossier) -> list[str]:
         )
     )
     return lines
+
+
+def _level_summary(dossier: Dossier, domain) -> str:
+    """« 1.1 4/4, 1.2 3/— » : the highest level claimed by the evidence / validated, per competency."""
+    parts = []
+    for entry in domain.competencies:
+        level = dossier.level(entry.competency.code)
+        shown = [str(v) if v is not None else "—" for v in (level.evidenced, level.validated)] if level else ["—", "—"]
+        required = f" (≥ {level.required})" if level and level.required is not None else ""
+        parts.append(f"{entry.competency.code} {'/'.join(shown)}{required}")
+    return ", ".join(parts)
 
 
 def _github_escape(text: str, prop: bool = False) -> str:
@@ -196,9 +210,17 @@ def referentials(lang: str | None) -> None:
     rows = []
     for ref_id in referential_mod.shipped_ids():
         ref = referential_mod.load_shipped(ref_id)
-        rule = translate(lang, f"cli.referentials.rule.{ref.rules.validation}", minimum=ref.rules.min_validated, limit=ref.rules.max_not_validated_per_domain)
+        rule = rules_mod.kind_of(ref).label(ref).text(lang)
         if ref.rules.qcm_per_domain:
             rule += translate(lang, "cli.referentials.rule.qcm")
+            if ref.rules.qcm_certainty and ref.rules.qcm_certainty != "confirmed":
+                rule += translate(lang, f"cli.referentials.qcm.{ref.rules.qcm_certainty}")
+        elif ref.rules.qcm_certainty == "unknown":
+            rule += translate(lang, "cli.referentials.qcm_unknown")
+        if ref.levels is not None:
+            rule += translate(lang, "cli.referentials.levels", min=ref.levels.min, max=ref.levels.max)
+        if ref.rules.conditions:
+            rule += translate(lang, "cli.referentials.conditions", count=len(ref.rules.conditions))
         rows.append((ref.id, str(len(ref.domains)), str(len(ref.competencies)), rule, ref.short_title))
     headers = tuple(translate(lang, f"cli.referentials.{k}") for k in ("id", "domains", "competencies", "rule", "title"))
     widths = [max(len(r[i]) for r in rows + [headers]) for i in range(4)]
@@ -502,6 +524,8 @@ def _cohort_rows(
         reviews=cohort_info.reviews,
         issuers=trusted,
         language=lang,
+        qcm_required=cohort_info.qcm_required,
+        cohort_file=cohort_info.file,
     )
     if reports:
         return dashboard.rows_from_reports(list(reports), site_dir, policy)

@@ -152,7 +152,7 @@ def describe_payload(payload: dict[str, Any], lang: str) -> list[str]:
     from portfolio_builder.core import credentials
 
     lines: list[str] = []
-    issuer = payload.get("issuer") if isinstance(payload.get("issuer"), dict) else {}
+    issuer = credentials.mapping(payload.get("issuer"))
     if credentials.MINUTES_TYPE in (payload.get("type") or []):
         from portfolio_builder import pv
 
@@ -179,7 +179,7 @@ def describe_payload(payload: dict[str, Any], lang: str) -> list[str]:
             for domain, codes in claims.validated_domains.items():
                 lines.append(translate(lang, "credential.describe.domain", domain=domain, codes=", ".join(codes)))
         lines.append(translate(lang, "credential.describe.valid_from", date=str(payload.get("validFrom", "?"))))
-    elif "candidate" in payload or "coverage" in payload:
-        candidate = payload.get("candidate") if isinstance(payload.get("candidate"), dict) else {}
+    elif "dossier" in payload:  # a signed report.json
+        candidate = credentials.mapping(credentials.mapping(payload.get("dossier")).get("candidate"))
         lines.append(translate(lang, "credential.describe.report", name=candidate.get("name", "?")))
     return lines

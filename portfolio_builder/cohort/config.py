@@ -38,6 +38,15 @@ def load(path: Path) -> tuple[Cohort, list[Path], list[Problem]]:
         if not (base / name).is_file():
             sink.error("config", doc.pos(("trusted_issuers", index)), f"trusted_issuers[{index}]", "config.missing_file", path=name)
         issuers.append((base / name).resolve())
+    setting = raw.get("qcm_required")
+    if isinstance(setting, bool):
+        qcm = (("*", setting, doc.pos(("qcm_required",))[0]),)
+    elif isinstance(setting, dict):
+        qcm = tuple(
+            (code, value, doc.key_pos(("qcm_required", code))[0]) for code, value in setting.items() if isinstance(value, bool)
+        )
+    else:
+        qcm = ()
     cohort = Cohort(
         title=raw.get("title", ""),
         institution=raw.get("institution", ""),
@@ -47,5 +56,7 @@ def load(path: Path) -> tuple[Cohort, list[Path], list[Problem]]:
         juries=folders_of["juries"],
         reviews=folders_of["reviews"],
         issuers=tuple(issuers),
+        qcm_required=qcm,
+        file=path.name,
     )
     return cohort, folders, sink.items

@@ -36,6 +36,9 @@ class Cohort:
     juries: Path | None = None  # the jury's own decision files (core.authority)
     reviews: Path | None = None  # the tutors' own review folders
     issuers: tuple[Path, ...] = ()  # the trusted issuers' public key files
+    # The session's QCM setting: (domain or "*", required, line in cohort.yml), and that file.
+    qcm_required: tuple[tuple[str, bool, int], ...] = ()
+    file: str = ""
 
 
 @dataclass
@@ -56,13 +59,31 @@ def valid_report(document: Any) -> bool:
 
 
 def _domain_cells(report: dict[str, Any]) -> list[dict[str, Any]]:
+    levels = _levels(report)
+    by_domain: dict[str, list[int]] = {}
+    for c in report.get("competencies", []):
+        if c.get("code") in levels:
+            by_domain.setdefault(c.get("domain", ""), []).append(levels[c["code"]])
     cells = []
     for d in report.get("domains", []):
         total = d.get("total") or 0
         covered = d.get("covered") or 0
         level = "full" if total and covered == total else ("none" if covered == 0 else "partial")
-        cells.append({"code": d.get("code", ""), "covered": covered, "total": total, "level": level})
+        found = by_domain.get(d.get("code", ""), [])
+        span = "" if not found else (str(found[0]) if min(found) == max(found) else f"{min(found)}–{max(found)}")
+        cells.append({"code": d.get("code", ""), "covered": covered, "total": total, "level": level, "levels": span})
     return cells
+
+
+def _levels(report: dict[str, Any]) -> dict[str, int]:
+    """Competency → its highest level validated, else claimed, where the referential has levels."""
+    found: dict[str, int] = {}
+    for c in report.get("competencies", []):
+        level = c.get("level") if isinstance(c.get("level"), dict) else None
+        value = level and (level.get("validated") if level.get("validated") is not None else level.get("evidenced"))
+        if isinstance(value, int) and not isinstance(value, bool):
+            found[str(c.get("code", ""))] = value
+    return found
 
 
 def row_data(row: Row, lang: str) -> dict[str, Any]:
@@ -84,6 +105,8 @@ def row_data(row: Row, lang: str) -> dict[str, Any]:
         "session": dossier.get("session", ""),
         "referential": report.get("referential", {}).get("id", ""),
         "domains": _domain_cells(report),
+        "has_levels": bool((report.get("referential") or {}).get("levels")),
+        "levels": _levels(report),
         "covered": summary.get("covered", 0),
         "total": summary.get("competencies", 0),
         "missing": summary.get("missing", 0),
@@ -172,9 +195,11 @@ _CSV_COLUMNS = (
 
 def cohort_csv(document: dict[str, Any], lang: str) -> str:
     rows = []
+    # A levels column only where some dossier's referential has levels (CRCN, DigComp).
+    columns = _CSV_COLUMNS + (("levels",) if any(row.get("levels") for row in document["dossiers"]) else ())
     for row in document["dossiers"]:
         values = []
-        for column in _CSV_COLUMNS:
+        for column in columns:
             value = row.get(column, "")
             if isinstance(value, list):
                 value = " ".join(str(v) for v in value)
@@ -182,9 +207,11 @@ def cohort_csv(document: dict[str, Any], lang: str) -> str:
                 value = translate(lang, "word.yes" if value else "word.no")
             elif column == "outcome":
                 value = row["outcome_label"]
+            elif column == "levels":
+                value = " ".join(f"{code}:{level}" for code, level in (value or {}).items())
             values.append(value)
         rows.append(values)
-    return spreadsheet_csv([translate(lang, f"cohort.csv.{c}") for c in _CSV_COLUMNS], rows)
+    return spreadsheet_csv([translate(lang, f"cohort.csv.{c}") for c in columns], rows)
 
 
 def _environment() -> jinja2.Environment:

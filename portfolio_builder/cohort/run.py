@@ -40,6 +40,8 @@ class CohortPolicy:
     reviews: Path | None = None  # the tutors' own reviews: <student_id>/*.yml (or <slug>/)
     issuers: tuple[Any, ...] = ()  # the trusted issuers' public keys (credentials.KeyFile)
     language: str = "fr"
+    qcm_required: tuple[tuple[str, bool, int], ...] = ()  # the session's QCM setting (cohort.yml)
+    cohort_file: str = ""
 
     def untrusted(self, slug: str, student_id: str, name_is_unique: bool, shared_id: bool = False) -> Untrusted:
         """How to read one dossier. Its jury file and reviews come from the cohort's side only
@@ -54,6 +56,8 @@ class CohortPolicy:
             jury=_inside(jury, self.juries),
             reviews=_inside(reviews, self.reviews),
             issuers=self.issuers,
+            qcm_required=self.qcm_required,
+            cohort_file=self.cohort_file,
         )
 
 

@@ -56,6 +56,7 @@ class Dossier:
     declared_jury: jury_mod.Jury | None = None
     declared_reviews: reviews_mod.ReviewIndex = field(default_factory=reviews_mod.ReviewIndex)
     sources: authority.Sources | None = None
+    qcm: dict[str, rules.QcmSetting] = field(default_factory=dict)  # domain → this session's QCM setting
 
     @property
     def lang(self) -> str:
@@ -71,6 +72,35 @@ class Dossier:
 
     def evidence_by_path(self) -> dict[str, Evidence]:
         return {e.path: e for e in self.evidence}
+
+    def level(self, code: str) -> CompetencyLevel | None:
+        """The levels of one competency, where the referential has levels (``None`` otherwise)."""
+        ref = self.referential
+        if ref is None or ref.levels is None or code not in self.coverage.by_code:
+            return None
+        entry = self.coverage.by_code[code]
+        paths = [e.path for e in entry.evidence]
+        reviewed = self.reviews.best_level(code, paths)
+        decided = self.jury.levels.get(code) if self.jury else None
+        if decided is not None:
+            validated, by = decided, "jury"
+        elif reviewed is not None and self.reviews.best_status(code, paths) == reviews_mod.MET:
+            validated, by = reviewed, "review"
+        else:
+            validated, by = None, None
+        return CompetencyLevel(entry.level_evidenced, reviewed, decided, validated, by, ref.min_level(code))
+
+
+@dataclass(frozen=True, slots=True)
+class CompetencyLevel:
+    """Highest level claimed by the evidence, assessed by a tutor, recognised by the jury."""
+
+    evidenced: int | None
+    reviewed: int | None
+    decided: int | None
+    validated: int | None  # the jury's, else a tutor's with a `met` verdict
+    validated_by: str | None  # "jury", "review" or None
+    required: int | None  # the rules' minimum, if any
 
 
 def check_path(target: str | Path, options: Options = Options()) -> Dossier:
@@ -148,20 +178,39 @@ def check_project(project: Project, options: Options = Options()) -> Dossier:
     attestations, attestation_problems = jury_mod.load_attestations(project, referential, sources)
     problems.extend(attestation_problems)
     outcome = forecast = None
+    qcm: dict[str, rules.QcmSetting] = {}
     if referential is not None:
         carried = {d for a in attestations for d in a.validated_domains}
+        cohort_qcm, cohort_problems = _cohort_qcm(settings, referential)
+        problems.extend(cohort_problems)
+        qcm = rules.qcm_settings(
+            referential, jury.qcm_required if jury else None, jury.file if jury else "", cohort_qcm, settings.cohort_file
+        )
+        required = {code for code, setting in qcm.items() if setting.required}
+        if jury is not None:
+            problems.extend(_qcm_results_ignored(jury, required))
         outcome = rules.evaluate(
             referential,
             jury.decisions if jury else None,
             {code: r.passed for code, r in jury.qcm.items()} if jury else None,
             carried,
+            qcm_required=required,
+            levels=jury.levels if jury else None,
+            conditions=jury.conditions if jury else None,
         )
         met = {
             code
             for code, entry in cov.by_code.items()
             if review_index.best_status(code, [e.path for e in entry.evidence]) == reviews_mod.MET
         }
-        forecast = rules.forecast(referential, {c for c, e in cov.by_code.items() if e.covered}, met, carried)
+        reviewed = {
+            code: level
+            for code, entry in cov.by_code.items()
+            if (level := review_index.best_level(code, [e.path for e in entry.evidence])) is not None
+        }
+        forecast = rules.forecast(
+            referential, {c for c, e in cov.by_code.items() if e.covered}, met, carried, qcm_required=required, levels=reviewed
+        )
 
     dossier = Dossier(
         project=project,
@@ -183,6 +232,7 @@ def check_project(project: Project, options: Options = Options()) -> Dossier:
         declared_jury=declared_jury,
         declared_reviews=declared_reviews,
         sources=sources,
+        qcm=qcm,
     )
     dossier.problems.sort(key=Problem.sort_key)
     return dossier
@@ -209,6 +259,34 @@ def _public_reviews(index: reviews_mod.ReviewIndex, private: set[str]) -> review
         reviews=[r for r in index.reviews if r.evidence_path not in private],
         by_evidence={path: found for path, found in index.by_evidence.items() if path not in private},
     )
+
+
+def _qcm_results_ignored(jury: jury_mod.Jury, required: set[str]) -> list[Problem]:
+    """A QCM result for a domain whose QCM this session does not require: said, then ignored."""
+    sink = ProblemSink(jury.file)
+    for code in jury.qcm:
+        if code not in required:
+            sink.warning("unknown-domain", (jury.qcm_lines.get(code, 1), 1), f"qcm.{code}", "jury.qcm_not_required", code=code)
+    return sink.items
+
+
+def _cohort_qcm(settings, referential: Referential) -> tuple[dict[str, bool], list[Problem]]:
+    """The cohort's QCM setting for its session, per domain of the referential."""
+    found: dict[str, bool] = {}
+    sink = ProblemSink(settings.cohort_file or "cohort.yml")
+    for code, required, line in settings.cohort_qcm:
+        if code == "*":
+            found.update({d.code: required for d in referential.domains})
+        elif code in referential.domain_index:
+            found[code] = required
+        else:
+            suggestion = referential.suggest_domain(code)
+            sink.error(
+                "unknown-domain", (line, 1), f"qcm_required.{code}", "jury.unknown_domain",
+                hint_id="hint.did_you_mean" if suggestion else None,
+                hint_args={"suggestion": suggestion} if suggestion else {}, code=code,
+            )
+    return found, sink.items
 
 
 def _private_links(links: dict[str, list[Link]], private: set[str], docs_prefix: str) -> list[Problem]:

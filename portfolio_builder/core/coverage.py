@@ -21,6 +21,12 @@ class CompetencyCoverage:
     def evidence(self) -> list[Evidence]:
         return [e for e, _ in self.claims]
 
+    @property
+    def level_evidenced(self) -> int | None:
+        """The highest level the evidence claims for this competency (``None``: no level claimed)."""
+        levels = [claim.level for _e, claim in self.claims if claim.level is not None]
+        return max(levels) if levels else None
+
 
 @dataclass(slots=True)
 class DomainCoverage:

@@ -222,8 +222,10 @@ def attestation_credential(
         }
 
     outcome_rd = f"{achievement_id}#outcome"
-    descriptions = [{"id": outcome_rd, "type": ["ResultDescription"], "name": texts["outcome_name"], "resultType": "Status"}]
-    results = [
+    descriptions: list[dict[str, Any]] = [
+        {"id": outcome_rd, "type": ["ResultDescription"], "name": texts["outcome_name"], "resultType": "Status"}
+    ]
+    results: list[dict[str, Any]] = [
         {
             "type": ["Result"],
             "resultDescription": outcome_rd,
@@ -401,9 +403,10 @@ def verify_credential(token: str, issuers: list[KeyFile], now: datetime | None =
     if not result.signature_ok or not result.payload:
         return result
     claims = result.payload
-    types = claims.get("type") if isinstance(claims.get("type"), list) else []
-    issuer = claims.get("issuer") if isinstance(claims.get("issuer"), dict) else {}
-    subject = claims.get("credentialSubject") if isinstance(claims.get("credentialSubject"), dict) else {}
+    raw_types = claims.get("type")
+    types: list[Any] = raw_types if isinstance(raw_types, list) else []
+    issuer = mapping(claims.get("issuer"))
+    subject = mapping(claims.get("credentialSubject"))
     if "VerifiableCredential" not in types or not any(t in types for t in (*CREDENTIAL_TYPES, MINUTES_TYPE)):
         return _fail(result, "credential.not_badge")
     if result.issuer is None:
@@ -427,6 +430,11 @@ def verify_credential(token: str, issuers: list[KeyFile], now: datetime | None =
     if isinstance(exp, (int, float)) and exp < current.timestamp():
         return _fail(result, "credential.expired")
     return result
+
+
+def mapping(value: Any) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else an empty one (untrusted input)."""
+    return value if isinstance(value, dict) else {}
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkdn", ".mkd")
 
 # Paths the plugin generates; a page of the student's there would be shadowed.
 RESERVED_DIR = "portfolio"
-RESERVED_FILES = ("report.json", "report.csv", "manifest.json")
+RESERVED_FILES = ("report.json", "report.csv", "manifest.json", "report.jwt", "manifest.jwt", "attestation.jwt")
 
 
 @dataclass(slots=True)

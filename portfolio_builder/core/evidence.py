@@ -19,7 +19,7 @@ from portfolio_builder.core import frontmatter, schemas
 from portfolio_builder.core.links import Link, local_links
 from portfolio_builder.core.paths import is_inside
 from portfolio_builder.core.problems import ProblemSink
-from portfolio_builder.core.referential import Referential
+from portfolio_builder.core.referential import Referential, check_level
 from portfolio_builder.core.yamlread import YamlDoc
 
 TYPES = ("coursework", "assessment", "external")
@@ -64,6 +64,7 @@ class Claim:
     argument: str = ""
     anchor: str = ""
     line: int = 0
+    level: int | None = None  # the proficiency level claimed, where the referential has levels
 
 
 @dataclass(slots=True)
@@ -222,6 +223,11 @@ def _claims(raw: Any, doc: YamlDoc, referential: Referential | None, sink: Probl
                 referential=referential.id,
             )
             continue
+        if isinstance(item, dict) and "level" in item and referential is not None:
+            claim.level = check_level(
+                item["level"], referential.levels, doc.pos(("competencies", index, "level")),
+                f"{field_path}.level", sink, referential.id,
+            )
         if claim.code in seen:
             sink.warning(
                 "duplicate-competency",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -9,7 +10,7 @@ from portfolio_builder.core import datafile
 from portfolio_builder.core.authority import Sources
 from portfolio_builder.core.problems import Problem, ProblemSink
 from portfolio_builder.core.project import Project
-from portfolio_builder.core.referential import Referential
+from portfolio_builder.core.referential import Referential, check_level
 from portfolio_builder.core.rules import NOT_VALIDATED, VALIDATED
 
 
@@ -32,6 +33,10 @@ class Jury:
     comment: str = ""
     lines: dict[str, int] = field(default_factory=dict)  # decision → its line in the file
     verified: bool = False  # from the jury's side; False: a file of the dossier (« déclaré par le candidat »)
+    levels: dict[str, int] = field(default_factory=dict)  # competency → level recognised
+    conditions: dict[str, str] = field(default_factory=dict)  # condition id → met | not_met
+    qcm_required: dict[str, bool] = field(default_factory=dict)  # domain → the session's QCM setting
+    qcm_lines: dict[str, int] = field(default_factory=dict)  # QCM result → its line in the file
 
 
 @dataclass(slots=True)
@@ -99,10 +104,9 @@ def load_jury(
                 code=code,
             )
             continue
-        if referential is not None and not referential.rules.qcm_per_domain:
-            sink.warning("unknown-domain", doc.key_pos(("qcm", code)), f"qcm.{code}", "jury.qcm_not_required", code=code)
         score = result.get("score")
         qcm[code] = QcmResult(result["passed"], float(score) if isinstance(score, (int, float)) else None)
+    levels, conditions, qcm_required = _levels_conditions_qcm(raw, doc, sink, referential)
     for key, expected in (("institution", institution), ("session", session)):
         value = raw.get(key)
         if isinstance(value, str) and expected and value.strip() != expected:
@@ -128,8 +132,66 @@ def load_jury(
         comment=str(raw.get("comment") or "").strip(),
         lines={code: doc.key_pos(("decisions", code))[0] for code in decisions},
         verified=verified,
+        levels=levels,
+        conditions=conditions,
+        qcm_required=qcm_required,
+        qcm_lines={code: doc.key_pos(("qcm", code))[0] for code in qcm},
     )
     return jury, sink.items
+
+
+def _levels_conditions_qcm(raw: dict, doc, sink: ProblemSink, referential: Referential | None):
+    """The levels the jury recognises, the conditions it attests and its QCM setting."""
+    levels: dict[str, int] = {}
+    conditions: dict[str, str] = {}
+    qcm_required: dict[str, bool] = {}
+    if referential is None:
+        return levels, conditions, qcm_required
+    for code, value in (raw.get("levels") or {}).items() if isinstance(raw.get("levels"), dict) else ():
+        if code not in referential.competencies:
+            suggestion = referential.suggest(code)
+            sink.error(
+                "unknown-competency", doc.key_pos(("levels", code)), f"levels.{code}", "jury.unknown_competency",
+                hint_id="hint.did_you_mean" if suggestion else None,
+                hint_args={"suggestion": suggestion} if suggestion else {}, code=code,
+            )
+            continue
+        level = check_level(value, referential.levels, doc.pos(("levels", code)), f"levels.{code}", sink, referential.id)
+        if level is not None:
+            levels[code] = level
+    known = referential.rules.condition_index
+    for name, status in (raw.get("conditions") or {}).items() if isinstance(raw.get("conditions"), dict) else ():
+        if name not in known:
+            close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+            suggestion = close[0] if close else None
+            if suggestion:
+                hint_id, hint_args = "hint.did_you_mean", {"suggestion": suggestion}
+            elif known:
+                hint_id, hint_args = "jury.unknown_condition.hint", {"known": ", ".join(known)}
+            else:
+                hint_id, hint_args = "jury.no_conditions.hint", {"referential": referential.id}
+            sink.error(
+                "unknown-condition", doc.key_pos(("conditions", name)), f"conditions.{name}", "jury.unknown_condition",
+                hint_id=hint_id, hint_args=hint_args, name=name,
+            )
+            continue
+        if status in ("met", "not_met"):  # other values: reported by the schema
+            conditions[name] = status
+    setting = raw.get("qcm_required")
+    if isinstance(setting, bool):
+        qcm_required = {d.code: setting for d in referential.domains}
+    elif isinstance(setting, dict):
+        for code, value in setting.items():
+            if code not in referential.domain_index:
+                suggestion = referential.suggest_domain(code)
+                sink.error(
+                    "unknown-domain", doc.key_pos(("qcm_required", code)), f"qcm_required.{code}", "jury.unknown_domain",
+                    hint_id="hint.did_you_mean" if suggestion else None,
+                    hint_args={"suggestion": suggestion} if suggestion else {}, code=code,
+                )
+            elif isinstance(value, bool):
+                qcm_required[code] = value
+    return levels, conditions, qcm_required
 
 
 def load_attestations(
@@ -236,11 +298,11 @@ def _credential_attestation(
     if mismatches:
         return None
     if untrusted_only:
-        issuer = result.issuer.name if result.issuer else "?"
+        signer = result.issuer.name if result.issuer else "?"
         if sources.signatures_required:
-            sink.error("credential-untrusted", position, field_name, result.trust_failure, hint_id="credential.untrusted.hint", path=name, issuer=issuer)
+            sink.error("credential-untrusted", position, field_name, result.trust_failure, hint_id="credential.untrusted.hint", path=name, issuer=signer)
             return None
-        sink.warning("credential-untrusted", position, field_name, result.trust_failure, hint_id="credential.untrusted.hint", path=name, issuer=issuer)
+        sink.warning("credential-untrusted", position, field_name, result.trust_failure, hint_id="credential.untrusted.hint", path=name, issuer=signer)
     issuer = result.issuer
     return Attestation(
         file=name,

@@ -35,6 +35,11 @@ def valid_student_id(value: str) -> bool:
     return bool(_student_id_pattern().fullmatch(value))
 
 
+def _student_id(candidate: Any) -> str:
+    value = candidate.get("student_id") if isinstance(candidate, dict) else None
+    return value if isinstance(value, str) and valid_student_id(value) else ""
+
+
 class ConfigError(Exception):
     """The project cannot be read at all (exit status 2)."""
 
@@ -60,6 +65,10 @@ class Settings:
     indexing: bool = False
     sanitize_html: bool = True
     prune_nav: bool = True
+    # The cohort's QCM setting for its session (never read from the dossier): (domain or "*",
+    # required, line in the cohort file), and that file.
+    cohort_qcm: tuple[tuple[str, bool, int], ...] = ()
+    cohort_file: str = ""
 
     @classmethod
     def from_entry(cls, entry: dict[str, Any]) -> Settings:
@@ -86,7 +95,7 @@ class Settings:
             referential=text(entry, "referential"),
             candidate_name=text(entry.get("candidate"), "name"),
             # An invalid student number (reported by the schema) is never used: it may be a path.
-            student_id=sid if valid_student_id(sid := text(entry.get("candidate"), "student_id")) else "",
+            student_id=_student_id(entry.get("candidate")),
             institution=text(entry, "institution"),
             session=text(entry, "session"),
             correspondent_name=text(entry.get("correspondent"), "name"),
@@ -221,6 +230,8 @@ class Untrusted:
     jury: Path | None = None
     reviews: Path | None = None
     issuers: tuple[Any, ...] = ()
+    qcm_required: tuple[tuple[str, bool, int], ...] = ()  # the cohort's QCM setting: (domain or "*", required, line)
+    cohort_file: str = ""
 
 
 def _near_miss(plugins: Any) -> str | None:
@@ -336,4 +347,7 @@ def _confine(
             name=settings.referential,
         )
         changes["referential"] = ""
+    if untrusted.qcm_required:
+        changes["cohort_qcm"] = untrusted.qcm_required
+        changes["cohort_file"] = untrusted.cohort_file
     return replace(settings, **changes) if changes else settings

@@ -47,11 +47,69 @@ class Domain:
 
 
 @dataclass(frozen=True, slots=True)
+class LevelGroup:
+    name: str
+    levels: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Levels:
+    """Proficiency levels (CRCN 1–8, DigComp 2.2's eight, or an institution's own)."""
+
+    min: int
+    max: int
+    groups: tuple[LevelGroup, ...] = ()
+
+    def __contains__(self, level: object) -> bool:
+        return isinstance(level, int) and not isinstance(level, bool) and self.min <= level <= self.max
+
+    def group(self, level: int) -> str:
+        return next((g.name for g in self.groups if level in g.levels), "")
+
+    def label(self, level: int | None) -> str:
+        """« 4 (Indépendant) », or « 4 » where the referential names no group."""
+        if level is None:
+            return ""
+        name = self.group(level)
+        return f"{level} ({name})" if name else str(level)
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """A requirement only a jury can attest (C2i2e: a real face-to-face teaching situation)."""
+
+    id: str
+    title: str
+    source: str = ""
+
+
+QCM_CERTAINTIES = ("confirmed", "probable", "unknown")
+
+
+@dataclass(frozen=True, slots=True)
 class Rules:
-    validation: str  # "all" or "threshold"
+    validation: str  # a kind of core.rules.RULE_KINDS: "all" or "threshold"
     min_validated: int | None = None
     max_not_validated_per_domain: int | None = None
-    qcm_per_domain: bool = False
+    qcm_per_domain: bool = False  # the referential's default; a jury or a cohort may set it per domain
+    qcm_certainty: str = ""  # how sure the sources are of that default: confirmed, probable, unknown
+    qcm_source: str = ""
+    conditions: tuple[Condition, ...] = ()
+    min_level: int | None = None  # every competency
+    min_levels: tuple[tuple[str, int], ...] = ()  # domain or competency code → minimum level
+
+    def min_level_for(self, code: str, domain: str) -> int | None:
+        """The level a competency must reach: its own, else its domain's, else the global one."""
+        found = dict(self.min_levels)
+        if code in found:
+            return found[code]
+        if domain in found:
+            return found[domain]
+        return self.min_level
+
+    @property
+    def condition_index(self) -> dict[str, Condition]:
+        return {c.id: c for c in self.conditions}
 
 
 @dataclass(frozen=True)
@@ -64,6 +122,7 @@ class Referential:
     legal_basis: str
     domains: tuple[Domain, ...]
     rules: Rules
+    levels: Levels | None = None
     urls: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     groups: tuple[tuple[str, str], ...] = ()
@@ -77,6 +136,13 @@ class Referential:
     @cached_property
     def domain_index(self) -> dict[str, Domain]:
         return {d.code: d for d in self.domains}
+
+    def min_level(self, code: str) -> int | None:
+        """The minimum level the rules require of a competency (``None``: none)."""
+        competency = self.competencies.get(code)
+        if competency is None or self.levels is None:
+            return None
+        return self.rules.min_level_for(code, competency.domain)
 
     def suggest(self, code: str) -> str | None:
         """The competency a mistyped code most likely meant (``d1.1``, ``1.1``, ``D11``)."""
@@ -199,8 +265,10 @@ def _load_file(path: Path, display_base: Path, chain: tuple[str, ...]) -> LoadRe
             return result
         domains.extend(parent.referential.domains)
         inherited_rules = parent.referential.rules
+        inherited_levels = parent.referential.levels
     else:
         inherited_rules = None
+        inherited_levels = None
 
     seen: dict[str, tuple[int, int]] = {}
     for d in domains:
@@ -216,13 +284,21 @@ def _load_file(path: Path, display_base: Path, chain: tuple[str, ...]) -> LoadRe
         ]
         domains.append(Domain(d["code"], d["title"].strip(), tuple(comps), d.get("group")))
 
+    levels = _levels(raw.get("levels"), doc, sink) if "levels" in raw else inherited_levels
     rules_raw = raw.get("rules")
     if rules_raw is not None:
+        known = {c.code: c.domain for d in domains for c in d.competencies} | {d.code: d.code for d in domains}
+        min_level, min_levels = _min_levels(rules_raw.get("min_level"), levels, known, doc, sink)
         rules = Rules(
             validation=rules_raw["validation"],
             min_validated=rules_raw.get("min_validated"),
             max_not_validated_per_domain=rules_raw.get("max_not_validated_per_domain"),
             qcm_per_domain=bool(rules_raw.get("qcm_per_domain", False)),
+            qcm_certainty=rules_raw.get("qcm_certainty", ""),
+            qcm_source=(rules_raw.get("qcm_source") or "").strip(),
+            conditions=_conditions(rules_raw.get("conditions") or [], doc, sink),
+            min_level=min_level,
+            min_levels=min_levels,
         )
         total = sum(len(d.competencies) for d in domains)
         if rules.min_validated is not None and rules.min_validated > total:
@@ -253,6 +329,7 @@ def _load_file(path: Path, display_base: Path, chain: tuple[str, ...]) -> LoadRe
         notes=tuple(n.strip() for n in source.get("notes", ())),
         domains=tuple(domains),
         rules=rules,
+        levels=levels,
         groups=tuple((g["code"], g["title"]) for g in raw.get("groups", ())),
         origin=str(path),
         shipped=path.parent == referentials_dir(),
@@ -261,6 +338,95 @@ def _load_file(path: Path, display_base: Path, chain: tuple[str, ...]) -> LoadRe
         sink.error("config", doc.pos(("abstract",)), "abstract", "referential.abstract", name=raw["id"])
         result.referential = None
     return result
+
+
+def _levels(raw: dict, doc, sink: ProblemSink) -> Levels | None:
+    """The declared levels; a group naming a level outside the range is reported."""
+    low, high = raw["min"], raw["max"]
+    if low > high:
+        sink.error("config", doc.pos(("levels", "max")), "levels.max", "referential.levels_inverted", min=low, max=high)
+        return None
+    groups: list[LevelGroup] = []
+    claimed: dict[int, str] = {}
+    for gi, group in enumerate(raw.get("groups") or ()):
+        for li, level in enumerate(group["levels"]):
+            where = ("levels", "groups", gi, "levels", li)
+            if not low <= level <= high:
+                sink.error(
+                    "level-out-of-range", doc.pos(where), f"levels.groups[{gi}].levels[{li}]",
+                    "level.out_of_range", hint_id="level.range.hint", hint_args={"min": low, "max": high}, level=level,
+                )
+            elif level in claimed:
+                sink.error(
+                    "duplicate-code", doc.pos(where), f"levels.groups[{gi}].levels[{li}]",
+                    "referential.level_in_two_groups", level=level, group=claimed[level],
+                )
+            else:
+                claimed[level] = group["name"]
+        groups.append(LevelGroup(group["name"].strip(), tuple(group["levels"])))
+    return Levels(low, high, tuple(groups))
+
+
+def check_level(level: object, levels: Levels | None, pos, field: str, sink: ProblemSink, what: str) -> int | None:
+    """A level written in a file (evidence, review, jury, rules): kept when the referential
+    has levels and it lies in their range, else reported (``what``: the referential's id)."""
+    if isinstance(level, str):
+        text = level.strip()
+        # Front matter keeps numbers as text; only plain ASCII digits are a level (the schema
+        # reports anything else: « ² », « ٣ », a hundred digits).
+        if not (text.isascii() and text.isdigit() and len(text) <= 3):
+            return None
+        level = int(text)
+    if not isinstance(level, int) or isinstance(level, bool):
+        return None  # a wrong type is reported by the schema
+    if levels is None:
+        sink.error(
+            "level-without-levels", pos, field, "level.no_levels",
+            hint_id="level.no_levels.hint", referential=what, level=level,
+        )
+        return None
+    if level not in levels:
+        sink.error(
+            "level-out-of-range", pos, field, "level.out_of_range",
+            hint_id="level.range.hint", hint_args={"min": levels.min, "max": levels.max}, level=level,
+        )
+        return None
+    return level
+
+
+def _min_levels(raw, levels: Levels | None, known: dict[str, str], doc, sink: ProblemSink):
+    if raw is None:
+        return None, ()
+    if not isinstance(raw, dict):
+        return check_level(raw, levels, doc.pos(("rules", "min_level")), "rules.min_level", sink, doc.data.get("id", "")), ()
+    found: list[tuple[str, int]] = []
+    for code, value in raw.items():
+        where = ("rules", "min_level", code)
+        if code not in known:
+            suggestion = suggest_code(code, list(known))
+            sink.error(
+                "unknown-competency", doc.key_pos(where), f"rules.min_level.{code}", "referential.min_level_unknown",
+                hint_id="hint.did_you_mean" if suggestion else None,
+                hint_args={"suggestion": suggestion} if suggestion else {}, code=code,
+            )
+            continue
+        level = check_level(value, levels, doc.pos(where), f"rules.min_level.{code}", sink, doc.data.get("id", ""))
+        if level is not None:
+            found.append((code, level))
+    return None, tuple(found)
+
+
+def _conditions(raw: list, doc, sink: ProblemSink) -> tuple[Condition, ...]:
+    found: dict[str, Condition] = {}
+    for index, item in enumerate(raw):
+        if item["id"] in found:
+            sink.error(
+                "duplicate-code", doc.pos(("rules", "conditions", index, "id")), f"rules.conditions[{index}].id",
+                "referential.duplicate_code", code=item["id"],
+            )
+            continue
+        found[item["id"]] = Condition(item["id"], item["title"].strip(), (item.get("source") or "").strip())
+    return tuple(found.values())
 
 
 def _claim_codes(doc, sink: ProblemSink, seen: dict[str, tuple[int, int]]) -> None:

@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from portfolio_builder import __version__
-from portfolio_builder.core.check import Dossier
+from portfolio_builder.core.check import CompetencyLevel, Dossier
 from portfolio_builder.core.reviews import Review
 from portfolio_builder.core.rules import Forecast
 from portfolio_builder.i18n import translate
@@ -47,6 +47,7 @@ def build(dossier: Dossier) -> dict[str, Any]:
                     "types": sorted({e.type for e in entry.evidence if e.type}),
                     "review": reviews.best_status(entry.competency.code, paths),
                     "decision": decisions.get(entry.competency.code),
+                    "level": _level_dict(dossier.level(entry.competency.code)),
                 }
             )
     report: dict[str, Any] = {
@@ -71,7 +72,21 @@ def build(dossier: Dossier) -> dict[str, Any]:
                     "min_validated": referential.rules.min_validated,
                     "max_not_validated_per_domain": referential.rules.max_not_validated_per_domain,
                     "qcm_per_domain": referential.rules.qcm_per_domain,
+                    "qcm_certainty": referential.rules.qcm_certainty or None,
+                    "qcm_source": referential.rules.qcm_source,
+                    "conditions": [{"id": c.id, "title": c.title, "source": c.source} for c in referential.rules.conditions],
+                    "min_level": referential.rules.min_level if referential.levels else None,
+                    "min_levels": dict(referential.rules.min_levels) if referential.levels else {},
                 },
+                "levels": (
+                    {
+                        "min": referential.levels.min,
+                        "max": referential.levels.max,
+                        "groups": [{"name": g.name, "levels": list(g.levels)} for g in referential.levels.groups],
+                    }
+                    if referential.levels
+                    else None
+                ),
             }
             if referential
             else {"id": settings.referential, "title": "", "version": "", "rules": None}
@@ -98,6 +113,7 @@ def build(dossier: Dossier) -> dict[str, Any]:
                     if d.domain.code in qcm
                     else None
                 ),
+                "qcm_required": _qcm_setting_dict(dossier, d.domain.code),
             }
             for d in cov.domains
         ],
@@ -153,6 +169,10 @@ def _outcome_dict(dossier: Dossier, lang: str) -> dict[str, Any]:
         "validated_competencies": outcome.validated_competencies,
         "reasons": [r.text(lang) for r in outcome.reasons],
         "missing": [m.text(lang) for m in outcome.missing],
+        "conditions": [
+            {"id": c.id, "title": c.title, "status": outcome.conditions.get(c.id, "open")}
+            for c in (dossier.referential.rules.conditions if dossier.referential else ())
+        ],
         "jury": (
             {"session": jury.session, "date": jury.date, "institution": jury.institution, "members": jury.members, "comment": jury.comment}
             if jury
@@ -168,7 +188,33 @@ def _forecast_dict(forecast: Forecast | None, lang: str) -> dict[str, Any] | Non
         "likely": forecast.likely,
         "without_evidence": forecast.without_evidence,
         "without_met_verdict": forecast.without_met_verdict,
+        "below_level": forecast.below_level,
         "needs": [n.text(lang) for n in forecast.needs],
+    }
+
+
+def _level_dict(level: CompetencyLevel | None) -> dict[str, Any] | None:
+    if level is None:
+        return None
+    return {
+        "evidenced": level.evidenced,
+        "reviewed": level.reviewed,
+        "decided": level.decided,
+        "validated": level.validated,
+        "validated_by": level.validated_by,
+        "required": level.required,
+    }
+
+
+def _qcm_setting_dict(dossier: Dossier, domain: str) -> dict[str, Any] | None:
+    setting = dossier.qcm.get(domain)
+    if setting is None:
+        return None
+    return {
+        "required": setting.required,
+        "by": setting.by,
+        "file": setting.file,
+        "certainty": (dossier.referential.rules.qcm_certainty or None) if setting.by == "referential" and dossier.referential else None,
     }
 
 
@@ -190,6 +236,7 @@ def to_csv(report: dict[str, Any]) -> str:
     lang = report["language"]
     titles = {e["path"]: e["title"] for e in report["evidence"]}
     domains = {d["code"]: d["title"] for d in report["domains"]}
+    has_levels = bool((report.get("referential") or {}).get("levels"))
     rows = []
     for row in report["competencies"]:
         rows.append(
@@ -205,8 +252,10 @@ def to_csv(report: dict[str, Any]) -> str:
                 " | ".join(translate(lang, f"evidence.type.{t}") for t in row["types"]),
             ]
             + [_csv_extra(row, name, lang) for name in _CSV_EXTRA]
+            + ([_csv_level(row, name) for name in _CSV_LEVELS] if has_levels else [])
         )
-    return spreadsheet_csv([translate(lang, f"csv.{name}") for name in _CSV_COLUMNS + _CSV_EXTRA], rows)
+    columns = _CSV_COLUMNS + _CSV_EXTRA + (_CSV_LEVELS if has_levels else ())
+    return spreadsheet_csv([translate(lang, f"csv.{name}") for name in columns], rows)
 
 
 _CSV_COLUMNS = (
@@ -221,6 +270,12 @@ _CSV_COLUMNS = (
     "types",
 )
 _CSV_EXTRA = ("review", "decision")
+_CSV_LEVELS = ("level_evidenced", "level_validated")  # only where the referential has levels
+
+
+def _csv_level(row: dict[str, Any], name: str) -> str:
+    value = (row.get("level") or {}).get(name.removeprefix("level_"))
+    return "" if value is None else str(value)
 
 
 def _csv_extra(row: dict[str, Any], name: str, lang: str) -> str:

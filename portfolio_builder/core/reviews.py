@@ -17,7 +17,7 @@ from portfolio_builder.core.evidence import Evidence
 from portfolio_builder.core.paths import is_inside, regular_file
 from portfolio_builder.core.project import Project
 from portfolio_builder.core.problems import Problem, ProblemSink
-from portfolio_builder.core.referential import Referential
+from portfolio_builder.core.referential import Referential, check_level
 from portfolio_builder.core.yamlread import YamlDoc
 
 MET, PARTIALLY_MET, NOT_MET = "met", "partially_met", "not_met"
@@ -34,6 +34,7 @@ class Review:
     date: str
     verdicts: dict[str, str]
     comment: str = ""
+    levels: dict[str, int] = field(default_factory=dict)  # code → level reached, where the referential has levels
     date_line: int = 1
     current: bool = False
     outdated: bool = False
@@ -62,6 +63,11 @@ class ReviewIndex:
             if verdict and (best is None or VERDICT_RANK[verdict] > VERDICT_RANK[best]):
                 best = verdict
         return best
+
+    def best_level(self, code: str, evidence_paths: list[str]) -> int | None:
+        """The highest level the current reviews of these pieces of evidence record for ``code``."""
+        found = [r.levels[code] for r in map(self.current, evidence_paths) if r is not None and code in r.levels]
+        return max(found) if found else None
 
     def outdated_for(self, code: str, evidence_paths: list[str]) -> bool:
         """Whether a current verdict on ``code`` predates a change to its evidence."""
@@ -182,6 +188,23 @@ def _review(
                 evidence=target.path,
             )
         verdicts[code] = verdict
+    levels: dict[str, int] = {}
+    raw_levels = raw.get("levels") if isinstance(raw.get("levels"), dict) else {}
+    for code, value in raw_levels.items():
+        if referential is None:
+            break
+        pos = doc.key_pos(("levels", code))
+        if code not in referential.competencies:
+            suggestion = referential.suggest(code)
+            sink.error(
+                "unknown-competency", pos, f"levels.{code}", "review.unknown_competency",
+                hint_id="hint.did_you_mean" if suggestion else None,
+                hint_args={"suggestion": suggestion} if suggestion else {}, code=code,
+            )
+            continue
+        level = check_level(value, referential.levels, doc.pos(("levels", code)), f"levels.{code}", sink, referential.id)
+        if level is not None:
+            levels[code] = level
     when = raw.get("date")
     if not isinstance(when, str) or parse_when(when) is None:
         if isinstance(when, str) and not any(p.field == "date" for p in sink.items):
@@ -195,6 +218,7 @@ def _review(
         date=when,
         verdicts=verdicts,
         comment=str(raw.get("comment") or "").strip(),
+        levels=levels,
         date_line=doc.pos(("date",))[0],
     )
 

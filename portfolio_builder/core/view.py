@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from portfolio_builder.core import rules as rules_mod
 from portfolio_builder.core.check import Dossier
 from portfolio_builder.core.evidence import Evidence
 from portfolio_builder.core.jury import Jury
@@ -30,6 +31,7 @@ COMPETENCIES_SRC = f"{GENERATED_DIR}/competencies/index.md"
 ATTESTATION_SRC = f"{GENERATED_DIR}/attestation.md"
 HOME_SRC = "index.md"
 DOWNLOADS = ("report.json", "report.csv", "manifest.json")
+CREDENTIAL_SRC = "attestation.jwt"  # the signed attestation (Open Badges 3.0), when the build signs
 
 
 def slug(text: str, empty: str = "c") -> str:
@@ -79,6 +81,7 @@ def _review(review: Review | None, lang: str) -> dict[str, Any] | None:
         return None
     return {
         "reviewer": review.reviewer,
+        "declared": not review.verified,  # « déclaré par le candidat, non vérifié » (core.authority)
         "date": format_date(review.date, lang),
         "comment": review.comment,
         "outdated": review.outdated,
@@ -148,6 +151,8 @@ def site(dossier: Dossier, url_for: UrlFor) -> dict[str, Any]:
         "evidence_count": len(dossier.evidence),
         "errors": dossier.errors,
         "warnings": dossier.warnings,
+        "has_levels": bool(ref and ref.levels),
+        "levels_scale": translate(lang, "ui.levels_scale", min=ref.levels.min, max=ref.levels.max) if ref and ref.levels else "",
         "outcome": outcome.decision if outcome else "pending",
         "outcome_label": translate(lang, f"outcome.{outcome.decision if outcome else 'pending'}"),
         "jury_sat": dossier.jury is not None,
@@ -200,6 +205,7 @@ def evidence_card(dossier: Dossier, item: Evidence, url_for: UrlFor) -> dict[str
                 "argument": claim.argument,
                 "anchor": claim.anchor.lstrip("#"),
                 "verdict": _verdict(review.verdicts.get(claim.code) if review else None, lang),
+                "level": ref.levels.label(claim.level) if ref and ref.levels and claim.level is not None else "",
             }
         )
     return {
@@ -224,6 +230,7 @@ def evidence_card(dossier: Dossier, item: Evidence, url_for: UrlFor) -> dict[str
         ],
         "review": _review(review, lang),
         "history": [_review(r, lang) for r in reversed(history[:-1])],
+        "declared_reviews": [_review(r, lang) for r in reversed(dossier.declared_reviews.by_evidence.get(item.path, []))],
         "private": item.visibility == "private",
     }
 
@@ -244,6 +251,25 @@ def _competency_row(dossier: Dossier, code: str, url_for: UrlFor) -> dict[str, A
         "review": _verdict(dossier.reviews.best_status(code, paths), lang),
         "review_outdated": dossier.reviews.outdated_for(code, paths),
         "decision": _decision(decisions.get(code), lang),
+        "level": _level(dossier, code),
+    }
+
+
+def _level(dossier: Dossier, code: str) -> dict[str, Any] | None:
+    """Levels as the site shows them (``None`` where the referential has none)."""
+    level = dossier.level(code)
+    if level is None:
+        return None
+    levels = dossier.referential.levels
+    lang = dossier.lang
+    return {
+        "evidenced": levels.label(level.evidenced),
+        "reviewed": levels.label(level.reviewed),
+        "decided": levels.label(level.decided),
+        "validated": levels.label(level.validated),
+        "validated_by": translate(lang, f"ui.level_by.{level.validated_by}") if level.validated_by else "",
+        "required": levels.label(level.required),
+        "below_required": level.required is not None and (level.validated or 0) < level.required,
     }
 
 
@@ -304,6 +330,7 @@ def competency_page(dossier: Dossier, code: str, url_for: UrlFor) -> dict[str, A
         link["anchor_url"] = f"{link['url']}#{claim.anchor.lstrip('#')}" if claim.anchor else ""
         link["verdict"] = _verdict(review.verdicts.get(code) if review else None, dossier.lang)
         link["outdated"] = bool(review and review.outdated)
+        link["level"] = ref.levels.label(claim.level) if ref.levels and claim.level is not None else ""
         evidence.append(link)
     return {
         **row,
@@ -332,6 +359,9 @@ def report_page(dossier: Dossier, url_for: UrlFor) -> dict[str, Any]:
         "problems": [{"file": f, "items": items} for f, items in by_file.items()],
         "problem_count": len(listed),
         "rules": _rules_text(dossier),
+        "qcm_settings": qcm_setting_lines(dossier),
+        "conditions": _conditions(dossier),
+        "levels_scale": _levels_scale(dossier),
         "notes": list(ref.notes) if ref else [],
         "legal_basis": ref.legal_basis if ref else "",
         "outcome": (
@@ -353,14 +383,24 @@ def report_page(dossier: Dossier, url_for: UrlFor) -> dict[str, Any]:
                 "needs": [n.text(lang) for n in forecast.needs],
                 "without_evidence": forecast.without_evidence,
                 "without_met_verdict": forecast.without_met_verdict,
+                "below_level": forecast.below_level,
             }
             if forecast
             else None
         ),
         "attestations": [
-            {"session": a.session, "institution": a.institution, "date": format_date(a.date, lang), "domains": a.validated_domains}
+            {
+                "session": a.session,
+                "institution": a.institution,
+                "date": format_date(a.date, lang),
+                "domains": a.validated_domains,
+                "signature": translate(lang, "authority.signed_by", issuer=a.signed_by) if a.signed_by else translate(lang, "authority.unsigned"),
+                "signed": bool(a.signed_by),
+            }
             for a in dossier.attestations
         ],
+        # What the dossier says of the jury's word without being the jury: shown, never counted.
+        "declared_jury": _jury(dossier.declared_jury, lang),
     }
 
 
@@ -368,6 +408,7 @@ def _jury(jury: Jury | None, lang: str) -> dict[str, Any] | None:
     if jury is None:
         return None
     return {
+        "declared": not jury.verified,  # a file of the dossier, not the jury's own (core.authority)
         "session": jury.session,
         "date": format_date(jury.date, lang),
         "institution": jury.institution,
@@ -380,24 +421,76 @@ def _rules_text(dossier: Dossier) -> str:
     ref = dossier.referential
     if ref is None:
         return ""
-    rules = ref.rules
     lang = dossier.lang
-    if rules.validation == "threshold":
-        text = translate(
-            lang,
-            "rules.threshold",
-            minimum=rules.min_validated,
-            total=len(ref.competencies),
-            limit=rules.max_not_validated_per_domain,
-        )
-    else:
-        text = translate(lang, "rules.all")
-    if rules.qcm_per_domain:
+    text = " ".join(sentence.text(lang) for sentence in rules_mod.describe(ref))
+    if dossier.qcm and all(setting.required for setting in dossier.qcm.values()):
         text += " " + translate(lang, "rules.qcm")
     return text
 
 
-def attestation_page(dossier: Dossier, url_for: UrlFor) -> dict[str, Any]:
+def qcm_setting_lines(dossier: Dossier) -> list[str]:
+    """Which QCM setting applies to which domains this session, and why (who set it, how sure)."""
+    ref = dossier.referential
+    if ref is None or not dossier.qcm:
+        return []
+    lang = dossier.lang
+    if not ref.rules.qcm_per_domain and not ref.rules.qcm_certainty and all(
+        s.by == rules_mod.BY_REFERENTIAL for s in dossier.qcm.values()
+    ):
+        return []  # a referential that never mentions a QCM: nothing to say
+    groups: dict[tuple[bool, str, str], list[str]] = {}
+    for code, setting in dossier.qcm.items():
+        groups.setdefault((setting.required, setting.by, setting.file), []).append(code)
+    lines = []
+    for (required, by, file), domains in groups.items():
+        why = translate(lang, f"qcm.by.{by}", file=file)
+        if by == rules_mod.BY_REFERENTIAL:
+            if ref.rules.qcm_certainty:
+                certainty = translate(lang, f"qcm.certainty.{ref.rules.qcm_certainty}")
+                why += " ; " if lang == "fr" else "; "
+                why += translate(lang, "qcm.certainty.line", certainty=certainty)
+            if ref.rules.qcm_source:
+                why += (" ; " if lang == "fr" else "; ") + translate(lang, "qcm.source.line", source=ref.rules.qcm_source)
+        setting = translate(lang, "qcm.setting.required" if required else "qcm.setting.waived")
+        lines.append(translate(lang, "qcm.setting.line", setting=setting, domains=", ".join(domains), why=why))
+    return lines
+
+
+def _conditions(dossier: Dossier) -> list[dict[str, Any]]:
+    ref = dossier.referential
+    if ref is None:
+        return []
+    outcome = dossier.outcome
+    found = []
+    for condition in ref.rules.conditions:
+        status = (outcome.conditions.get(condition.id) if outcome else None) or rules_mod.OPEN
+        found.append(
+            {
+                "id": condition.id,
+                "title": condition.title,
+                "source": condition.source,
+                "status": status,
+                "label": translate(dossier.lang, f"outcome.condition.{status}"),
+            }
+        )
+    return found
+
+
+def _levels_scale(dossier: Dossier) -> dict[str, Any] | None:
+    ref = dossier.referential
+    if ref is None or ref.levels is None:
+        return None
+    return {
+        "label": translate(dossier.lang, "ui.levels_scale", min=ref.levels.min, max=ref.levels.max),
+        "groups": [
+            {"name": g.name, "levels": f"{min(g.levels)}–{max(g.levels)}" if len(g.levels) > 1 else str(g.levels[0])}
+            for g in ref.levels.groups
+        ],
+    }
+
+
+def attestation_page(dossier: Dossier, url_for: UrlFor, signer: str = "") -> dict[str, Any]:
+    """The printable attestation; ``signer`` names the institution whose key signs its credential."""
     lang = dossier.lang
     ref = dossier.referential
     outcome = dossier.outcome
@@ -420,6 +513,8 @@ def attestation_page(dossier: Dossier, url_for: UrlFor) -> dict[str, Any]:
         "reasons": [r.text(lang) for r in outcome.reasons] if outcome else [],
         "domains": domains,
         "jury": _jury(dossier.jury, lang),
+        "signature": translate(lang, "authority.signed_by", issuer=signer) if signer else translate(lang, "authority.unsigned"),
+        "credential_url": url_for(CREDENTIAL_SRC) if signer else "",
     }
 
 

@@ -92,7 +92,9 @@ def url_resolver(page: Page, urls: dict[str, str]) -> Callable[[str], str]:
     return url_for
 
 
-def page_data(kind: str, src: str, dossier: Dossier, url_for: Callable[[str], str], pages: GeneratedPages) -> dict[str, Any]:
+def page_data(
+    kind: str, src: str, dossier: Dossier, url_for: Callable[[str], str], pages: GeneratedPages, signer: str = ""
+) -> dict[str, Any]:
     found = pages.kind_of(src)
     code = found[1] if found else None
     if kind == COMPETENCY and code is not None:
@@ -102,7 +104,7 @@ def page_data(kind: str, src: str, dossier: Dossier, url_for: Callable[[str], st
     if kind == REPORT:
         return view.report_page(dossier, url_for)
     if kind == ATTESTATION:
-        return view.attestation_page(dossier, url_for)
+        return view.attestation_page(dossier, url_for, signer)
     return {}
 
 

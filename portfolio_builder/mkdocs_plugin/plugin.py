@@ -72,6 +72,7 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         self.manifest: dict[str, Any] = {}
         self.manifest_view: dict[str, Any] = {}
         self.evidence_index: dict[str, Any] = {}
+        self._credential: str | None = None
 
     # -- lifecycle -------------------------------------------------------------
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -86,6 +87,7 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         if config.theme.name != "material":
             raise PluginError(translate("fr", "plugin.needs_material"))
+        self._credential = None  # issued again by each build (serve rebuilds)
         source = self.options.source_config or Path(config.config_file_path)
         try:
             project = load_project(source, docs_dir=Path(config.docs_dir), untrusted=self.options.untrusted)
@@ -208,7 +210,7 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         context["portfolio_manifest"] = self.manifest_view
         found = self.pages.kind_of(page.file.src_uri)
         if found is not None:
-            context["portfolio"] = generated.page_data(found[0], page.file.src_uri, dossier, url_for, self.pages)
+            context["portfolio"] = generated.page_data(found[0], page.file.src_uri, dossier, url_for, self.pages, self.signer)
         evidence = self.evidence_index.get(page.file.src_uri)
         card = None
         if evidence is not None:
@@ -239,6 +241,8 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         site = Path(config.site_dir)
         (site / "report.json").write_text(self.report_json, encoding="utf-8")
         (site / "report.csv").write_text(report_mod.to_csv(json.loads(self.report_json)), encoding="utf-8")
+        if self.credential:
+            (site / view.CREDENTIAL_SRC).write_text(self.credential, encoding="utf-8")
         # The manifest covers every published file too, so an edit to the site itself is seen.
         self.manifest["site"] = integrity.site_files(site)
         manifest_json = integrity.to_json(self.manifest)
@@ -248,6 +252,26 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
 
             (site / "report.jwt").write_text(credentials.sign_report(self.report_json, self.options.sign_key), encoding="utf-8")
             (site / "manifest.jwt").write_text(credentials.sign_report(manifest_json, self.options.sign_key), encoding="utf-8")
+
+    @property
+    def signer(self) -> str:
+        """Who signs this build's attestation credential ("" when none is issued)."""
+        return self.options.sign_key.issuer.name if self.credential and self.options.sign_key is not None else ""
+
+    @property
+    def credential(self) -> str:
+        """The signed attestation of this build, issued once, when the jury has decided."""
+        if self._credential is None:
+            self._credential = ""
+            dossier = self.dossier
+            if self.options.sign_key is not None and dossier is not None and view.has_attestation(dossier):
+                from portfolio_builder.core import attestation
+
+                try:
+                    self._credential = attestation.issue_credential(dossier, self.options.sign_key)
+                except attestation.NotDecided:
+                    self._credential = ""
+        return self._credential
 
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
         dossier = self.dossier

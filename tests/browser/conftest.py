@@ -27,6 +27,7 @@ from ._support import CHROMIUM, LAUNCH_ARGS, REPO, Site, require_browser
 
 SAMPLE = REPO  # mkdocs.yml at the root; docs in sample_dnc/docs, reviews in sample_dnc/reviews
 ECHEC_QCM = REPO / "sample_dnc" / "echec-qcm"
+CRCN = REPO / "sample_dnc" / "crcn"
 
 DESKTOP = {"width": 1280, "height": 900}
 # How long a locator waits for an element before the test fails (not a timing
@@ -120,6 +121,14 @@ def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 def echec_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """The second example: a jury file, not certified because the D2 QCM failed."""
     root = build_site(ECHEC_QCM, tmp_path_factory.mktemp("echec-qcm") / "site", "--allow-dirty")
+    with serve(root) as base:
+        yield Site(root, base)
+
+
+@pytest.fixture(scope="session")
+def crcn_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """The third example: a CRCN dossier with proficiency levels (issue 15)."""
+    root = build_site(CRCN, tmp_path_factory.mktemp("crcn") / "site")
     with serve(root) as base:
         yield Site(root, base)
 

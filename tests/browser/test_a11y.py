@@ -33,6 +33,8 @@ PAGES = [
     pytest.param("sample_site", REPORT, id="report"),
     pytest.param("echec_site", REPORT, id="report-jury"),
     pytest.param("echec_site", ATTESTATION, id="attestation"),
+    pytest.param("crcn_site", REPORT, id="report-levels"),
+    pytest.param("crcn_site", competency_url("1.1"), id="competency-levels"),
 ]
 
 

@@ -18,8 +18,15 @@ pytestmark = BROWSER
 
 @pytest.fixture(scope="module")
 def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    site = tmp_path_factory.mktemp("cohort") / "site"
-    result = run_portfolio("cohort", str(REPO), str(REPO / "sample_dnc/echec-qcm"), "-d", str(site), "--title", "Groupe de test")
+    work = tmp_path_factory.mktemp("cohort")
+    site = work / "site"
+    # In a cohort the jury's decisions come from the jury's own folder, never from a dossier.
+    juries = work / "juries"
+    juries.mkdir()
+    (juries / "21805233.yml").write_bytes((REPO / "sample_dnc/echec-qcm/jury.yml").read_bytes())
+    result = run_portfolio(
+        "cohort", str(REPO), str(REPO / "sample_dnc/echec-qcm"), "-d", str(site), "--title", "Groupe de test", "--juries", str(juries)
+    )
     assert (site / "index.html").is_file(), result.stdout + result.stderr
     with serve(site) as base:
         yield Site(site, base)

@@ -293,3 +293,43 @@ def test_homonyms_never_get_a_jury_file_by_name(project, tmp_path):
     for slug in ("camille-dubois", "camille-dubois-2"):
         report = json.loads((site / slug / "report.json").read_text(encoding="utf-8"))
         assert report["outcome"]["jury"] is None, slug
+
+
+def test_the_cohort_sets_the_qcm_for_its_session_and_shows_levels(project, tmp_path):
+    """cohort.yml `qcm_required` wins over a dossier's jury file; CRCN rows show their levels."""
+    mi_codes = [f"D{d}.{i}" for d, n in ((1, 3), (2, 3), (3, 3), (4, 5), (5, 5)) for i in range(1, n + 1)]
+    decisions = "".join(f"  {c}: validated\n" for c in mi_codes)
+    jury = "session: 2027-juin\ndate: 2027-06-20\ninstitution: U\nmembers: [Pr. A]\ndecisions:\n" + decisions + "qcm_required: true\n"
+    project(
+        {"docs/a.md": evidence_page(*mi_codes)},
+        portfolio={"candidate": {"name": "Ingé Nieur"}, "referential": "c2i2mi-2011", "institution": "U", "session": "2027-juin"},
+        name="dossiers/mi",
+    )
+    # The jury's own file, on the cohort's side (a dossier's jury.yml never counts in a cohort).
+    (tmp_path / "juries").mkdir()
+    (tmp_path / "juries" / "inge-nieur.yml").write_text(jury, encoding="utf-8")
+    crcn_page = '---\ntitle: T\ntype: coursework\ndate: 2027-03-01\ncompetencies:\n  - code: "1.1"\n    level: 5\n---\n# T\n'
+    project({"docs/a.md": crcn_page}, portfolio={"candidate": {"name": "Cé Ercéenne"}, "referential": "crcn-2019"}, name="dossiers/crcn")
+    config = tmp_path / "cohort.yml"
+    config.write_text("session: 2027-juin\ndossiers:\n  - dossiers/*\njuries: juries\nqcm_required: false\n", encoding="utf-8")
+    site = tmp_path / "out"
+    result = cohort("--config", str(config), "-d", str(site))
+    report = json.loads((site / "inge-nieur/report.json").read_text(encoding="utf-8"))
+    assert report["outcome"]["decision"] == "certified", result.output
+    assert report["domains"][0]["qcm_required"] == {"required": False, "by": "cohort", "file": "cohort.yml", "certainty": None}
+    html = (site / "index.html").read_text(encoding="utf-8")
+    assert "niv. 5" in html
+    csv = (site / "report.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert csv[0].endswith(";niveaux") and any(line.endswith(";1.1:5") for line in csv[1:])
+
+
+def test_a_cohort_qcm_setting_for_an_unknown_domain_is_reported(project, tmp_path):
+    project({"docs/a.md": evidence_page("D1.1")}, portfolio={"candidate": {"name": "Un"}}, name="dossiers/un")
+    config = tmp_path / "cohort.yml"
+    config.write_text("dossiers:\n  - dossiers/*\nqcm_required:\n  D1: false\n  D9: true\n", encoding="utf-8")
+    site = tmp_path / "out"
+    cohort("--config", str(config), "-d", str(site))
+    report = json.loads((site / "un/report.json").read_text(encoding="utf-8"))
+    problem = next(p for p in report["problems"] if p["code"] == "unknown-domain")
+    assert (problem["file"], problem["line"]) == ("cohort.yml", 5)
+    assert report["domains"][0]["qcm_required"]["by"] == "cohort"

@@ -50,7 +50,7 @@ DYNAMIC_IDS = {
     "severity.{}": ["error", "warning"],
     "type.{}": sorted(set(schemas._TYPE_NAMES.values())),
     "evidence.type.{}": ["coursework", "assessment", "external"],
-    "csv.{}": ["domain_code", "domain", "code", "competency", "status", "evidence_count", "evidence", "paths", "types", "review", "decision"],
+    "csv.{}": ["domain_code", "domain", "code", "competency", "status", "evidence_count", "evidence", "paths", "types", "review", "decision", "level_evidenced", "level_validated"],
     "review.{}": ["met", "partially_met", "not_met"],
     "decision.{}": ["validated", "not_validated"],
     "cli.referentials.{}": ["id", "domains", "competencies", "title"],
@@ -62,6 +62,12 @@ DYNAMIC_IDS = {
     # An optional hint per required field (schemas.py): only those that exist are used.
     "schema.required.{}.hint": ["commentary", "competencies"],
     "credential.description.{}": [rules.CERTIFIED, rules.NOT_CERTIFIED],
+    # The QCM setting, the conditions (issue 15).
+    "qcm.by.{}": ["referential", "jury", "cohort"],
+    "qcm.certainty.{}": ["confirmed", "probable", "unknown"],
+    "qcm.setting.{}": ["required", "waived"],
+    "outcome.condition.{}": ["met", "not_met", "open"],
+    "ui.level_by.{}": ["jury", "review"],
     # The jury session's decision sheet (core/jury_sheet.py).
     "sheet.column.{}": ["id", "name", "institution", "comment", "info", "decision", "qcm", "score"],
     "sheet.meta.{}": ["session", "institution", "referential", "date", "members", "candidates", "columns"],
@@ -90,8 +96,10 @@ def source_files() -> list[Path]:
 NOT_IDS = {
     # Literals that look like ids but are field paths, not messages.
     "rules.min_validated",
+    "attestation.jwt",  # a file name: the signed attestation published with the site
+    "rules.min_level",
 }
-NOT_ID_PATTERNS = {"qcm."}  # f"qcm.{code}": the field of a jury problem
+NOT_ID_PATTERNS = {"qcm.", "rules.min_level.", "qcm_required."}  # f"qcm.{code}": the field of a jury problem
 
 
 def test_every_message_id_used_in_the_core_exists():

@@ -106,7 +106,11 @@ def test_jury_of_another_institution_or_session(project):
 def test_qcm_where_the_referential_requires_none(project):
     ref = load_shipped("c2i2e-2011")
     root = project(
-        {"docs/a.md": evidence_page(*ref.competencies), "jury.yml": jury_text({c: "validated" for c in ref.competencies}, {"A.1": True})},
+        {
+            "docs/a.md": evidence_page(*ref.competencies),
+            # Issue 15: the C2i2e also needs the jury to attest the face-to-face teaching situation.
+            "jury.yml": jury_text({c: "validated" for c in ref.competencies}, {"A.1": True}) + "conditions:\n  face-to-face: met\n",
+        },
         portfolio={**REGISTERED, "referential": "c2i2e-2011"},
     )
     dossier = run_check(root)

@@ -19,12 +19,15 @@ import pytest
 from portfolio_builder.core import problems as problems_mod
 from portfolio_builder.core.problems import CODES, ERROR, WARNING, Problem, ProblemSink
 from tests.conftest import alias_bomb, check_problems, evidence_page, mkdocs_text, run_check
+import tests.core.test_credentials as credential_tests
 
 # Codes that only the MkDocs plugin (the site build) produces; its own tests
 # cover them. Each is checked below to be absent from the core's source, so
 # this list cannot silently hide a core code.
 SITE_ONLY_CODES = {
     "duplicate-registration",  # one candidate registered twice in a cohort (cohort dashboard)
+    "duplicate-student-id",  # two dossiers claim one student number (tests/cohort/test_trust.py)
+    "report-unverified",  # cohort --reports: an unsigned report (tests/cohort/test_trust.py)
 }
 
 BOMB = "---\n" + alias_bomb(7) + "---\n"
@@ -214,6 +217,38 @@ CASES: dict[str, Case] = {
     "unknown-evidence": Case(
         ("unknown-evidence", "reviews/r.yml", 1), {"docs/p.md": evidence_page("D1.1"), "reviews/r.yml": REVIEW.replace("p.md", "q.md")}
     ),
+    # issue 15: levels and conditions
+    "level-out-of-range/evidence": Case(
+        ("level-out-of-range", "docs/p.md", 7),
+        {"docs/p.md": "---\ntitle: T\ntype: coursework\ndate: 2024-03-12\ncompetencies:\n  - code: \"2.1\"\n    level: 9\n---\n"},
+        portfolio={"referential": "crcn-2019"},
+    ),
+    "level-out-of-range/jury": Case(
+        ("level-out-of-range", "jury.yml", 8),
+        {"jury.yml": JURY.replace("D1.1", "\"2.1\"") + "levels:\n  \"2.1\": 0\n"},
+        portfolio={"referential": "crcn-2019"},
+    ),
+    "level-out-of-range/review": Case(
+        ("level-out-of-range", "reviews/r.yml", 7),
+        {"docs/p.md": "---\ntitle: T\ntype: coursework\ndate: 2024-03-12\ncompetencies: [\"2.1\"]\n---\n",
+         "reviews/r.yml": "evidence: p.md\nreviewer: M. Martin\ndate: 2024-03-01\nverdicts:\n  \"2.1\": met\nlevels:\n  \"2.1\": 12\n"},
+        portfolio={"referential": "crcn-2019"},
+    ),
+    "level-without-levels/evidence": Case(
+        ("level-without-levels", "docs/p.md", 7),
+        {"docs/p.md": "---\ntitle: T\ntype: coursework\ndate: 2024-03-12\ncompetencies:\n  - code: D1.1\n    level: 4\n---\n"},
+    ),
+    "level-without-levels/jury": Case(
+        ("level-without-levels", "jury.yml", 8), {"jury.yml": JURY + "levels:\n  D1.1: 3\n"},
+    ),
+    "unknown-condition/jury": Case(
+        ("unknown-condition", "jury.yml", 8),
+        {"jury.yml": JURY.replace("D1.1", "A.1-1") + "conditions:\n  face-a-face: met\n"},
+        portfolio={"referential": "c2i2e-2011"},
+    ),
+    "unknown-condition/no-conditions": Case(
+        ("unknown-condition", "jury.yml", 8), {"jury.yml": JURY + "conditions:\n  face-to-face: met\n"},
+    ),
     "unknown-domain/jury": Case(("unknown-domain", "jury.yml", 8), {"jury.yml": JURY + "qcm:\n  D7: {passed: true}\n"}),
     "unknown-domain/attestation": Case(
         ("unknown-domain", "att.yml", 7),
@@ -314,7 +349,15 @@ def test_path_outside(project):
 
 
 # Codes asserted by a test of their own rather than by the table.
-OWN_TESTS = {"dirty-tree": test_dirty_tree, "path-outside": test_path_outside}
+OWN_TESTS = {
+    "dirty-tree": test_dirty_tree,
+    "path-outside": test_path_outside,
+    # Signed attestations: tests/core/test_credentials.py, one test per code.
+    "attestation-unsigned": credential_tests.test_unsigned_attestation_warns_in_training_and_is_refused_in_certification,
+    "credential-invalid": credential_tests.test_each_wrong_credential_is_refused_with_its_code,
+    "credential-untrusted": credential_tests.test_each_wrong_credential_is_refused_with_its_code,
+    "credential-mismatch": credential_tests.test_each_wrong_credential_is_refused_with_its_code,
+}
 
 # The jury session's import (not the check pipeline): each code by its own test, at its cell.
 from tests.core import test_jury_sheet as _sheet  # noqa: E402

@@ -17,7 +17,7 @@ SHIPPED = {
     "c2i2e-2011": (7, 28, "threshold", 23, 2, False),
     "c2i2ms-2011": (4, 14, "all", None, None, True),
     "c2i2md-2011": (6, 18, "all", None, None, False),
-    "c2i2mi-2011": (5, 19, "all", None, None, False),
+    "c2i2mi-2011": (5, 19, "all", None, None, True),  # probable (issue 15): the institution may waive it
     "c2i2mead-2011": (5, 15, "all", None, None, False),
     "crcn-2019": (5, 16, "all", None, None, False),
     "digcomp-2.2": (5, 21, "all", None, None, False),

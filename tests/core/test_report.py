@@ -54,7 +54,7 @@ def test_report_validates_and_says_what_is_covered(dossier):
     row = next(r for r in document["competencies"] if r["code"] == "D1.1")
     assert row == {
         "code": "D1.1", "domain": "D1", "title": "Organiser un espace de travail complexe", "covered": True,
-        "evidence": ["productions/stage.md"], "types": ["coursework"], "review": None, "decision": "validated",
+        "evidence": ["productions/stage.md"], "types": ["coursework"], "review": None, "decision": "validated", "level": None,
     }
     assert next(r for r in document["competencies"] if r["code"] == "D4.1")["review"] == "met"
     d5 = document["domains"][-1]
