@@ -141,6 +141,7 @@ def import_(sheet_file: Path, juries: Path | None, cohort_path: Path | None, dry
             session=session.session,
             institution=session.institution or None,
             candidates={c.key: c.name for c in session.candidates},
+            qcm_domains=session.qcm_domains,
         )
         names = dict(expected.candidates)
         juries = juries or cohort.juries
@@ -158,7 +159,7 @@ def import_(sheet_file: Path, juries: Path | None, cohort_path: Path | None, dry
     problems += sink.items
     rows, table_problems = js.read_table(table_grid, meta, expected)
     problems += table_problems
-    changes, plan_problems = js.plan(rows, meta, juries, out_lang, expected, names)
+    changes, plan_problems = js.plan(rows, meta, juries, out_lang, expected, names, table_grid.label)
     problems += plan_problems
     errors = [p for p in problems if p.is_error]
     if errors:

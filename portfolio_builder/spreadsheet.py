@@ -123,7 +123,7 @@ def to_xlsx(sheet: js.Sheet) -> bytes:
             if column.kind == js.INFO:
                 cell.fill = info_fill
                 cell.font = Font(color="444444", size=9)
-            elif column.kind in (js.DECISION, js.QCM, js.SCORE, js.COMMENT):
+            elif column.kind in (js.DECISION, js.QCM, js.SCORE, js.COMMENT, js.LEVEL, js.CONDITION):
                 cell.fill = edit_fill
             if column.code == "id":
                 cell.number_format = "@"  # a student number stays text (leading zeros)
@@ -131,6 +131,7 @@ def to_xlsx(sheet: js.Sheet) -> bytes:
     lists = {
         js.DECISION: js.decision_words(lang),
         js.QCM: js.qcm_words(lang),
+        js.CONDITION: js.condition_words(lang),
     }
     for kind, words in lists.items():
         targets = [i for i, c in enumerate(sheet.columns, start=1) if c.kind == kind]
@@ -159,7 +160,19 @@ def to_xlsx(sheet: js.Sheet) -> bytes:
         for col in scores:
             letter = get_column_letter(col)
             validation.add(f"{letter}3:{letter}{last_row}")
-    widths = {js.IDENTITY: 18, js.INFO: 22, js.DECISION: 13, js.QCM: 12, js.SCORE: 9, js.COMMENT: 40}
+    levels = [i for i, c in enumerate(sheet.columns, start=1) if c.kind == js.LEVEL]
+    if levels and sheet.level_range:
+        low, high = sheet.level_range
+        validation = DataValidation(
+            type="whole", operator="between", formula1=str(low), formula2=str(high),
+            allow_blank=True, showErrorMessage=True, errorTitle=translate(lang, "sheet.validation.title"),
+            error=translate(lang, "sheet.validation.level", low=low, high=high),
+        )
+        table.add_data_validation(validation)
+        for col in levels:
+            letter = get_column_letter(col)
+            validation.add(f"{letter}3:{letter}{last_row}")
+    widths = {js.IDENTITY: 18, js.INFO: 22, js.DECISION: 13, js.QCM: 12, js.SCORE: 9, js.COMMENT: 40, js.LEVEL: 9, js.CONDITION: 14}
     for col, column in enumerate(sheet.columns, start=1):
         table.column_dimensions[get_column_letter(col)].width = widths[column.kind]
     table.row_dimensions[1].height = 45

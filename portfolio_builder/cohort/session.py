@@ -114,9 +114,13 @@ def _one(folder: str, key: str, untrusted: Untrusted, lang: str) -> tuple[Candid
         candidate.has_jury = True
         candidate.decisions = dict(jury.decisions)
         candidate.qcm = {d: (r.passed, r.score) for d, r in jury.qcm.items()}
+        candidate.levels = dict(jury.levels)
+        candidate.conditions = dict(jury.conditions)
         candidate.comment = jury.comment
         candidate.jury_date = jury.date
         candidate.jury_members = tuple(jury.members)
+    # This session's QCM setting for the candidate (the cohort's, else the jury file's, else the referential's).
+    candidate.qcm_domains = {code for code, setting in dossier.qcm.items() if setting.required}
     if dossier.outcome is not None:
         candidate.outcome = dossier.outcome.decision
         candidate.validated_domains = list(dossier.outcome.validated_domains)
@@ -151,7 +155,8 @@ def gather(cohort: Cohort, folders: list[Path], jobs: int | None = None, issuers
     bases = Counter(make_slug(name, empty="dossier") for name, _ in identities)
     shared = Counter(student_id for _, student_id in identities if student_id)
     policy = run.CohortPolicy(
-        referential=cohort.referential, juries=cohort.juries, reviews=cohort.reviews, issuers=tuple(issuers), language=lang
+        referential=cohort.referential, juries=cohort.juries, reviews=cohort.reviews, issuers=tuple(issuers),
+        qcm_required=cohort.qcm_required, language=lang,
     )
     tasks = []
     for folder, slug, (name, student_id) in zip(folders, slugs, identities):

@@ -40,6 +40,8 @@ CELL_TEXT_LIMIT = 30000
 
 # Column kinds
 IDENTITY, INFO, DECISION, QCM, SCORE, COMMENT = "identity", "info", "decision", "qcm", "score", "comment"
+LEVEL, CONDITION = "level", "condition"  # where the referential has levels, or conditions only a jury attests
+_PREFIXES = {"info": INFO, "qcm": QCM, "score": SCORE, "level": LEVEL, "condition": CONDITION}
 # Stable codes of the session block's rows (the first cell holds their label, in either language).
 META_KEYS = ("session", "institution", "referential", "date", "members", "candidates", "columns")
 
@@ -72,6 +74,9 @@ class Candidate:
     facts: dict[str, Facts] = field(default_factory=dict)
     decisions: dict[str, str] = field(default_factory=dict)
     qcm: dict[str, tuple[bool, float | None]] = field(default_factory=dict)
+    levels: dict[str, int] = field(default_factory=dict)
+    conditions: dict[str, str] = field(default_factory=dict)
+    qcm_domains: set[str] | None = None  # the domains whose QCM counts for this candidate (None: the referential's)
     comment: str = ""
     jury_date: str = ""
     jury_members: tuple[str, ...] = ()
@@ -91,6 +96,12 @@ class Session:
     title: str = ""
     candidates: list[Candidate] = field(default_factory=list)
 
+    @property
+    def qcm_domains(self) -> set[str] | None:
+        """The domains whose QCM counts this session, for one candidate at least (None: the referential's)."""
+        known = [c.qcm_domains for c in self.candidates if c.qcm_domains is not None]
+        return set().union(*known) if known else None
+
     def jury_meta(self) -> tuple[str, tuple[str, ...]]:
         """The date and members most jury files of the session agree on (empty before the jury)."""
         seen = Counter((c.jury_date, c.jury_members) for c in self.candidates if c.has_jury)
@@ -104,14 +115,21 @@ class Column:
     subject: str = ""  # the competency or domain code
 
 
-def columns(referential: Referential) -> list[Column]:
-    """The table's columns, domain by domain: each competency's facts then its decision, then the QCM."""
+def columns(referential: Referential, qcm_domains: set[str] | None = None) -> list[Column]:
+    """The table's columns, domain by domain: each competency's facts, its decision (and level, where
+    the referential has levels), then the domain's QCM where it counts this session; then the
+    conditions only a jury attests, and a comment. ``qcm_domains``: the session's QCM setting."""
+    if qcm_domains is None:
+        qcm_domains = {d.code for d in referential.domains} if referential.rules.qcm_per_domain else set()
     cols = [Column("id", IDENTITY), Column("name", IDENTITY), Column("institution", IDENTITY)]
     for domain in referential.domains:
         for code in domain.codes:
             cols += [Column(f"info:{code}", INFO, code), Column(code, DECISION, code)]
-        if referential.rules.qcm_per_domain:
+            if referential.levels is not None:
+                cols.append(Column(f"level:{code}", LEVEL, code))
+        if domain.code in qcm_domains:
             cols += [Column(f"qcm:{domain.code}", QCM, domain.code), Column(f"score:{domain.code}", SCORE, domain.code)]
+    cols += [Column(f"condition:{c.id}", CONDITION, c.id) for c in referential.rules.conditions]
     cols.append(Column("comment", COMMENT))
     return cols
 
@@ -151,6 +169,10 @@ def qcm_words(lang: str) -> list[str]:
     return [translate(lang, "sheet.qcm.passed"), translate(lang, "sheet.qcm.failed"), translate(lang, "sheet.empty")]
 
 
+def condition_words(lang: str) -> list[str]:
+    return [translate(lang, "sheet.condition.met"), translate(lang, "sheet.condition.not_met"), translate(lang, "sheet.empty")]
+
+
 @dataclass
 class Sheet:
     """Everything a spreadsheet file holds, before any file format."""
@@ -163,6 +185,7 @@ class Sheet:
     rows: list[list[Any]]
     notes: dict[int, str] = field(default_factory=dict)  # 0-based column → the competency's title
     editable_meta: tuple[int, ...] = ()  # 0-based rows of the session block the jury fills in
+    level_range: tuple[int, int] | None = None  # the referential's levels (CRCN: 1 to 8)
 
 
 def meta_label(key: str, lang: str) -> str:
@@ -184,7 +207,7 @@ def chunks(words: list[str], limit: int = CELL_TEXT_LIMIT) -> list[str]:
 def build_sheet(session: Session) -> Sheet:
     lang = session.language
     ref = session.referential
-    cols = columns(ref)
+    cols = columns(ref, session.qcm_domains)
     jury_date, members = session.jury_meta()
     meta = [
         [FORMAT, VERSION, translate(lang, "sheet.format_note")],
@@ -198,13 +221,22 @@ def build_sheet(session: Session) -> Sheet:
     ]
     domain_of = {code: c.domain for code, c in ref.competencies.items()}
     rows = [[_cell(candidate, col, lang, domain_of) for col in cols] for candidate in session.candidates]
+    conditions = {c.id: c.title for c in ref.rules.conditions}
     notes = {
-        i: (ref.competencies[c.subject].title if c.subject in ref.competencies else ref.domain_index[c.subject].title)
+        i: (
+            conditions[c.subject] if c.kind == CONDITION
+            else ref.competencies[c.subject].title if c.subject in ref.competencies
+            else ref.domain_index[c.subject].title
+        )
         for i, c in enumerate(cols)
         if c.subject
     }
+    if ref.levels is not None:
+        span = translate(lang, "sheet.level.note", low=ref.levels.min, high=ref.levels.max)
+        notes.update({i: f"{notes[i]} — {span}" for i, c in enumerate(cols) if c.kind == LEVEL})
     title = translate(lang, "sheet.title", referential=ref.short_title, session=session.session)
-    return Sheet(lang, title, meta, cols, [column_label(c, lang) for c in cols], rows, notes, editable_meta=(4, 5))
+    levels = (ref.levels.min, ref.levels.max) if ref.levels is not None else None
+    return Sheet(lang, title, meta, cols, [column_label(c, lang) for c in cols], rows, notes, editable_meta=(4, 5), level_range=levels)
 
 
 def _cell(candidate: Candidate, col: Column, lang: str, domain_of: dict[str, str]) -> Any:
@@ -223,6 +255,11 @@ def _cell(candidate: Candidate, col: Column, lang: str, domain_of: dict[str, str
     if col.kind == SCORE:
         result = candidate.qcm.get(col.subject)
         return "" if result is None or result[1] is None else result[1]
+    if col.kind == LEVEL:
+        return candidate.levels.get(col.subject, "")
+    if col.kind == CONDITION:
+        state = candidate.conditions.get(col.subject)
+        return translate(lang, f"sheet.condition.{state}") if state in ("met", "not_met") else ""
     return candidate.comment
 
 
@@ -259,6 +296,8 @@ class RowDecisions:
     name: str
     decisions: dict[str, str] = field(default_factory=dict)
     qcm: dict[str, tuple[bool, float | None]] = field(default_factory=dict)
+    levels: dict[str, int] = field(default_factory=dict)
+    conditions: dict[str, str] = field(default_factory=dict)
     comment: str = ""
 
 
@@ -270,6 +309,7 @@ class Expected:
     session: str | None = None
     institution: str | None = None
     candidates: dict[str, str] | None = None  # key → name
+    qcm_domains: set[str] | None = None  # the session's QCM setting, when the cohort is read
 
 
 def text_of(value: Any) -> str:
@@ -301,6 +341,8 @@ _NOT_VALIDATED = _words(("decision.not_validated",), "not_validated", "non valid
 _EMPTY = _words(("sheet.empty",), "-", "—", "–")
 _PASSED = _words(("sheet.qcm.passed",), "passed", "reussi", "réussie")
 _FAILED = _words(("sheet.qcm.failed",), "failed", "not passed", "non reussie", "echoue", "échoué")
+_MET = _words(("sheet.condition.met",), "met", "oui", "yes", "rempli")
+_NOT_MET = _words(("sheet.condition.not_met",), "not_met", "non", "no", "non rempli")
 
 
 def _meta_key(label: Any) -> str | None:
@@ -431,8 +473,16 @@ def check_identity(meta: SheetMeta, expected: Expected, sink: ProblemSink) -> No
             "sheet-mismatch", *at("referential"), "sheet.other_referential", hint_id="sheet.fresh.hint",
             found=f"{meta.referential_id} {meta.referential_version}".strip(), expected=f"{ref.id} {ref.version}",
         )
-    elif ref is not None and meta.columns and meta.columns != [c.code for c in columns(ref)]:
+    elif ref is not None and meta.columns and not _columns_fit(meta.columns, ref, expected.qcm_domains):
         sink.error("sheet-mismatch", *at("columns"), "sheet.columns_tampered", hint_id="sheet.fresh.hint", referential=ref.id)
+
+
+def _columns_fit(listed: list[str], ref: Referential, qcm_domains: set[str] | None) -> bool:
+    """The sheet's column list is the referential's (its QCM columns: the session's setting, or any domain's)."""
+    if qcm_domains is not None:
+        return listed == [c.code for c in columns(ref, qcm_domains)]
+    domains = {c.split(":", 1)[1] for c in listed if c.startswith("qcm:")}
+    return domains <= set(ref.domain_index) and listed == [c.code for c in columns(ref, domains)]
 
 
 def read_table(grid: Grid, meta: SheetMeta, expected: Expected) -> tuple[list[RowDecisions], list[Problem]]:
@@ -445,7 +495,7 @@ def read_table(grid: Grid, meta: SheetMeta, expected: Expected) -> tuple[list[Ro
         return [], sink.items
     code_number, code_cells = rows[code_row]
     found = [text_of(c) for c in code_cells]
-    wanted = meta.columns or ([c.code for c in columns(expected.referential)] if expected.referential else [])
+    wanted = meta.columns or ([c.code for c in columns(expected.referential, expected.qcm_domains)] if expected.referential else [])
     known_codes = set(expected.referential.competencies) if expected.referential else {c for c in wanted if ":" not in c}
     by_code = _columns_by_code(found, wanted, known_codes, code_number, sink)
     kinds = _kinds(wanted)
@@ -495,7 +545,7 @@ def read_table(grid: Grid, meta: SheetMeta, expected: Expected) -> tuple[list[Ro
         result = RowDecisions(key, number, text_of(cell("institution")), text_of(cell("name")))
         for code, index in by_code.items():
             kind = kinds.get(code)
-            if kind not in (DECISION, QCM, SCORE, COMMENT):
+            if kind not in (DECISION, QCM, SCORE, COMMENT, LEVEL, CONDITION):
                 continue
             value = values[index] if index < len(values) else None
             position = (number, index + 1)
@@ -504,6 +554,14 @@ def read_table(grid: Grid, meta: SheetMeta, expected: Expected) -> tuple[list[Ro
                 decision = _decision(value, position, label, sink, meta.lang)
                 if decision:
                     result.decisions[code] = decision
+            elif kind == LEVEL:
+                level = _level(value, position, label, sink, expected.referential)
+                if level is not None:
+                    result.levels[code.split(":", 1)[1]] = level
+            elif kind == CONDITION:
+                state = _condition(value, position, label, sink)
+                if state:
+                    result.conditions[code.split(":", 1)[1]] = state
             elif kind == COMMENT:
                 text = text_of(value)
                 if len(text) > MAX_COMMENT:
@@ -540,7 +598,7 @@ def _kinds(codes: list[str]) -> dict[str, str]:
         elif code == "comment":
             kinds[code] = COMMENT
         elif prefix:
-            kinds[code] = {"info": INFO, "qcm": QCM, "score": SCORE}.get(prefix, "")
+            kinds[code] = _PREFIXES.get(prefix, "")
         else:
             kinds[code] = DECISION
     return kinds
@@ -612,6 +670,40 @@ def _decision(value: Any, position: tuple[int, int], label: str, sink: ProblemSi
         hint_args={"suggestion": suggestion} if suggestion else {},
         found=_shown(value),
     )
+    return None
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _level(value: Any, position: tuple[int, int], label: str, sink: ProblemSink, ref: Referential | None) -> int | None:
+    """A level the referential knows (CRCN: 1 to 8), or a problem."""
+    if _blank(value):
+        return None
+    number = _score(value)
+    levels = ref.levels if ref is not None else None
+    low, high = (levels.min, levels.max) if levels is not None else (0, 99)
+    if number is None or not number.is_integer() or not low <= number <= high:
+        sink.error(
+            "level-out-of-range", position, label, "sheet.level_out_of_range",
+            hint_id="sheet.level.hint", found=_shown(value), low=low, high=high,
+        )
+        return None
+    return int(number)
+
+
+def _condition(value: Any, position: tuple[int, int], label: str, sink: ProblemSink) -> str | None:
+    if _blank(value):
+        return None
+    folded = _fold(text_of(value)) if isinstance(value, str) else None
+    if folded in _MET:
+        return "met"
+    if folded in _NOT_MET:
+        return "not_met"
+    if folded in _EMPTY:
+        return None
+    sink.error("not-a-decision", position, label, "sheet.not_a_condition", hint_id="sheet.condition.hint", found=_shown(value))
     return None
 
 
@@ -712,6 +804,7 @@ def plan(
     lang: str,
     expected: Expected,
     names: dict[str, str],
+    table_label: str = "",
 ) -> tuple[list[Change], list[Problem]]:
     """What each row changes in its jury file; every unreadable or other-session file is a problem."""
     problems: list[Problem] = []
@@ -740,26 +833,28 @@ def plan(
             decisions=_ordered(row.decisions, expected, meta),
         )
         qcm = {d: ({"passed": p} | ({"score": s} if s is not None else {})) for d, (p, s) in sorted(row.qcm.items())}
-        if qcm:
-            document["qcm"] = qcm
-        else:
-            document.pop("qcm", None)
+        for key, values in (("qcm", qcm), ("levels", dict(row.levels)), ("conditions", dict(row.conditions))):
+            if values:
+                document[key] = values
+            else:
+                document.pop(key, None)
         if row.comment:
             document["comment"] = row.comment
         else:
             document.pop("comment", None)
         name = names.get(row.key) or row.name
-        if current is None and not row.decisions and not row.qcm and not row.comment:
+        if current is None and not (row.decisions or row.qcm or row.levels or row.conditions or row.comment):
             result.append(Change(row.key, name, path, None, []))
             continue
+        at_row = ProblemSink(table_label or str(path))  # what the row lacks is named at the row
         if not institution:
-            sink.error("missing-metadata", (row.row, 3), f"C{row.row}", "sheet.institution_missing")
-            problems.extend(sink.items)
+            at_row.error("missing-metadata", (row.row, 3), f"C{row.row}", "sheet.institution_missing")
+            problems.extend(at_row.items)
             continue
         errors = list(schemas.validator("jury").iter_errors(document))
         if errors:
-            sink.error("schema", (row.row, 1), "", "schema.generic", detail=errors[0].message)
-            problems.extend(sink.items)
+            at_row.error("schema", (row.row, 1), f"A{row.row}", "schema.generic", detail=errors[0].message)
+            problems.extend(at_row.items)
             continue
         changes = describe_changes(current, document, lang)
         result.append(Change(row.key, name, path, document if changes else None, changes, created=current is None))
@@ -806,6 +901,14 @@ def describe_changes(current: dict[str, Any] | None, new: dict[str, Any], lang: 
             lines.append(
                 translate(lang, "sheet.change", what=f"QCM {domain}", before=_qcm_text(before, lang), after=_qcm_text(after, lang))
             )
+    for key, label in (("levels", "sheet.field.level"), ("conditions", "sheet.field.condition")):
+        before_all = old.get(key) if isinstance(old.get(key), dict) else {}
+        after_all = new.get(key) or {}
+        for item in list(after_all) + [k for k in before_all if k not in after_all]:
+            before, after = before_all.get(item), after_all.get(item)
+            if before != after:
+                shown = lambda v: translate(lang, f"sheet.condition.{v}") if v in ("met", "not_met") else (empty if v is None else str(v))  # noqa: E731
+                lines.append(translate(lang, "sheet.change", what=translate(lang, label, code=item), before=shown(before), after=shown(after)))
     for key in ("date", "members", "institution", "session", "comment"):
         before, after = old.get(key), new.get(key)
         if current is not None and _norm(before) != _norm(after):

@@ -527,3 +527,43 @@ def test_a_csv_saved_with_commas_is_read(cohort, tmp_path):
     result = cli("jury", "import", str(tmp_path / "comma.csv"), "--juries", str(tmp_path / "jury"))
     assert result.exit_code == 0, result.output
     assert yaml.safe_load((tmp_path / "jury/30100001.yml").read_text(encoding="utf-8"))["decisions"] == {"D1.1": "validated"}
+
+
+def test_levels_and_the_sessions_qcm_setting_round_trip(tmp_path, project):
+    """CRCN: a level per competency, written to the jury file the rules engine reads; a cohort without QCM."""
+    project({"docs/a.md": evidence_page('"1.1"', '"1.2"')},
+            portfolio={"referential": "crcn-2019", "candidate": {"name": "Nina Petit", "student_id": "30100009"}, "session": SESSION},
+            name="dossiers/nina")
+    (tmp_path / "jury").mkdir()
+    path = tmp_path / "cohort.yml"
+    path.write_text(f"session: {SESSION}\nreferential: crcn-2019\njuries: jury\ndossiers: [dossiers/*]\n", encoding="utf-8")
+    sheet = tmp_path / "s.xlsx"
+    assert cli("jury", "sheet", str(path), "-o", str(sheet)).exit_code == 0
+    # No institution anywhere: the row that lacks it is named, nothing is written.
+    bare = tmp_path / "bare.xlsx"
+    fill_xlsx(sheet, bare, decided={"30100009": ({"1.1": "validated"}, {})})
+    refused = cli("jury", "import", str(bare), "--cohort", str(path))
+    assert refused.exit_code == 1 and "bare.xlsx:3:3: erreur[missing-metadata] C3" in refused.output
+    path.write_text(path.read_text(encoding="utf-8") + f"institution: {INSTITUTION}\n", encoding="utf-8")
+    assert cli("jury", "sheet", str(path), "-o", str(sheet)).exit_code == 0
+    workbook = openpyxl.load_workbook(sheet)
+    table, block = workbook.worksheets
+    codes = [c.value for c in table[2]]
+    assert "level:1.1" in codes and not any(c.startswith("qcm:") for c in codes if c)
+    assert any(dv.type == "whole" and dv.formula1 == "1" and dv.formula2 == "8" for dv in table.data_validations.dataValidation)
+    table.cell(row=3, column=codes.index("1.1") + 1, value="validée")
+    table.cell(row=3, column=codes.index("level:1.1") + 1, value=5)
+    block["B5"], block["B6"] = "2027-06-24", MEMBERS[0]
+    workbook.save(sheet)
+    result = cli("jury", "import", str(sheet), "--cohort", str(path))
+    assert result.exit_code == 0, result.output
+    written = yaml.safe_load((tmp_path / "jury/30100009.yml").read_text(encoding="utf-8"))
+    assert written["decisions"] == {"1.1": "validated"} and written["levels"] == {"1.1": 5}
+    assert "niveau 1.1 : vide → 5" in result.output
+    c2i1 = tmp_path / "c2i1"
+    c2i1.mkdir()
+    project({"docs/a.md": evidence_page("D1.1")}, portfolio={"candidate": {"name": "Léo", "student_id": "30100010"}, "session": SESSION},
+            name="c2i1/dossiers/leo")
+    (c2i1 / "cohort.yml").write_text(f"session: {SESSION}\nqcm_required: false\ndossiers: [dossiers/*]\n", encoding="utf-8")
+    assert cli("jury", "sheet", str(c2i1 / "cohort.yml"), "-o", str(tmp_path / "noqcm.csv")).exit_code == 0
+    assert "qcm:" not in (tmp_path / "noqcm.csv").read_text(encoding="utf-8-sig")

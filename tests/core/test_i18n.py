@@ -69,7 +69,8 @@ DYNAMIC_IDS = {
     "outcome.condition.{}": ["met", "not_met", "open"],
     "ui.level_by.{}": ["jury", "review"],
     # The jury session's decision sheet (core/jury_sheet.py).
-    "sheet.column.{}": ["id", "name", "institution", "comment", "info", "decision", "qcm", "score"],
+    "sheet.column.{}": ["id", "name", "institution", "comment", "info", "decision", "qcm", "score", "level", "condition"],
+    "sheet.condition.{}": ["met", "not_met"],
     "sheet.meta.{}": ["session", "institution", "referential", "date", "members", "candidates", "columns"],
     "sheet.field.{}": ["date", "members", "institution", "session", "comment"],
 }

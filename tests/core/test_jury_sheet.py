@@ -308,3 +308,44 @@ def test_odd_cell_values_never_crash_the_import(code, value):
     sheet.rows[0][col(sheet, code) - 1] = value
     _rows, problems = import_problems(sheet)
     assert all(p[0] in CODES for p in problems)
+
+
+def test_levels_where_the_referential_has_them():
+    crcn = load_shipped("crcn-2019")
+    one = candidate("30100009", "Nina Petit", levels={"1.1": 4}, has_jury=True)
+    sheet = filled(js.build_sheet(session(one, referential=crcn)))
+    assert sheet.rows[0][col(sheet, "level:1.1") - 1] == 4
+    assert "niveau de 1 à 8" in sheet.notes[col(sheet, "level:1.1") - 1]
+    assert sheet.level_range == (1, 8)
+    sheet.rows[0][col(sheet, "level:1.2") - 1] = "5"
+    sheet.rows[0][col(sheet, "level:1.3") - 1] = 9
+    sheet.rows[0][col(sheet, "level:2.1") - 1] = 2.5
+    rows, problems = import_problems(sheet, js.Expected(referential=crcn))
+    assert sorted(problems) == sorted([
+        ("level-out-of-range", "s.xlsx", 3, col(sheet, "level:1.3")),
+        ("level-out-of-range", "s.xlsx", 3, col(sheet, "level:2.1")),
+    ])
+    assert rows[0].levels == {"1.1": 4, "1.2": 5}
+
+
+def test_conditions_only_a_jury_attests():
+    c2i2e = load_shipped("c2i2e-2011")
+    sheet = filled(js.build_sheet(session(LEA, referential=c2i2e)))
+    assert sheet.columns[-2].code == "condition:face-to-face"
+    sheet.rows[0][col(sheet, "condition:face-to-face") - 1] = "remplie"
+    rows, problems = import_problems(sheet, js.Expected(referential=c2i2e))
+    assert problems == [] and rows[0].conditions == {"face-to-face": "met"}
+    sheet.rows[0][col(sheet, "condition:face-to-face") - 1] = "peut-être"
+    _rows, problems = import_problems(sheet, js.Expected(referential=c2i2e))
+    assert problems == [("not-a-decision", "s.xlsx", 3, col(sheet, "condition:face-to-face"))]
+
+
+def test_qcm_columns_follow_the_sessions_qcm_setting():
+    waived = candidate("1", "A", qcm_domains={"D2"})
+    sheet = js.build_sheet(session(waived))
+    assert [c.code for c in sheet.columns if c.kind == js.QCM] == ["qcm:D2"]
+    filled(sheet)
+    _rows, problems = import_problems(sheet)
+    assert problems == []  # a sheet of the session's setting is the referential's, for the import
+    _rows, problems = import_problems(sheet, js.Expected(referential=C2I1, qcm_domains={"D1", "D2"}))
+    assert ("sheet-mismatch", "s.xlsx[Session]", 8, 2) in problems
