@@ -63,16 +63,22 @@ def build(referential: Referential, lang: str = "fr") -> dict[str, Any]:
     }
 
     claim = base["properties"]["competencies"]["items"]
-    object_claim = {
-        "type": "object",
-        "required": ["code"],
-        "additionalProperties": False,
-        "properties": {
-            "code": {"$ref": "#/$defs/code"},
-            "argument": claim["properties"]["argument"],
-            "anchor": claim["properties"]["anchor"],
-        },
-    }
+    properties = {**claim["properties"], "code": {"$ref": "#/$defs/code"}}
+    levels = referential.levels
+    if levels is None:
+        # `check` refuses a level where the referential has none (level-without-levels).
+        properties.pop("level", None)
+    elif "level" in properties:
+        # A level in the referential's range, as a number or as the digits `check` reads (« 04 »).
+        span = range(levels.min, levels.max + 1)
+        properties["level"] = {
+            "description": properties["level"].get("description", ""),
+            "anyOf": [
+                {"type": "integer", "minimum": levels.min, "maximum": levels.max},
+                {"enum": sorted({f"{n:0{width}d}" for n in span for width in (1, 2, 3) if len(f"{n:0{width}d}") <= 3})},
+            ],
+        }
+    object_claim = {"type": "object", "required": ["code"], "additionalProperties": False, "properties": properties}
     base["properties"]["competencies"]["items"] = {
         "description": "A competency code, or {code, argument, anchor}.",
         "anyOf": [{"$ref": "#/$defs/code"}, object_claim],

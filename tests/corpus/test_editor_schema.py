@@ -33,7 +33,10 @@ from tests.conftest import evidence_page, mkdocs_text, run_check
 from tests.corpus.cases import BASE_FILES, CASES, CASE
 from tests.corpus.dossier import ROOT, make_dossier
 
-FRONT_MATTER_CODES = {"yaml-syntax", "duplicate-key", "schema", "unknown-key", "unknown-competency", "missing-commentary", "unsafe-url"}
+FRONT_MATTER_CODES = {
+    "yaml-syntax", "duplicate-key", "schema", "unknown-key", "unknown-competency", "missing-commentary", "unsafe-url",
+    "level-out-of-range", "level-without-levels",
+}
 OUT_OF_REACH = {"encoding", "front-matter-too-large", "yaml-too-complex", "unclosed-front-matter", "empty-page"}
 CHECK_JSONSCHEMA = Path(sys.executable).with_name("check-jsonschema")
 
@@ -54,6 +57,11 @@ EXTRA = [
     ("french-key", "c2i1-2011", "---\ntitle: T\ncompétences: [D1.1]\n---\n# x\n", False),
     ("cased-french-key", "c2i1-2011", "---\ntitle: T\nCompetences: [D1.1]\n---\n# x\n", False),
     ("plain-page", "c2i1-2011", "---\ntitle: Accueil\ntags: [a]\n---\n# x\n", False),
+    ("crcn-level", "crcn-2019", PAGE.format(title="T", codes='[{code: "1.1", level: 4}]'), False),
+    ("crcn-level-text", "crcn-2019", PAGE.format(title="T", codes='[{code: "1.1", level: "04"}]'), False),
+    ("crcn-level-out", "crcn-2019", PAGE.format(title="T", codes='[{code: "1.1", level: 9}]'), False),
+    ("crcn-level-word", "crcn-2019", PAGE.format(title="T", codes='[{code: "1.1", level: quatre}]'), False),
+    ("c2i1-level", "c2i1-2011", PAGE.format(title="T", codes="[{code: D1.1, level: 3}]"), False),
     ("typo-with-competencies", "c2i1-2011", PAGE.format(title="T", codes="[D1.1]").replace("---\n# x", "contexte: UE\n---\n# x"), False),
 ]
 
