@@ -1306,6 +1306,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "le procès-verbal se fonde sur les fichiers du jury : --juries DOSSIER ou juries: dans cohort.yml",
         "the procès-verbal rests on the jury files: --juries FOLDER or juries: in cohort.yml",
     ),
+    "cli.pv_needs": (
+        "le procès-verbal nomme la session et l'établissement tels que cohort.yml les déclare : indiquez {keys} dans cohort.yml",
+        "the procès-verbal names the session and institution as cohort.yml declares them: set {keys} in cohort.yml",
+    ),
     "cli.pv_written": (
         "Procès-verbal écrit dans {path} : {count} candidat(s), dont {pending} en attente",
         "Procès-verbal written to {path}: {count} candidate(s), {pending} of them pending",

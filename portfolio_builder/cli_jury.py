@@ -224,6 +224,12 @@ def pv(
     if cohort.juries is None:
         click.echo(translate(cohort.language, "cli.pv_no_juries"), err=True)
         sys.exit(EXIT_CONFIG)
+    missing = [key for key in ("session", "institution") if not getattr(cohort, key)]
+    if missing:
+        # The minutes name the session and the institution as the cohort declares them, never
+        # as a candidate's mkdocs.yml does.
+        click.echo(translate(cohort.language, "cli.pv_needs", keys=", ".join(missing)), err=True)
+        sys.exit(EXIT_CONFIG)
     session = gathered.session
     jwt_path = output.with_name(output.name + ".jwt")
     extra = {"signed": pv_mod.signed_note(key.issuer.name, jwt_path.name, session.language)} if key else {}

@@ -393,6 +393,9 @@ def test_the_proces_verbal_escapes_names_and_needs_the_pdf_extra_for_pdf(tmp_pat
     (tmp_path / "jury").mkdir()
     path = tmp_path / "cohort.yml"
     path.write_text(f"session: {SESSION}\njuries: jury\ndossiers: [dossiers/*]\n", encoding="utf-8")
+    needs = cli("jury", "pv", str(path), "-o", str(tmp_path / "pv.html"))
+    assert needs.exit_code == 2 and "indiquez institution dans cohort.yml" in needs.output
+    path.write_text(path.read_text(encoding="utf-8") + f"institution: {INSTITUTION}\n", encoding="utf-8")
     assert cli("jury", "pv", str(path), "-o", str(tmp_path / "pv.html")).exit_code == 0
     html = (tmp_path / "pv.html").read_text(encoding="utf-8")
     assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
