@@ -279,9 +279,10 @@ def rows_from_reports(paths: list[Path], site_root: Path, policy: Any) -> list[R
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            # Published sites hold report.json; a folder of downloaded reports may name them freely.
-            found = sorted(p for p in path.rglob("report.json") if p.is_file())
-            files.extend(found or sorted(p for p in path.rglob("*.json") if p.is_file()))
+            # Published sites hold report.json beside the manifest that hashes it; a report.json
+            # anywhere else in a site is a candidate's file (say docs/annexe/report.json), not one.
+            found = _site_reports(path)
+            files.extend(found or sorted(p for p in path.rglob("*.json") if p.is_file() and _loose_report(p)))
         else:
             files.append(path)
     copies = site_root / "reports"
@@ -315,9 +316,40 @@ def rows_from_reports(paths: list[Path], site_root: Path, policy: Any) -> list[R
             row.verified, reason = _report_signature(path, data, policy.issuers)
             if not row.verified:
                 row.problems.append(f"{path}: {translate(lang, 'severity.warning')}[report-unverified] {translate(lang, 'cohort.report_unverified', reason=reason)}")
+                # Its reviews are the candidate's word too (no tutor signed them): never counted.
+                row.report = _without_reviews(document)
             row.outcome = _decide(document, reading, policy, row.verified)
         rows.append(row)
     return rows
+
+
+def _site_reports(folder: Path) -> list[Path]:
+    """The report.json of each published site under ``folder``: beside its manifest.json, and
+    never one inside another site (a candidate's docs/annexe/report.json is a file of theirs)."""
+    taken: list[Path] = []
+    candidates = [p for p in folder.rglob("report.json") if p.is_file() and p.with_name("manifest.json").is_file()]
+    for path in sorted(candidates, key=lambda p: (len(p.parts), str(p))):
+        if not any(path.parent.is_relative_to(site.parent) for site in taken):
+            taken.append(path)
+    return sorted(taken)
+
+
+def _loose_report(path: Path) -> bool:
+    """A downloaded report (``<name>.json``) that is not a file of a published site."""
+    return path.name != "manifest.json" and not path.with_name("manifest.json").exists()
+
+
+def _without_reviews(document: dict[str, Any]) -> dict[str, Any]:
+    """The report with no review: what an unverified report may show."""
+    stripped = json.loads(json.dumps(document))
+    for item in stripped.get("evidence", []):
+        if isinstance(item, dict):
+            item["review"] = None
+    for item in stripped.get("competencies", []):
+        if isinstance(item, dict):
+            item["review"] = None
+    stripped["reviews"] = []
+    return stripped
 
 
 def _student_id(document: dict[str, Any] | None) -> str:

@@ -45,10 +45,12 @@ class CohortPolicy:
 
     def untrusted(self, slug: str, student_id: str, name_is_unique: bool, shared_id: bool = False) -> Untrusted:
         """How to read one dossier. Its jury file and reviews come from the cohort's side only
-        (``core.authority``), found by student number, or by name only when no other candidate
-        of the cohort has the same one (homonyms never guess). A student number that two
-        dossiers claim gives neither of them anything until it is resolved."""
-        keys = [] if shared_id else ([student_id] if student_id else ([slug] if name_is_unique else []))
+        (``core.authority``), found by student number alone: never by name, which anyone can
+        write (a name « 21805233 » or a student number « jean-dupont » would otherwise reach
+        another candidate's file). A student number that two dossiers claim gives neither of
+        them anything until it is resolved. ``slug`` and ``name_is_unique`` are kept for callers."""
+        del slug, name_is_unique
+        keys = [student_id] if student_id and not shared_id else []
         jury = next((self.juries / f"{k}.yml" for k in keys if self.juries and (self.juries / f"{k}.yml").is_file()), None)
         reviews = next((self.reviews / k for k in keys if self.reviews and (self.reviews / k).is_dir()), None)
         return Untrusted(

@@ -44,7 +44,13 @@ _HARDENED = (
     "-c", "core.sshCommand=false",
     "-c", "log.showSignature=false",
     "-c", "gpg.program=false",
+    # No transport at all: a repository's own protocol.<name>.allow (more specific than
+    # protocol.allow) would otherwise let a "partial clone" fetch through ext:: or a local
+    # upload-pack, that is, run a program.
     "-c", "protocol.allow=never",
+    *(item for name in ("ext", "file", "ssh", "git", "http", "https") for item in ("-c", f"protocol.{name}.allow=never")),
+    "-c", "safe.bareRepository=explicit",  # a dossier folder laid out as a bare repository is not one
+    "-c", "core.alternateRefsCommand=",
     "-c", "credential.helper=",
     "-c", "core.quotepath=false",
 )
@@ -55,12 +61,14 @@ _ENVIRONMENT = {
     "GIT_PAGER": "cat",
     "PAGER": "cat",
     "GIT_OPTIONAL_LOCKS": "0",
+    "GIT_NO_LAZY_FETCH": "1",  # git ≥ 2.44: never fetch a missing object (older gits ignore it)
+    "GIT_PROTOCOL_FROM_USER": "0",
     "GIT_EXTERNAL_DIFF": "",
     "GIT_ASKPASS": "",
     "SSH_ASKPASS": "",
 }
 # Read-only plumbing: none of these runs a filter, a hook or a driver.
-SAFE_COMMANDS = frozenset({"rev-parse", "log", "ls-tree", "ls-files", "cat-file", "show"})
+SAFE_COMMANDS = frozenset({"rev-parse", "log", "ls-tree", "ls-files", "cat-file", "show", "config"})
 
 
 class UnsafeGitCommand(ValueError):
@@ -72,12 +80,22 @@ def git(root: Path, *args: str, untrusted: bool = True) -> str | None:
 
     Every repository is treated as untrusted (``untrusted`` is kept for callers
     that still say so). ``show`` and ``log`` always get ``--no-textconv --no-ext-diff``.
+    A repository whose settings could make even a read reach outside it (a
+    promisor remote, another work tree, a bare layout) is not read at all.
     """
     del untrusted  # every repository is hardened alike
     if not args or args[0] not in SAFE_COMMANDS:
         raise UnsafeGitCommand(args[0] if args else "")
     if args[0] in ("show", "log") and "--textconv" in args:
         raise UnsafeGitCommand("--textconv")
+    if args[0] == "config" and (len(args) < 2 or args[1] not in ("--get", "--get-regexp", "--get-all")):
+        raise UnsafeGitCommand("config")  # reading only
+    if not readable_repository(root):
+        return None
+    return _run(root, args)
+
+
+def _run(root: Path, args: tuple[str, ...]) -> str | None:
     command = ["git", *_HARDENED, "-C", str(root), *args]
     if args[0] in ("show", "log"):
         # No textconv, no external diff driver, whatever the repository configures.
@@ -98,7 +116,28 @@ def git(root: Path, *args: str, untrusted: bool = True) -> str | None:
     return done.stdout if done.returncode == 0 else None
 
 
+# Repository settings under which even read-only commands may reach outside the repository
+# (fetch a "missing" object from a promisor remote) or read another tree than the dossier's.
+_UNSAFE_SETTINGS = r"^(extensions\.partialclone|remote\..*\.promisor|remote\..*\.partialclonefilter|core\.worktree|core\.bare)$"
+
+
+def readable_repository(root: Path) -> bool:
+    """False when the repository around ``root`` declares a promisor remote (a partial
+    clone), another work tree or a bare layout: then it is treated as no repository at all,
+    its commit is not recorded, and certification mode refuses it as not committed.
+    Checked at every call (a repository's configuration can change between two)."""
+    if not _run(root, ("rev-parse", "--git-dir")):
+        return True  # no repository: the command itself will say so
+    found = _run(root, ("config", "--get-regexp", _UNSAFE_SETTINGS)) or ""
+    for line in found.splitlines():
+        key, _, value = line.partition(" ")
+        if key != "core.bare" or value.strip().lower() not in ("false", "no", "off", "0"):
+            return False
+    return True
+
+
 def git_toplevel(root: Path, untrusted: bool = True) -> Path | None:
+    """The work tree's top folder, or ``None`` when there is no repository we may read."""
     out = git(root, "rev-parse", "--show-toplevel")
     return Path(out.strip()) if out else None
 

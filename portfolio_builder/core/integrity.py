@@ -52,9 +52,11 @@ def git_state(project: Project, outputs: tuple[Path, ...] = ()) -> dict[str, Any
     if top is None:
         return {"commit": None, "dirty": None}
     top = top.resolve()
+    if not is_inside(root, top):
+        return {"commit": None, "dirty": None}  # a work tree elsewhere is not this dossier's history
     commit = (history.git(root, "rev-parse", "HEAD") or "").strip() or None
-    if commit is None or not is_inside(root, top):
-        return {"commit": commit, "dirty": None}
+    if commit is None:
+        return {"commit": None, "dirty": None}
     within = root.relative_to(top).as_posix()
     within = "" if within == "." else within
     excluded = [

@@ -302,12 +302,12 @@ def test_the_cohort_sets_the_qcm_for_its_session_and_shows_levels(project, tmp_p
     jury = "session: 2027-juin\ndate: 2027-06-20\ninstitution: U\nmembers: [Pr. A]\ndecisions:\n" + decisions + "qcm_required: true\n"
     project(
         {"docs/a.md": evidence_page(*mi_codes)},
-        portfolio={"candidate": {"name": "Ingé Nieur"}, "referential": "c2i2mi-2011", "institution": "U", "session": "2027-juin"},
+        portfolio={"candidate": {"name": "Ingé Nieur", "student_id": "77"}, "referential": "c2i2mi-2011", "institution": "U", "session": "2027-juin"},
         name="dossiers/mi",
     )
     # The jury's own file, on the cohort's side (a dossier's jury.yml never counts in a cohort).
     (tmp_path / "juries").mkdir()
-    (tmp_path / "juries" / "inge-nieur.yml").write_text(jury, encoding="utf-8")
+    (tmp_path / "juries" / "77.yml").write_text(jury, encoding="utf-8")
     crcn_page = '---\ntitle: T\ntype: coursework\ndate: 2027-03-01\ncompetencies:\n  - code: "1.1"\n    level: 5\n---\n# T\n'
     project({"docs/a.md": crcn_page}, portfolio={"candidate": {"name": "Cé Ercéenne"}, "referential": "crcn-2019"}, name="dossiers/crcn")
     config = tmp_path / "cohort.yml"
