@@ -1252,13 +1252,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{folder} : n° étudiant « {found} » invalide (lettres, chiffres, - et _, 64 au plus) : candidat·e écarté·e",
         "{folder}: invalid student number '{found}' (letters, digits, - and _, at most 64): candidate left out",
     ),
-    "session.homonym": (
-        "{folder} : « {name} » sans n° étudiant porte le nom d'un·e autre candidat·e : indiquez son student_id",
-        "{folder}: '{name}' has no student number and shares another candidate's name: give a student_id",
-    ),
-    "session.bad_key": (
-        "{folder} : « {name} » sans n° étudiant ne peut nommer un fichier du jury : indiquez son student_id",
-        "{folder}: '{name}' has no student number and cannot name a jury file: give a student_id",
+    "session.no_student_id": (
+        "{folder} : « {name} » n'a pas de n° étudiant : le jury ne peut lui adresser de décision (fichiers du jury appariés par n° étudiant seulement) ; indiquez son student_id",
+        "{folder}: '{name}' has no student number: the jury cannot address a decision to them (jury files are matched by student number only); give a student_id",
     ),
     "session.same_key": (
         "{folder} : l'identifiant « {key} » est déjà celui de {other} : candidat·e écarté·e",

@@ -2,8 +2,7 @@
 
 Dossiers are found the same way (``cohort.yml`` or folders), read as untrusted
 input with the cohort's referential, and matched with their jury file in the
-cohort's ``juries`` folder by student number (or by name for a candidate
-without one whose name nobody else in the cohort has). Nothing is built: each
+cohort's ``juries`` folder by student number alone. Nothing is built: each
 dossier is checked, and only what the jury needs is kept.
 """
 
@@ -138,6 +137,14 @@ def _declared_student_id(project) -> str:
     return str(value).strip() if value is not None else ""
 
 
+def _declared_in(folder: Path) -> str:
+    """The student number a dossier writes, even one its settings refused (to name it)."""
+    try:
+        return _declared_student_id(load_project(folder, untrusted=Untrusted()))
+    except ConfigError:
+        return ""
+
+
 def _one_packed(args: tuple) -> tuple:
     return _one(*args)
 
@@ -166,14 +173,15 @@ def gather(cohort: Cohort, folders: list[Path], jobs: int | None = None, issuers
             others = [str(f) for f, (_n, s) in zip(folders, identities) if s == student_id and f != folder]
             result.errors.append(translate(lang, "session.same_key", key=student_id, folder=str(folder), other=", ".join(others)))
             continue
-        if not student_id and not unique:
-            result.errors.append(translate(lang, "session.homonym", folder=str(folder), name=name))
+        if not student_id or not valid_id(student_id):
+            # Jury files are matched by student number alone (a name is anyone's to write).
+            declared = _declared_in(folder)
+            if declared:
+                result.errors.append(translate(lang, "session.bad_student_id", folder=str(folder), found=declared[:80]))
+            else:
+                result.errors.append(translate(lang, "session.no_student_id", folder=str(folder), name=name))
             continue
-        key = student_id or slug
-        if not valid_id(key):
-            result.errors.append(translate(lang, "session.bad_key", folder=str(folder), name=name))
-            continue
-        tasks.append((str(folder), key, policy.untrusted(slug, student_id, unique), lang))
+        tasks.append((str(folder), student_id, policy.untrusted(slug, student_id, unique), lang))
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(tasks) or 1))
     if jobs > 1 and len(tasks) >= PARALLEL_THRESHOLD:
         with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:

@@ -66,7 +66,7 @@ class Facts:
 
 @dataclass(slots=True)
 class Candidate:
-    key: str  # the jury file's name without `.yml`: the student number, or the name's slug
+    key: str  # the jury file's name without `.yml`: the student number
     name: str
     student_id: str
     institution: str

@@ -570,3 +570,13 @@ def test_levels_and_the_sessions_qcm_setting_round_trip(tmp_path, project):
     (c2i1 / "cohort.yml").write_text(f"session: {SESSION}\nqcm_required: false\ndossiers: [dossiers/*]\n", encoding="utf-8")
     assert cli("jury", "sheet", str(c2i1 / "cohort.yml"), "-o", str(tmp_path / "noqcm.csv")).exit_code == 0
     assert "qcm:" not in (tmp_path / "noqcm.csv").read_text(encoding="utf-8-sig")
+
+
+def test_a_candidate_without_student_number_gets_no_row(cohort, tmp_path, project):
+    """Juries are matched by student number alone: a name (anyone's to write) never reaches a file."""
+    project({"docs/a.md": evidence_page("D1.1")}, portfolio={"candidate": {"name": "30100001"}, "session": SESSION},
+            name="dossiers/zz-sans-numero")
+    result = cli("jury", "sheet", str(cohort), "-o", str(tmp_path / "s.xlsx"))
+    assert result.exit_code == 1 and "« 30100001 » n'a pas de n° étudiant" in result.output
+    ids = [r[0].value for r in openpyxl.load_workbook(tmp_path / "s.xlsx").worksheets[0].iter_rows(min_row=3)]
+    assert sorted(ids) == sorted(NAMES)
