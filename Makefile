@@ -35,6 +35,7 @@ bench: $(TSTAMP)
 	$(BIN)/python benchmarks/build_speed.py
 	$(BIN)/python benchmarks/cohort_speed.py
 	$(BIN)/python benchmarks/reload_speed.py
+	$(BIN)/python benchmarks/jury_speed.py
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -653,3 +653,9 @@ def _cohort_rows(
 
 
 cli_trust.register(main, _h, LANG_OPTION, _default_lang)
+
+# The jury session and the editor schema live in their own module.
+from portfolio_builder.cli_jury import jury, schema  # noqa: E402
+
+main.add_command(jury)
+main.add_command(schema)

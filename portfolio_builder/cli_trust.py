@@ -103,6 +103,13 @@ def register(main: click.Group, h: Any, lang_option: Any, default_lang: Any) -> 
             _say_error(out, error)
             sys.exit(EXIT_ERRORS)
         result = credentials.verify_credential(token, trusted)
+        if result.signature_ok and not result.failure and credentials.MINUTES_TYPE in (result.payload.get("type") or []):
+            from portfolio_builder import pv
+
+            # A signed procès-verbal names the bytes of its page: beside the .jwt, they must match.
+            mismatch = pv.document_mismatch(file, result.payload)
+            if mismatch:
+                result.failure, result.failure_args = mismatch
         describe = describe_payload(result.payload, out) if result.signature_ok and not result.failure else []
         if fmt == "json":
             click.echo(
@@ -146,6 +153,10 @@ def describe_payload(payload: dict[str, Any], lang: str) -> list[str]:
 
     lines: list[str] = []
     issuer = credentials.mapping(payload.get("issuer"))
+    if credentials.MINUTES_TYPE in (payload.get("type") or []):
+        from portfolio_builder import pv
+
+        return pv.describe_minutes(payload, lang)
     if payload.get("credentialSubject"):
         try:
             claims = credentials.attestation_claims(payload)

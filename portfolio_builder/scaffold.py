@@ -7,8 +7,12 @@ import os
 from pathlib import Path
 
 from portfolio_builder import __version__
+from portfolio_builder.core import editor_schema
 from portfolio_builder.core.referential import load_shipped
 from portfolio_builder.i18n import translate
+
+
+SCHEMA_NAME = editor_schema.DEFAULT_NAME
 
 
 class NotEmpty(Exception):
@@ -65,10 +69,12 @@ def _index_md(lang: str, candidate: str) -> str:
     return f"# {t('scaffold.site_name', candidate=candidate or t('scaffold.candidate_placeholder'))}\n\n{t('scaffold.index_body')}\n"
 
 
-def _first_evidence(referential_id: str, lang: str) -> str:
+def _first_evidence(referential_id: str, lang: str, schema_path: str) -> str:
     t = lambda key, **kw: translate(lang, key, **kw)  # noqa: E731
     competency = next(iter(load_shipped(referential_id).competencies.values()))
+    # The first line tells the YAML language server which schema completes this front matter.
     return f"""---
+# yaml-language-server: $schema={schema_path}
 title: {_q(t("scaffold.evidence_title"))}
 type: coursework
 date: 2026-01-15
@@ -157,16 +163,32 @@ repos:
 """
 
 
+def _editor_settings(kind: str) -> str:
+    """Editor settings that hand the dossier's pages to the YAML language server with our schema."""
+    schemas = {f"./{SCHEMA_NAME}": ["docs/**/*.md"]}
+    if kind == "vscode":
+        settings: dict = {"yaml.schemas": schemas}
+    else:  # Zed
+        settings = {"lsp": {"yaml-language-server": {"settings": {"yaml": {"schemas": schemas}}}}}
+    return json.dumps(settings, ensure_ascii=False, indent=2) + "\n"
+
+
 def create(directory: Path, referential_id: str, lang: str, candidate: str = "") -> list[Path]:
     """Write the new dossier; refuse a folder that already has files in it."""
     if directory.exists() and any(directory.iterdir()):
         raise NotEmpty(str(directory))
+    referential = load_shipped(referential_id)
     files = {
         "mkdocs.yml": _mkdocs_yml(referential_id, lang, candidate),
         "docs/index.md": _index_md(lang, candidate),
         f"docs/{translate(lang, 'scaffold.evidence_dir')}/{translate(lang, 'scaffold.evidence_file')}.md": _first_evidence(
-            referential_id, lang
+            referential_id, lang, f"../../{SCHEMA_NAME}"
         ),
+        # Completion of competency codes in the student's editor (`portfolio schema` rewrites it).
+        SCHEMA_NAME: editor_schema.to_json(editor_schema.build(referential, lang)),
+        ".vscode/settings.json": _editor_settings("vscode"),
+        ".vscode/extensions.json": json.dumps({"recommendations": ["redhat.vscode-yaml"]}, indent=2) + "\n",
+        ".zed/settings.json": _editor_settings("zed"),
         "reviews/.gitkeep": "",
         ".gitignore": _GITIGNORE,
         ".gitlab-ci.yml": _gitlab_ci(),

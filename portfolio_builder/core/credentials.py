@@ -38,6 +38,9 @@ VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 OB_SCHEMA = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
 CREDENTIAL_TYPES = ("OpenBadgeCredential", "AchievementCredential")
+# A jury session's procès-verbal, signed by the institution (portfolio_builder.pv): a W3C
+# Verifiable Credential of our own type, never taken for an attestation (no achievement in it).
+MINUTES_TYPE = "JuryMinutesCredential"
 MAX_TOKEN_BYTES = 1024 * 1024
 _NAMESPACE = uuid.UUID("8f6b1c3e-5d2a-4b7e-9c1f-0a2d4e6b8c10")  # ours: stable ids derived from names
 _CLOCK_SKEW_SECONDS = 300
@@ -404,7 +407,7 @@ def verify_credential(token: str, issuers: list[KeyFile], now: datetime | None =
     types: list[Any] = raw_types if isinstance(raw_types, list) else []
     issuer = mapping(claims.get("issuer"))
     subject = mapping(claims.get("credentialSubject"))
-    if "VerifiableCredential" not in types or not any(t in types for t in CREDENTIAL_TYPES):
+    if "VerifiableCredential" not in types or not any(t in types for t in (*CREDENTIAL_TYPES, MINUTES_TYPE)):
         return _fail(result, "credential.not_badge")
     if result.issuer is None:
         result.issuer = Issuer(str(issuer.get("id", "")), str(issuer.get("name") or issuer.get("id") or "?"))

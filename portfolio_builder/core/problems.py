@@ -65,6 +65,12 @@ CODES = (
     "dirty-tree",
     "private-link",
     "duplicate-registration",
+    "sheet-mismatch",
+    "sheet-column",
+    "unknown-candidate",
+    "duplicate-row",
+    "not-a-decision",
+    "score-out-of-range",
     "reserved-path",
 )
 

@@ -68,6 +68,11 @@ DYNAMIC_IDS = {
     "qcm.setting.{}": ["required", "waived"],
     "outcome.condition.{}": ["met", "not_met", "open"],
     "ui.level_by.{}": ["jury", "review"],
+    # The jury session's decision sheet (core/jury_sheet.py).
+    "sheet.column.{}": ["id", "name", "institution", "comment", "info", "decision", "qcm", "score", "level", "condition"],
+    "sheet.condition.{}": ["met", "not_met"],
+    "sheet.meta.{}": ["session", "institution", "referential", "date", "members", "candidates", "columns"],
+    "sheet.field.{}": ["date", "members", "institution", "session", "comment"],
 }
 
 # A string literal that looks like a catalog id: two or more dotted parts whose

@@ -365,6 +365,18 @@ OWN_TESTS = {
     "credential-mismatch": credential_tests.test_each_wrong_credential_is_refused_with_its_code,
 }
 
+# The jury session's import (not the check pipeline): each code by its own test, at its cell.
+from tests.core import test_jury_sheet as _sheet  # noqa: E402
+
+OWN_TESTS.update({
+    "sheet-mismatch": _sheet.test_another_session_institution_or_referential_is_named,
+    "sheet-column": _sheet.test_reordered_columns_are_named,
+    "unknown-candidate": _sheet.test_an_unknown_or_unsafe_candidate_is_refused,
+    "duplicate-row": _sheet.test_a_row_without_identifier_and_a_duplicate_row,
+    "not-a-decision": _sheet.test_each_bad_cell_is_refused_at_its_row_and_column,
+    "score-out-of-range": _sheet.test_each_bad_cell_is_refused_at_its_row_and_column,
+})
+
 
 def test_every_code_is_covered():
     covered = {case.expected[0] for case in CASES.values()} | set(OWN_TESTS)

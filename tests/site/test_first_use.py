@@ -640,7 +640,7 @@ def test_scaffold_placeholder_is_a_warning_in_training_and_an_error_in_certifica
     training = cli("check", str(target))
     assert training.exit_code == 0
     assert training.output.count("avertissement[placeholder-text]") == 2  # the argument and the body
-    assert "premiere-preuve.md:8:" in training.output
+    assert "premiere-preuve.md:9:" in training.output  # line 2 is the editor schema line
     config = target / "mkdocs.yml"
     config.write_text(
         config.read_text(encoding="utf-8").replace("mode: training", "mode: certification")
