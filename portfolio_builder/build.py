@@ -62,6 +62,7 @@ class BuildRequest:
     untrusted: Any = None  # core.project.Untrusted: the dossier is read as a cohort reads it
     staged_problems: list[Any] = field(default_factory=list)  # found on the original before staging
     locked_by_caller: bool = False  # a cohort holds one lock for all its dossiers' sites
+    limits: Any = None  # core.limits.Limits: `--limit`, or the cohort's; None = the defaults
 
 
 def _sibling(target: Path, mark: str) -> Path:
@@ -223,6 +224,7 @@ def configure(request: BuildRequest, site_dir: Path, project=None, target: Path 
         untrusted=request.untrusted,
         staged_problems=list(request.staged_problems),
         site_target=target,
+        **({"limits": request.limits} if request.limits is not None else {}),
     )
     return config
 

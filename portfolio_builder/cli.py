@@ -37,6 +37,33 @@ LANG_OPTION = click.option(
 )
 
 
+def _parse_limits(values: tuple[str, ...], lang: str | None):
+    """``--limit name=value`` (repeatable) → Limits; a usage error (exit 2) names the bad one."""
+    from portfolio_builder.core import limits as limits_mod
+
+    chosen = {}
+    for item in values:
+        name, _, value = item.partition("=")
+        name = name.strip()
+        try:
+            if name == "build_seconds":
+                raise ValueError(name)  # only a cohort stops a build on time
+            chosen[name] = limits_mod.parse_value(name, value)
+        except ValueError:
+            language = _default_lang(lang)
+            names = ", ".join(n for n in limits_mod.SIZE_NAMES + ("files",))
+            click.echo(
+                translate(language, "config.bad_limit", name=name, value=value)
+                + f" ({translate(language, 'config.bad_limit.hint', names=names)})",
+                err=True,
+            )
+            sys.exit(EXIT_CONFIG)
+    return limits_mod.DEFAULT.with_values(chosen)
+
+
+LIMIT_OPTION = click.option("--limit", "limits", multiple=True, metavar="NAME=VALUE", help=_h("help.limit"))
+
+
 def _default_lang(lang: str | None) -> str:
     return lang or os.environ.get("PORTFOLIO_LANG", "fr")
 
@@ -123,11 +150,13 @@ def main() -> None:
 @click.option("--format", "fmt", type=click.Choice(["human", "json", "github"]), default="human", show_default=True)
 @click.option("--strict", is_flag=True, help=_h("help.check.strict"))
 @click.option("--public", is_flag=True, help=_h("help.check.public"))
+@LIMIT_OPTION
 @LANG_OPTION
-def check(projects: tuple[Path, ...], fmt: str, strict: bool, public: bool, lang: str | None) -> None:
+def check(projects: tuple[Path, ...], fmt: str, strict: bool, public: bool, limits: tuple[str, ...], lang: str | None) -> None:
     targets = projects or (Path("."),)
     jobs = os.cpu_count() or 1
-    args = [(target, fmt, strict, public, lang, len(targets) > 1, jobs if len(targets) == 1 else 1) for target in targets]
+    chosen = _parse_limits(limits, lang)
+    args = [(target, fmt, strict, public, lang, len(targets) > 1, jobs if len(targets) == 1 else 1, chosen) for target in targets]
     if len(targets) > 1 and jobs > 1:
         # Many dossiers (a cohort): one process per core, results kept in order.
         import multiprocessing
@@ -157,7 +186,7 @@ def _check_one(args: tuple) -> tuple[int, str, str, dict | None]:
     """(exit status, stdout text, stderr text, report) for one dossier."""
     from portfolio_builder.core import report as report_mod
 
-    target, fmt, strict, public, lang, several, jobs = args
+    target, fmt, strict, public, lang, several, jobs, limits = args
     try:
         project = load_project(target)
     except ConfigError as error:
@@ -168,7 +197,7 @@ def _check_one(args: tuple) -> tuple[int, str, str, dict | None]:
             return EXIT_CONFIG, "\n".join(lines), "", None
         err = "\n".join(p.format(language, _where(root, p)) for p in error.problems)
         return EXIT_CONFIG, "", err, None
-    dossier = check_project(project, Options(strict=strict, public=public, lang=lang, jobs=jobs))
+    dossier = check_project(project, Options(strict=strict, public=public, lang=lang, jobs=jobs, limits=limits))
     status = EXIT_CONFIG if dossier.config_failed else (EXIT_ERRORS if dossier.errors else EXIT_OK)
     if fmt == "json":
         return status, "", "", report_mod.build(dossier)
@@ -209,13 +238,17 @@ def referentials(lang: str | None) -> None:
 @click.option("--public", is_flag=True, help=_h("help.build.public"))
 @click.option("--allow-dirty", is_flag=True, help=_h("help.build.allow_dirty"))
 @click.option("-q", "--quiet", is_flag=True, help=_h("help.build.quiet"))
+@LIMIT_OPTION
 @LANG_OPTION
-def build(project: Path, site_dir: Path | None, strict: bool, public: bool, allow_dirty: bool, quiet: bool, lang: str | None) -> None:
+def build(
+    project: Path, site_dir: Path | None, strict: bool, public: bool, allow_dirty: bool, quiet: bool, limits: tuple[str, ...], lang: str | None
+) -> None:
     from portfolio_builder import build as build_mod
 
+    chosen = _parse_limits(limits, lang)
     lang = _project_lang(project, lang)
     request = build_mod.BuildRequest(
-        project=project, site_dir=site_dir, strict=strict, public=public, allow_dirty=allow_dirty, quiet=quiet
+        project=project, site_dir=site_dir, strict=strict, public=public, allow_dirty=allow_dirty, quiet=quiet, limits=chosen
     )
     try:
         target = build_mod.build(request)
@@ -440,7 +473,13 @@ def _cohort_rows(folders: list[Path], reports: tuple[Path, ...], site_dir: Path,
     lang = cohort_info.language
     if reports:
         return dashboard.rows_from_reports(list(reports), site_dir, lang)
-    policy = run.CohortPolicy(referential=cohort_info.referential, juries=cohort_info.juries, language=lang)
+    policy = run.CohortPolicy(
+        referential=cohort_info.referential,
+        juries=cohort_info.juries,
+        language=lang,
+        **({"limits": cohort_info.limits} if cohort_info.limits is not None else {}),
+        markdown_extensions=cohort_info.markdown_extensions,
+    )
     with click.progressbar(length=len(folders), label=translate(lang, "cli.cohort_progress"), file=sys.stderr) as bar:
         results = run.build_all(folders, site_dir, policy, jobs, progress=lambda _result: bar.update(1))
     return [

@@ -34,6 +34,8 @@ class Cohort:
     language: str = "fr"
     referential: str | None = None  # what every dossier is checked against, when the cohort says
     juries: Path | None = None  # the jury's own decision files, when the cohort keeps them
+    limits: Any = None  # core.limits.Limits for every dossier (None: the defaults)
+    markdown_extensions: dict[str, Any] | None = None  # trusted: the cohort's extensions and their options
 
 
 @dataclass

@@ -1,10 +1,12 @@
 """Build every dossier of a cohort, in parallel, each in isolation.
 
 A dossier that fails to build does not stop the others: its row shows why.
-Workers are separate processes (one per core). Each dossier is read as
-untrusted input (``core.project.Untrusted``) and built with a configuration we
-wrote (``trusted``); when its docs folder holds links leaving it, the build
-reads a staged copy without them.
+Each dossier builds in a process of its own (as many at once as there are
+cores), in its own process group, within the cohort's limits (``core.limits``):
+past ``build_seconds`` the group is killed and the row says why; the others go
+on. Each dossier is read as untrusted input (``core.project.Untrusted``) and
+built with a configuration we wrote (``trusted``), from a staged copy of the
+files its check accepted.
 """
 
 from __future__ import annotations
@@ -13,16 +15,18 @@ import json
 import multiprocessing
 import os
 import shutil
+import signal
 import tempfile
+import time
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
 
 from portfolio_builder.core.check import Options, check_project
+from portfolio_builder.core.limits import DEFAULT as DEFAULT_LIMITS, Limits
 from portfolio_builder.core.project import ConfigError, Untrusted, load_project
 from portfolio_builder.core.view import slug as make_slug
 from portfolio_builder.i18n import translate
@@ -38,6 +42,8 @@ class CohortPolicy:
     referential: str | None = None  # a shipped id or an absolute path
     juries: Path | None = None  # the jury's own files: <slug>.yml or <student_id>.yml
     language: str = "fr"
+    limits: Limits = DEFAULT_LIMITS  # per dossier: sizes, and wall time of its build
+    markdown_extensions: dict[str, Any] | None = None  # the cohort's, with their options
 
     def untrusted(self, slug: str, student_id: str, name_is_unique: bool) -> Untrusted:
         """How to read one dossier; its jury file is found by student number, or by name
@@ -84,8 +90,21 @@ def _identity(folder: Path) -> tuple[str, str]:
     return settings.candidate_name or folder.resolve().name, settings.student_id
 
 
-def build_one(folder: str, slug: str, site_root: str, untrusted: Untrusted, lang: str) -> DossierResult:
-    """Worker: check, then build with the trusted configuration. Never raises."""
+# Problems found on the dossier itself, which its staged copy no longer shows.
+_STAGED_CODES = ("symlink-outside", "not-a-file", "reserved-path", "hard-link", "file-too-large")
+
+
+def build_one(
+    folder: str,
+    slug: str,
+    site_root: str,
+    untrusted: Untrusted,
+    lang: str,
+    limits: Limits = DEFAULT_LIMITS,
+    markdown_extensions: dict[str, Any] | None = None,
+    work: str | None = None,
+) -> DossierResult:
+    """Worker: check, stage, then build with the trusted configuration. Never raises."""
     from portfolio_builder import build as build_mod
     from portfolio_builder.cohort import trusted
 
@@ -97,21 +116,21 @@ def build_one(folder: str, slug: str, site_root: str, untrusted: Untrusted, lang
         result.problems = [p.format(lang) for p in error.problems]
         result.failure = translate(lang, "cohort.failure.config")
         return result
-    checked = check_project(project, Options())
+    checked = check_project(project, Options(limits=limits))
     result.problems = [p.format(checked.lang) for p in checked.problems if p.is_error]
-    work = Path(tempfile.mkdtemp(prefix=f"portfolio-cohort-{slug}-"))
+    if checked.over_limit:
+        # Refused before anything is copied or written: its row says which limit.
+        result.failure = translate(lang, "cohort.failure.limits")
+        return result
+    work_dir = Path(work) if work else Path(tempfile.mkdtemp(prefix=f"portfolio-cohort-{slug}-"))
     try:
-        docs = project.docs_dir
-        staged: list[Any] = []
-        if checked.refused_files:
-            # Links leaving the dossier: build from a copy without them.
-            docs = work / "docs"
-            trusted.stage_docs(project, docs)
-            staged = [p for p in checked.problems if p.code == "symlink-outside"]
-        config_path = trusted.write_config(project, docs, work / "mkdocs.yml")
+        docs = work_dir / "docs"
+        trusted.stage_docs(checked, docs)
+        staged = [p for p in checked.problems if p.code in _STAGED_CODES]
+        config_path = trusted.write_config(project, docs, work_dir / "mkdocs.yml", markdown_extensions)
         build_mod.build(
             build_mod.BuildRequest(
-                project=work,
+                project=work_dir,
                 config_file=config_path,
                 source_config=project.config_file,
                 site_dir=Path(site_root) / slug,
@@ -120,6 +139,7 @@ def build_one(folder: str, slug: str, site_root: str, untrusted: Untrusted, lang
                 silent=True,
                 staged_problems=staged,
                 locked_by_caller=True,
+                limits=limits,
             )
         )
         result.built = True
@@ -131,7 +151,7 @@ def build_one(folder: str, slug: str, site_root: str, untrusted: Untrusted, lang
     except Exception as error:  # noqa: BLE001 - one dossier must never stop the cohort
         result.failure = translate(lang, "cohort.failure.unexpected", error=f"{type(error).__name__}: {error}")
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(work_dir, ignore_errors=True)
     return result
 
 
@@ -164,46 +184,109 @@ def build_all(
         if progress is not None:
             progress(result)
 
-    pending = _run_pool(tasks, site_root, policy, jobs, done)
-    # A worker that died (killed, out of memory, crashed) breaks the whole pool: retry the
-    # dossiers it left one at a time, so only the one that kills its worker fails.
-    for slug in pending:
-        left = _run_pool({slug: tasks[slug]}, site_root, policy, 1, done)
-        for lost in left:
-            done(DossierResult(source=tasks[lost][0], slug=lost, failure=translate(policy.language, "cohort.failure.crashed")))
+    _run_isolated(tasks, site_root, policy, jobs, done)
     return [results[slug] for slug in slugs]
 
 
-def _run_pool(
+def _worker(conn: Any, args: tuple) -> None:
+    """One dossier's process: its own group (what it starts is stopped with it), bounded writes."""
+    os.setpgrp()
+    try:
+        import resource
+
+        limits: Limits = args[5]
+        ceiling = max(limits.docs_bytes, limits.file_bytes) + 256 * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_FSIZE, (ceiling, ceiling))
+    except (ImportError, ValueError, OSError):
+        pass
+    result = build_one(*args)
+    conn.send(result)
+    conn.close()
+
+
+def _stop(process: Any) -> None:
+    """Kill a dossier's process group (its git or other children too), then reap it."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        process.kill()
+    except (ProcessLookupError, AttributeError):
+        pass
+    process.join(5)
+
+
+def _run_isolated(
     tasks: dict[str, tuple[str, Untrusted]],
     site_root: Path,
     policy: CohortPolicy,
     jobs: int,
     done: Callable[[DossierResult], None],
-) -> list[str]:
-    """Run ``tasks`` (slug → folder and how to read it); return the slugs a broken pool left undone."""
+) -> None:
+    """Run each task (slug → folder and how to read it) in a process of its own, ``jobs`` at once.
+
+    A process past the cohort's ``build_seconds`` is killed with its group; one that dies
+    (killed, out of memory, crashed) fails alone. Its row says why; the others go on.
+    """
+    from portfolio_builder import build as build_mod
+
     context = multiprocessing.get_context("fork")
-    unfinished = set(tasks)
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        futures: dict[Future, str] = {
-            pool.submit(build_one, folder, slug, str(site_root), reading, policy.language): slug
-            for slug, (folder, reading) in tasks.items()
-        }
-        try:
-            for future in as_completed(futures):
-                slug = futures[future]
+    waiting = list(tasks.items())
+    running: dict[str, tuple[Any, Any, float, str]] = {}
+    seconds = policy.limits.build_seconds
+    while waiting or running:
+        while waiting and len(running) < jobs:
+            slug, (folder, reading) = waiting.pop(0)
+            work = tempfile.mkdtemp(prefix=f"portfolio-cohort-{slug}-")
+            receiver, sender = context.Pipe(duplex=False)
+            args = (folder, slug, str(site_root), reading, policy.language, policy.limits, policy.markdown_extensions, work)
+            process = context.Process(target=_worker, args=(sender, args), daemon=True)
+            process.start()
+            sender.close()
+            running[slug] = (process, receiver, time.monotonic() + seconds, work)
+        deadline = min(entry[2] for entry in running.values())
+        handles = [entry[1] for entry in running.values()] + [entry[0].sentinel for entry in running.values()]
+        ready = set(wait(handles, timeout=max(0.0, deadline - time.monotonic())))
+        now = time.monotonic()
+        for slug, (process, receiver, until, work) in list(running.items()):
+            result: DossierResult | None = None
+            if receiver in ready or process.sentinel in ready:
                 try:
-                    result = future.result()
-                except BrokenProcessPool:
-                    raise
-                except Exception as error:  # noqa: BLE001 - reported on the dossier's row
-                    message = translate(policy.language, "cohort.failure.unexpected", error=f"{type(error).__name__}: {error}")
-                    result = DossierResult(source=tasks[slug][0], slug=slug, failure=message)
-                unfinished.discard(slug)
-                done(result)
-        except BrokenProcessPool:
-            pass
-    return [slug for slug in tasks if slug in unfinished]
+                    result = receiver.recv() if receiver.poll() else None
+                except (EOFError, OSError):
+                    result = None
+                if result is None and process.is_alive() and now < until:
+                    continue
+                process.join(5)
+                if result is None:
+                    result = DossierResult(
+                        source=tasks[slug][0], slug=slug, failure=translate(policy.language, "cohort.failure.crashed")
+                    )
+            elif now >= until:
+                _stop(process)
+                shown = f"{seconds:g}"
+                result = DossierResult(
+                    source=tasks[slug][0],
+                    slug=slug,
+                    failure=translate(policy.language, "cohort.failure.timeout", seconds=shown),
+                    problems=[_timeout_problem(tasks[slug][0], policy.language, shown)],
+                )
+            else:
+                continue
+            receiver.close()
+            del running[slug]
+            shutil.rmtree(work, ignore_errors=True)
+            build_mod.clean_leftovers(site_root / slug)  # what a killed build left beside its site
+            done(result)
+
+
+def _timeout_problem(folder: str, lang: str, seconds: str) -> str:
+    from portfolio_builder.core.problems import ProblemSink
+
+    sink = ProblemSink("mkdocs.yml")
+    sink.error("build-timeout", (1, 1), "", "cohort.failure.timeout", hint_id="cohort.failure.timeout.hint", seconds=seconds)
+    return sink.items[0].format(lang)
 
 
 def _remember_theme_listing() -> None:

@@ -56,6 +56,12 @@ CODES = (
     "private-link",
     "duplicate-registration",
     "reserved-path",
+    "hard-link",
+    "file-too-large",
+    "dossier-too-large",
+    "config-link",
+    "active-file",
+    "build-timeout",
 )
 
 

@@ -18,14 +18,15 @@ from typing import Any
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
-from mkdocs.structure.files import Files
+from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
-from portfolio_builder.core import integrity
+from portfolio_builder.core import docs_tree, integrity
 from portfolio_builder.core import report as report_mod
 from portfolio_builder.core import view
 from portfolio_builder.core.check import Dossier, Options, check_project
+from portfolio_builder.core.limits import DEFAULT as DEFAULT_LIMITS, Limits
 from portfolio_builder.core import frontmatter
 from portfolio_builder.core.problems import Problem, ProblemSink
 from portfolio_builder.core.project import ConfigError, Untrusted, load_project
@@ -50,6 +51,7 @@ class BuildOptions:
     untrusted: Untrusted | None = None  # cohort: the dossier is untrusted input, read as data only
     staged_problems: list[Problem] = field(default_factory=list)  # cohort: found on the original, before staging
     site_target: Path | None = None  # where `portfolio build` will publish (not a change to the dossier)
+    limits: Limits = DEFAULT_LIMITS  # `portfolio build --limit`, or the cohort's
 
     @classmethod
     def from_env(cls) -> BuildOptions:
@@ -91,7 +93,7 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
             for problem in error.problems:
                 log.error(problem.format("fr"))
             raise PluginError(translate("fr", "plugin.config_failed")) from None
-        dossier = check_project(project, Options(strict=config.strict, public=self.options.public))
+        dossier = check_project(project, Options(strict=config.strict, public=self.options.public, limits=self.options.limits))
         dossier.problems.extend(self.options.staged_problems)
         self.dossier = dossier
         lang = dossier.lang
@@ -112,6 +114,10 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
             raise PluginError(translate(lang, "plugin.symlink_outside"))
         if self.is_serve:
             return  # keep serving: the report page shows the problems
+        if dossier.over_limit:
+            # Nothing is written yet: the previous site stays as it was.
+            count = sum(1 for p in dossier.problems if p.code in ("file-too-large", "dossier-too-large"))
+            raise PluginError(translate(lang, "plugin.over_limit", count=count))
         private_links = [p for p in dossier.problems if p.code == "private-link"]
         if private_links:
             # Nothing is written yet: a public site linking to private work is refused whole.
@@ -146,12 +152,27 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
     @event_priority(-50)
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         dossier = self._dossier()
+        inert = self.options.public or self.options.untrusted is not None
+        shadowed: list[str] = []
         for file in list(files):
             src = file.src_uri
+            if file.generated_by is not None or file.src_dir != config.docs_dir:
+                continue  # the theme's files and generated pages
             if src in dossier.refused_files:
                 files.remove(file)
+                if docs_tree.reserved(src):
+                    shadowed.append(src)
             elif self.options.public and self._is_private(src):
                 files.remove(file)
+            elif inert and src in dossier.active_files:
+                files.remove(file)
+                files.append(_inert(file, config))
+        # MkDocs skipped the theme's own copy of a file the docs folder shadowed: put it back.
+        for path in shadowed:
+            for folder in config.theme.dirs:
+                if os.path.isfile(os.path.join(folder, path)) and files.get_file_from_path(path) is None:
+                    files.append(File(path, folder, config.site_dir, config.use_directory_urls))
+                    break
         self.pages = generated.add_pages(files, config, dossier)
         return files
 
@@ -300,6 +321,23 @@ def template_cache() -> Any:
     except OSError:
         return None
     return jinja2.FileSystemBytecodeCache(str(folder))
+
+
+def _inert(file: File, config: MkDocsConfig) -> File:
+    """An active file a browser would run, made inert: SVG cleaned (images keep working),
+    HTML and XML published as text under ``<name>.txt`` (links to it follow, as MkDocs
+    resolves them from the file's new URL)."""
+    if docs_tree.active_kind(file.src_uri) == docs_tree.ACTIVE_SVG:
+        file.content_bytes = sanitize.clean_svg(file.content_bytes)
+        return file
+    return File(
+        file.src_uri,
+        file.src_dir,
+        config.site_dir,
+        config.use_directory_urls,
+        dest_uri=docs_tree.inert_name(file.dest_uri),
+        inclusion=file.inclusion,
+    )
 
 
 def _after_title(html: str, card: str) -> str:
