@@ -219,8 +219,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "docs.not_a_file.hint": ("supprimez-le ou remplacez-le par le fichier lui-même", "delete it or replace it with the file itself"),
     "docs.reserved": (
-        "« {path} » est réservé aux pages générées par portfolio_builder",
-        "'{path}' is reserved for the pages portfolio_builder generates",
+        "« {path} » est un emplacement réservé : le thème, portfolio_builder ou la cohorte y écrivent ; non publié",
+        "'{path}' is a reserved location: the theme, portfolio_builder or the cohort writes there; not published",
     ),
     "docs.reserved.hint": ("renommez ou déplacez ce fichier", "rename or move this file"),
     # --- evidence ------------------------------------------------------------

@@ -186,6 +186,10 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
 
     # -- pages --------------------------------------------------------------
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        if self.options.untrusted is not None and page.file.generated_by is None:
+            # A dossier never picks the template its page is rendered with (redirect.html,
+            # our report's…): MkDocs reads `template:` from the page's front matter.
+            page.meta.pop("template", None)
         if page.meta or not markdown.startswith("---"):
             return markdown
         # MkDocs drops a front matter it cannot load (a date like 2025-13-01) and shows it as
@@ -193,7 +197,9 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         source = frontmatter.split(markdown, ProblemSink(page.file.src_uri))
         if not source.has_front_matter or source.body == markdown:
             return markdown
-        page.meta = source.meta
+        page.meta = dict(source.meta)
+        if self.options.untrusted is not None:
+            page.meta.pop("template", None)
         return source.body
 
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
