@@ -191,7 +191,8 @@ def check_project(project: Project, options: Options = Options()) -> Dossier:
         # A public build quotes no private value (student_id) in any message: an
         # `attestation-mismatch` names the number found and the one expected.
         secrets = [settings.student_id] if settings.student_id else []
-        dossier.problems = [_redacted(p, secrets) for p in dossier.problems]
+        hidden_paths = private_pages | {docs_prefix + path for path in private_pages}
+        dossier.problems = [_redacted(p, secrets, hidden_paths) for p in dossier.problems]
     dossier.problems.sort(key=Problem.sort_key)
     return dossier
 
@@ -199,16 +200,23 @@ def check_project(project: Project, options: Options = Options()) -> Dossier:
 REDACTED = "•••"
 
 
-def _redacted(problem: Problem, secrets: list[str]) -> Problem:
-    """The problem with every private value replaced in its message and hint arguments."""
-    if not secrets:
+def _redacted(problem: Problem, secrets: list[str], hidden_paths: set[str] = frozenset()) -> Problem:
+    """The problem with every private value replaced in its message and hint arguments:
+    the student number anywhere, the name of a private page or file when an argument is one
+    (but a `private-link` names its target: the public build refuses it, and the student must
+    know which link to fix)."""
+    if not secrets and not hidden_paths:
         return problem
     from dataclasses import replace
+
+    paths = hidden_paths if problem.code != "private-link" else frozenset()
 
     def clean(args: tuple[tuple[str, object], ...]) -> tuple[tuple[str, object], ...]:
         out = []
         for name, value in args:
-            if isinstance(value, str) and any(secret in value for secret in secrets):
+            if isinstance(value, str):
+                if value in paths:
+                    value = REDACTED
                 for secret in secrets:
                     value = value.replace(secret, REDACTED)
             out.append((name, value))

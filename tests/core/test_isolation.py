@@ -381,3 +381,16 @@ def test_report_csv_neutralises_candidate_text(project):
     rows = list(csv.reader(io.StringIO(report.to_csv(document).lstrip("\ufeff"), newline=""), delimiter=";"))
     titles = [row[6] for row in rows[1:] if row[6]]
     assert titles and all(t.startswith("'=") for t in titles)
+
+
+def test_public_messages_never_name_a_private_page(project):
+    root = project(
+        {
+            "docs/a-secret-plan.md": evidence_page("D1.1", extra="id: rapport\nvisibility: private\n"),
+            "docs/b.md": evidence_page("D1.2", extra="id: rapport\n"),
+        }
+    )
+    jury_build = [p for p in run_check(root).problems if p.code == "duplicate-id"]
+    assert "a-secret-plan" in jury_build[0].format("fr")
+    public = [p for p in run_check(root, public=True).problems if p.code == "duplicate-id"]
+    assert public and all("a-secret-plan" not in p.format(lang) for p in public for lang in ("fr", "en"))
