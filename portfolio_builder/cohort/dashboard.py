@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,11 +20,12 @@ import jinja2
 from portfolio_builder import __version__
 from portfolio_builder.core import schemas
 from portfolio_builder.core.report import spreadsheet_csv
-from portfolio_builder.i18n import strings, translate
+from portfolio_builder.i18n import Size, strings, translate
 from portfolio_builder.resources import cohort_theme_dir
 from portfolio_builder.web import csp
 
 COHORT_FORMAT_VERSION = 1
+MAX_REPORT_BYTES = 64 * 1024 * 1024  # a report of 20,000 pieces of evidence is ~20 MiB
 
 
 @dataclass
@@ -229,6 +231,12 @@ def rows_from_reports(paths: list[Path], site_root: Path, lang: str) -> list[Row
     documents: list[tuple[Path, dict[str, Any] | None, str]] = []
     for path in files:
         try:
+            # A published report is untrusted too: never a FIFO (the read would block), never a giant.
+            info = path.stat()
+            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_REPORT_BYTES:
+                reason = translate(lang, "config.too_large", name=path.name, size=Size(info.st_size), limit=Size(MAX_REPORT_BYTES))
+                documents.append((path, None, translate(lang, "cohort.failure.unreadable_report", path=str(path), reason=reason)))
+                continue
             document = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as error:
             documents.append((path, None, translate(lang, "cohort.failure.unreadable_report", path=str(path), reason=str(error))))

@@ -188,33 +188,74 @@ def build_all(
     return [results[slug] for slug in slugs]
 
 
-def _worker(conn: Any, args: tuple) -> None:
-    """One dossier's process: its own group (what it starts is stopped with it), bounded writes."""
+def _worker(tasks: Any, results: Any, limits: Limits) -> None:
+    """A worker process: its own group (what it starts is stopped with it), bounded writes;
+    it builds the dossiers it is sent, one at a time, until told to stop (None)."""
     os.setpgrp()
     try:
         import resource
 
-        limits: Limits = args[5]
         ceiling = max(limits.docs_bytes, limits.file_bytes) + 256 * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_FSIZE, (ceiling, ceiling))
     except (ImportError, ValueError, OSError):
         pass
-    result = build_one(*args)
-    conn.send(result)
-    conn.close()
+    while True:
+        try:
+            args = tasks.recv()
+        except (EOFError, OSError):
+            args = None
+        if args is None:
+            # Everything was sent (send() returns once written): leave at once, without the
+            # interpreter's exit handlers (a library's thread could keep it alive).
+            os._exit(0)
+        results.send(build_one(*args))
 
 
-def _stop(process: Any) -> None:
-    """Kill a dossier's process group (its git or other children too), then reap it."""
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    try:
-        process.kill()
-    except (ProcessLookupError, AttributeError):
-        pass
+@dataclass
+class _Slot:
+    """One worker process and the dossier it is building."""
+
+    process: Any
+    tasks: Any  # parent → worker
+    results: Any  # worker → parent
+    slug: str = ""
+    deadline: float = 0.0
+    work: str = ""
+
+
+def _start_slot(context: Any, limits: Limits) -> _Slot:
+    task_reader, task_writer = context.Pipe(duplex=False)
+    result_reader, result_writer = context.Pipe(duplex=False)
+    process = context.Process(target=_worker, args=(task_reader, result_writer, limits), daemon=True)
+    process.start()
+    task_reader.close()
+    result_writer.close()
+    return _Slot(process, task_writer, result_reader)
+
+
+def _stop(slot: _Slot) -> None:
+    """Kill a worker's process group (its git or other children too), then reap it."""
+    process = slot.process
+    for kill in (lambda: os.killpg(process.pid, signal.SIGKILL), process.kill):
+        try:
+            kill()
+        except (ProcessLookupError, PermissionError, OSError):
+            pass
     process.join(5)
+    for conn in (slot.tasks, slot.results):
+        conn.close()
+
+
+def _prewarm() -> None:
+    """Import what every build needs once, before the workers fork: each starts warm."""
+    import mkdocs.commands.build  # noqa: F401
+    import mkdocs.config  # noqa: F401
+    import material  # noqa: F401
+
+    from portfolio_builder import build  # noqa: F401
+    from portfolio_builder.mkdocs_plugin import plugin  # noqa: F401
+
+    _remember_theme_listing()
 
 
 def _run_isolated(
@@ -224,61 +265,83 @@ def _run_isolated(
     jobs: int,
     done: Callable[[DossierResult], None],
 ) -> None:
-    """Run each task (slug → folder and how to read it) in a process of its own, ``jobs`` at once.
+    """Build each task (slug → folder and how to read it) in one of ``jobs`` worker processes.
 
-    A process past the cohort's ``build_seconds`` is killed with its group; one that dies
-    (killed, out of memory, crashed) fails alone. Its row says why; the others go on.
+    A worker past the cohort's ``build_seconds`` for one dossier is killed with its process
+    group, and replaced; one that dies (killed, out of memory, crashed) is replaced too.
+    That dossier's row says why; the others go on.
     """
     from portfolio_builder import build as build_mod
 
+    _prewarm()
     context = multiprocessing.get_context("fork")
     waiting = list(tasks.items())
-    running: dict[str, tuple[Any, Any, float, str]] = {}
     seconds = policy.limits.build_seconds
-    while waiting or running:
-        while waiting and len(running) < jobs:
-            slug, (folder, reading) = waiting.pop(0)
-            work = tempfile.mkdtemp(prefix=f"portfolio-cohort-{slug}-")
-            receiver, sender = context.Pipe(duplex=False)
-            args = (folder, slug, str(site_root), reading, policy.language, policy.limits, policy.markdown_extensions, work)
-            process = context.Process(target=_worker, args=(sender, args), daemon=True)
-            process.start()
-            sender.close()
-            running[slug] = (process, receiver, time.monotonic() + seconds, work)
-        deadline = min(entry[2] for entry in running.values())
-        handles = [entry[1] for entry in running.values()] + [entry[0].sentinel for entry in running.values()]
-        ready = set(wait(handles, timeout=max(0.0, deadline - time.monotonic())))
-        now = time.monotonic()
-        for slug, (process, receiver, until, work) in list(running.items()):
-            result: DossierResult | None = None
-            if receiver in ready or process.sentinel in ready:
-                try:
-                    result = receiver.recv() if receiver.poll() else None
-                except (EOFError, OSError):
-                    result = None
-                if result is None and process.is_alive() and now < until:
+    slots = [_start_slot(context, policy.limits) for _ in range(min(jobs, len(waiting)))]
+
+    def finish(slot: _Slot, result: DossierResult) -> None:
+        shutil.rmtree(slot.work, ignore_errors=True)
+        build_mod.clean_leftovers(site_root / slot.slug)  # what a killed build left beside its site
+        slot.slug = ""
+        done(result)
+
+    try:
+        while True:
+            for index, slot in enumerate(slots):
+                if slot.slug or not waiting:
                     continue
-                process.join(5)
-                if result is None:
+                slug, (folder, reading) = waiting.pop(0)
+                slot.slug, slot.deadline = slug, time.monotonic() + seconds
+                slot.work = tempfile.mkdtemp(prefix=f"portfolio-cohort-{slug}-")
+                args = (folder, slug, str(site_root), reading, policy.language, policy.limits, policy.markdown_extensions, slot.work)
+                try:
+                    slot.tasks.send(args)
+                except (BrokenPipeError, OSError):
+                    pass  # the worker is gone: seen below as a crash
+            busy = [slot for slot in slots if slot.slug]
+            if not busy:
+                break
+            deadline = min(slot.deadline for slot in busy)
+            handles = [slot.results for slot in busy] + [slot.process.sentinel for slot in busy]
+            ready = set(wait(handles, timeout=max(0.0, deadline - time.monotonic())))
+            now = time.monotonic()
+            for index, slot in enumerate(slots):
+                if not slot.slug:
+                    continue
+                source = tasks[slot.slug][0]
+                if slot.results in ready:
+                    try:
+                        finish(slot, slot.results.recv())
+                        continue
+                    except (EOFError, OSError):
+                        pass  # died while answering: a crash
+                elif slot.process.sentinel not in ready and now < slot.deadline:
+                    continue
+                if slot.process.is_alive() and now < slot.deadline:
+                    continue
+                if now >= slot.deadline and slot.process.is_alive():
+                    shown = f"{seconds:g}"
                     result = DossierResult(
-                        source=tasks[slug][0], slug=slug, failure=translate(policy.language, "cohort.failure.crashed")
+                        source=source,
+                        slug=slot.slug,
+                        failure=translate(policy.language, "cohort.failure.timeout", seconds=shown),
+                        problems=[_timeout_problem(source, policy.language, shown)],
                     )
-            elif now >= until:
-                _stop(process)
-                shown = f"{seconds:g}"
-                result = DossierResult(
-                    source=tasks[slug][0],
-                    slug=slug,
-                    failure=translate(policy.language, "cohort.failure.timeout", seconds=shown),
-                    problems=[_timeout_problem(tasks[slug][0], policy.language, shown)],
-                )
-            else:
-                continue
-            receiver.close()
-            del running[slug]
-            shutil.rmtree(work, ignore_errors=True)
-            build_mod.clean_leftovers(site_root / slug)  # what a killed build left beside its site
-            done(result)
+                else:
+                    result = DossierResult(source=source, slug=slot.slug, failure=translate(policy.language, "cohort.failure.crashed"))
+                _stop(slot)
+                finish(slot, result)
+                slots[index] = _start_slot(context, policy.limits)
+    finally:
+        for slot in slots:
+            try:
+                slot.tasks.send(None)
+            except (BrokenPipeError, OSError):
+                pass
+        for slot in slots:
+            slot.process.join(5)
+            if slot.process.is_alive():
+                _stop(slot)
 
 
 def _timeout_problem(folder: str, lang: str, seconds: str) -> str:

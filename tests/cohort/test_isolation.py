@@ -331,3 +331,43 @@ def test_cohort_and_dossier_csv_never_start_a_cell_with_a_formula(project, tmp_p
                 assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), (path.name, cell)
     cohort_rows = list(csv.reader(io.StringIO((site / "report.csv").read_text(encoding="utf-8-sig"), newline=""), delimiter=";"))
     assert cohort_rows[1][0] == "'=cmd|' /C calc'!A0" and cohort_rows[1][1] == "'@SUM(1+1)"
+
+
+def test_published_reports_that_are_fifos_or_giants_fail_alone(project, tmp_path):
+    root = honest(project, "Ana Rapport")
+    site = tmp_path / "published"
+    assert run("build", str(root), "-d", str(site)).exit_code == 0
+    fifo = tmp_path / "tube.json"
+    os.mkfifo(fifo)
+    giant = tmp_path / "giant.json"
+    with open(giant, "wb") as handle:
+        handle.truncate(2 * 1024**3)
+    out = tmp_path / "dashboard"
+    result = run("cohort", "--reports", str(site / "report.json"), str(fifo), str(giant), "-d", str(out))
+    assert result.exit_code == 1
+    document = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    built = [row for row in document["dossiers"] if row["built"]]
+    failed = [row for row in document["dossiers"] if not row["built"]]
+    assert len(built) == 1 and len(failed) == 2
+
+
+def test_a_worker_that_dies_or_hangs_fails_alone_and_is_replaced(project, tmp_path, monkeypatch):
+    """Workers are reused across dossiers; one that dies or hangs is replaced, its dossier fails alone."""
+    from portfolio_builder.cohort import run as run_mod
+
+    folders = [honest(project, name) for name in ("Ana Un", "Crash Deux", "Hang Trois", "Bea Quatre", "Cleo Cinq")]
+    original = run_mod.build_one
+
+    def misbehaving(folder, slug, *args, **kwargs):
+        if slug == "crash-deux":
+            os._exit(3)
+        if slug == "hang-trois":
+            time.sleep(3600)
+        return original(folder, slug, *args, **kwargs)
+
+    monkeypatch.setattr(run_mod, "build_one", misbehaving)  # the workers are forked: they see it
+    policy = run_mod.CohortPolicy(limits=run_mod.DEFAULT_LIMITS.with_values({"build_seconds": 5}))
+    results = {r.slug: r for r in run_mod.build_all(folders, tmp_path / "out", policy, jobs=2)}
+    assert [s for s, r in results.items() if r.built] == ["ana-un", "bea-quatre", "cleo-cinq"]
+    assert "arrêté brutalement" in results["crash-deux"].failure
+    assert "5 s" in results["hang-trois"].failure
