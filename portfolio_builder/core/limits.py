@@ -5,8 +5,8 @@ fills a disk or stops a jury session:
 
 - ``file_bytes`` 100 MiB: git hosts refuse a file over 100 MiB (GitHub), so a
   dossier kept in git never has one;
-- ``page_bytes`` 2 MiB of Markdown: a long evidence page is 10-50 KiB, a whole
-  pasted thesis ~1 MiB;
+- ``page_bytes`` 8 MiB of Markdown: a long evidence page is 10-50 KiB, a whole
+  pasted thesis ~1 MiB (and a bigger front matter is already refused at 256 KiB);
 - ``docs_bytes`` 1 GiB for the whole docs folder, *apparent* size (a sparse
   file counts as what it would write): a GitHub Pages site may not exceed 1 GB;
 - ``files`` 20,000 files: an honest dossier has tens to hundreds (the speed
@@ -29,7 +29,7 @@ GIB = 1024 * MIB
 @dataclass(frozen=True, slots=True)
 class Limits:
     file_bytes: int = 100 * MIB
-    page_bytes: int = 2 * MIB
+    page_bytes: int = 8 * MIB
     docs_bytes: int = 1 * GIB
     files: int = 20_000
     build_seconds: float = 120.0
