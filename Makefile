@@ -31,6 +31,7 @@ bench: $(TSTAMP)
 	$(BIN)/python benchmarks/check_speed.py
 	$(BIN)/python benchmarks/build_speed.py
 	$(BIN)/python benchmarks/cohort_speed.py
+	$(BIN)/python benchmarks/hanging_cohort.py
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
