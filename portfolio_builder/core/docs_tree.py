@@ -124,25 +124,34 @@ def output_paths(rel: str) -> list[str]:
     return [posixpath.join(stem, "index.html"), stem + ".html"]
 
 
+@cache
+def _reserved_sets() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """(reserved folders, reserved files, folders the theme's files sit in), case-folded."""
+    theme = theme_files()
+    folders = frozenset(entry[:-1] for entry in RESERVED if entry.endswith("/"))
+    files = frozenset(entry for entry in RESERVED if not entry.endswith("/")) | theme
+    parents = frozenset(path.rsplit("/", i)[0] for path in theme for i in range(1, path.count("/") + 1))
+    return folders, files, parents
+
+
 def reserved(rel: str) -> bool:
     """A docs file would land where the theme, the plugin or the cohort writes."""
-    theme = theme_files()
     if _fold(rel) == "index.html":
         return True  # the home page is always there (the dossier's index.md, or ours)
+    folders, files, parents = _reserved_sets()
     for out in output_paths(rel):
         folded = _fold(out)
-        if folded in theme:
+        # The file itself, or a file named like a folder the theme or the plugin needs.
+        if folded in files or folded in folders or folded in parents:
             return True
-        for entry in RESERVED:
-            if entry.endswith("/"):
-                # `search.md` → search/index.html is a page of its own: nothing of ours is there.
-                if (folded.startswith(entry) and folded != entry + "index.html") or folded == entry[:-1]:
-                    return True
-            elif folded == entry or folded.startswith(entry + "/"):
+        parts = folded.split("/")
+        for depth in range(1, len(parts)):
+            prefix = "/".join(parts[:depth])
+            if prefix in files:
+                return True  # a folder where one of our files goes (sitemap.xml/…)
+            # `search.md` → search/index.html is a page of its own: nothing of ours is there.
+            if prefix in folders and not (depth == len(parts) - 1 and parts[-1] == "index.html"):
                 return True
-        # A file named like one of the theme's folders would stop the theme's copy.
-        if any(path.startswith(folded + "/") for path in theme):
-            return True
     return False
 
 
