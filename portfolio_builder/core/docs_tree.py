@@ -54,7 +54,10 @@ class DocsTree:
 
 
 def _fold(path: str) -> str:
-    return unicodedata.normalize("NFC", path).casefold()
+    """How a lenient server may read a path: any case, NFC, ``\\`` as ``/``, and a name's
+    trailing dots and spaces dropped (Windows: ``report.json.`` is ``report.json``)."""
+    folded = unicodedata.normalize("NFC", path).casefold().replace("\\", "/")
+    return "/".join(part.rstrip(". ") or part for part in folded.split("/"))
 
 
 @cache

@@ -39,6 +39,9 @@ RESERVED = [
     "assets/cohort/cohort.js",
     "Assets/JavaScripts/bundle.js",  # case tricks: a case-insensitive disk or server
     "ASSETS/PORTFOLIO/PORTFOLIO.CSS",
+    "report.json.",  # Windows drops trailing dots and spaces
+    "manifest.json ",
+    "assets\\javascripts\\bundle.a5f9d56c.min.js",  # one name on Linux, a path on Windows
     "assets/javascripts",  # a file where the theme needs a folder
     "assets",
     "search/search_index.json",
