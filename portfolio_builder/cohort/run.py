@@ -192,6 +192,7 @@ def _worker(tasks: Any, results: Any, limits: Limits) -> None:
     """A worker process: its own group (what it starts is stopped with it), bounded writes;
     it builds the dossiers it is sent, one at a time, until told to stop (None)."""
     os.setpgrp()
+    _die_with_parent()
     try:
         import resource
 
@@ -209,6 +210,20 @@ def _worker(tasks: Any, results: Any, limits: Limits) -> None:
             # interpreter's exit handlers (a library's thread could keep it alive).
             os._exit(0)
         results.send(build_one(*args))
+
+
+def _die_with_parent() -> None:
+    """Linux: this worker is killed if the cohort process dies (even by SIGKILL), so a
+    hanging build never outlives the cohort that would have stopped it."""
+    try:
+        import ctypes
+        import ctypes.util
+
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
 
 
 @dataclass
