@@ -489,6 +489,7 @@ def _cohort_rows(folders: list[Path], reports: tuple[Path, ...], site_dir: Path,
             report=r.report,
             failure=r.failure,
             problems=r.problems,
+            name=r.name,
             # index.html spelled out: the dashboard also works opened from disk.
             report_link=f"{r.slug}/portfolio/report/index.html" if r.built else "",
         )

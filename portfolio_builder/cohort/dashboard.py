@@ -49,6 +49,7 @@ class Row:
     problems: list[str] = field(default_factory=list)
     report_link: str = ""  # relative to the dashboard
     cohort_problems: list[str] = field(default_factory=list)
+    name: str = ""  # when there is no report (a failed build): the name its dossier gives
 
 
 def valid_report(document: Any) -> bool:
@@ -78,7 +79,7 @@ def row_data(row: Row, lang: str) -> dict[str, Any]:
     return {
         "slug": row.slug,
         "source": row.source,
-        "name": candidate.get("name") or row.slug,
+        "name": candidate.get("name") or row.name or row.slug,
         "student_id": candidate.get("student_id", ""),
         "institution": dossier.get("institution", ""),
         "session": dossier.get("session", ""),

@@ -64,6 +64,7 @@ class DossierResult:
     report: dict[str, Any] | None = None
     problems: list[str] = field(default_factory=list)  # formatted, in the dossier's language
     failure: str = ""
+    name: str = ""  # the candidate's name as its mkdocs.yml says (a failed row shows it too)
 
 
 def unique_slugs(names: list[str]) -> list[str]:
@@ -179,7 +180,10 @@ def build_all(
     tasks = {slug: (str(folder), readings[slug]) for slug, folder in zip(slugs, folders)}
     results: dict[str, DossierResult] = {}
 
+    names = dict(zip(slugs, (name for name, _ in identities)))
+
     def done(result: DossierResult) -> None:
+        result.name = result.name or names.get(result.slug, "")
         results[result.slug] = result
         if progress is not None:
             progress(result)
