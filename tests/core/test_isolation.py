@@ -397,3 +397,11 @@ def test_public_messages_never_name_a_private_page(project):
     assert "a-secret-plan" in jury_build[0].format("fr")
     public = [p for p in run_check(root, public=True).problems if p.code == "duplicate-id"]
     assert public and all("a-secret-plan" not in p.format(lang) for p in public for lang in ("fr", "en"))
+
+
+def test_a_fifo_as_jury_or_attestation_file_never_blocks(project):
+    root = project({"docs/a.md": evidence_page("D1.1")}, portfolio={"previous_attestations": ["att.yml"]})
+    os.mkfifo(root / "jury.yml")
+    os.mkfifo(root / "att.yml")
+    dossier = run_check(root)  # returns: nothing reads a named pipe
+    assert dossier.jury is None and dossier.attestations == []
