@@ -36,6 +36,7 @@ bench: $(TSTAMP)
 	$(BIN)/python benchmarks/cohort_speed.py
 	$(BIN)/python benchmarks/reload_speed.py
 	$(BIN)/python benchmarks/jury_speed.py
+	$(BIN)/python benchmarks/hanging_cohort.py
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -64,6 +64,7 @@ class BuildRequest:
     locked_by_caller: bool = False  # a cohort holds one lock for all its dossiers' sites
     issuers: tuple[Any, ...] = ()  # trusted issuers' public keys (credentials.KeyFile)
     sign_key: Any = None  # credentials.KeyFile: sign report.json and manifest.json
+    limits: Any = None  # core.limits.Limits: `--limit`, or the cohort's; None = the defaults
 
 
 def _sibling(target: Path, mark: str) -> Path:
@@ -232,6 +233,7 @@ def configure(request: BuildRequest, site_dir: Path, project=None, target: Path 
         site_target=target,
         issuers=tuple(request.issuers) or tuple(getattr(request.untrusted, "issuers", ()) or ()),
         sign_key=request.sign_key,
+        **({"limits": request.limits} if request.limits is not None else {}),
     )
     return config
 

@@ -219,8 +219,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "docs.not_a_file.hint": ("supprimez-le ou remplacez-le par le fichier lui-même", "delete it or replace it with the file itself"),
     "docs.reserved": (
-        "« {path} » est réservé aux pages générées par portfolio_builder",
-        "'{path}' is reserved for the pages portfolio_builder generates",
+        "« {path} » est un emplacement réservé : le thème, portfolio_builder ou la cohorte y écrivent ; non publié",
+        "'{path}' is a reserved location: the theme, portfolio_builder or the cohort writes there; not published",
     ),
     "docs.reserved.hint": ("renommez ou déplacez ce fichier", "rename or move this file"),
     # --- evidence ------------------------------------------------------------
@@ -1108,6 +1108,62 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "scaffold.evidence_body": (
         "Décrivez la production : ce que vous avez fait, avec quels outils, ce que vous en avez appris.\n\n## Démarche\n\nLes étapes, les choix, les difficultés.",
         "Describe the work: what you did, with which tools, what you learned.\n\n## Method\n\nThe steps, the choices, the difficulties.",
+    ),
+    # --- issue 10: isolation and limits ---------------------------------------------------------
+    "docs.hard_link": (
+        "fichier à {links} liens physiques : refusé dans une construction de cohorte",
+        "file with {links} hard links: refused in a cohort build",
+    ),
+    "docs.hard_link.hint": (
+        "son autre nom peut être hors du dossier ; remplacez-le par une copie (cp fichier copie && mv copie fichier)",
+        "its other name may be outside the dossier; replace it with a copy (cp file copy && mv copy file)",
+    ),
+    "docs.file_too_large": ("fichier de {size}, au-delà de la limite de {limit} par fichier", "file of {size}, over the limit of {limit} per file"),
+    "docs.page_too_large": ("page Markdown de {size}, au-delà de la limite de {limit} par page", "Markdown page of {size}, over the limit of {limit} per page"),
+    "docs.too_large": ("le dossier docs pèse {size}, au-delà de la limite de {limit}", "the docs folder holds {size}, over the limit of {limit}"),
+    "docs.too_many_files": ("le dossier docs contient plus de {limit} fichiers", "the docs folder holds more than {limit} files"),
+    "docs.limit.hint": (
+        "réduisez-le (images compressées, vidéos en lien http) ; pour votre propre site : portfolio build --limit",
+        "make it smaller (compressed images, videos as an http link); for your own site: portfolio build --limit",
+    ),
+    "config.link": (
+        "« {name} » est un lien ou n'est pas un fichier ordinaire : refusé dans une construction de cohorte",
+        "'{name}' is a link or not a regular file: refused in a cohort build",
+    ),
+    "config.link.hint": ("remplacez-le par le fichier lui-même", "replace it with the file itself"),
+    "config.too_large": ("« {name} » pèse {size} (limite {limit})", "'{name}' holds {size} (limit {limit})"),
+    "docs.active_file": (
+        "fichier actif (HTML, XML) publié comme texte à télécharger : {published}",
+        "active file (HTML, XML) published as a text download: {published}",
+    ),
+    "docs.active_file.hint": (
+        "dans un site public ou de cohorte, un fichier HTML ou XML n'est jamais affiché comme une page ; écrivez une page Markdown",
+        "in a public or cohort site an HTML or XML file is never shown as a page; write a Markdown page",
+    ),
+    "cohort.failure.timeout": (
+        "construction arrêtée après {seconds} s (limite du dossier : {seconds} s)",
+        "build stopped after {seconds} s (the dossier's limit: {seconds} s)",
+    ),
+    "cohort.failure.timeout.hint": (
+        "une page fait sans doute travailler Markdown sans fin ; la limite se règle dans cohort.yml (limits.build_seconds)",
+        "a page probably keeps Markdown busy without end; the limit is set in cohort.yml (limits.build_seconds)",
+    ),
+    "cohort.failure.limits": ("dossier au-delà des limites de la cohorte", "dossier over the cohort's limits"),
+    "config.bad_limit": (
+        "limite « {name} » inutilisable : {value}",
+        "unusable limit '{name}': {value}",
+    ),
+    "config.bad_limit.hint": (
+        "noms : {names} ; tailles en octets ou avec une unité (500 MiB, 2 GiB), durée en secondes (90, 5 min)",
+        "names: {names}; sizes in bytes or with a unit (500 MiB, 2 GiB), durations in seconds (90, 5 min)",
+    ),
+    "help.limit": (
+        "relève une limite : --limit docs_bytes=2GiB (file_bytes, page_bytes, docs_bytes, files) ; répétable",
+        "raise a limit: --limit docs_bytes=2GiB (file_bytes, page_bytes, docs_bytes, files); repeatable",
+    ),
+    "plugin.over_limit": (
+        "dossier au-delà des limites de taille : rien n'est construit ({count} problème(s) ci-dessus)",
+        "dossier over the size limits: nothing is built ({count} problem(s) above)",
     ),
     # --- cohorts -------------------------------------------------------------------------------
     "word.yes": ("oui", "yes"),

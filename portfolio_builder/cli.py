@@ -38,6 +38,33 @@ LANG_OPTION = click.option(
 )
 
 
+def _parse_limits(values: tuple[str, ...], lang: str | None):
+    """``--limit name=value`` (repeatable) → Limits; a usage error (exit 2) names the bad one."""
+    from portfolio_builder.core import limits as limits_mod
+
+    chosen = {}
+    for item in values:
+        name, _, value = item.partition("=")
+        name = name.strip()
+        try:
+            if name == "build_seconds":
+                raise ValueError(name)  # only a cohort stops a build on time
+            chosen[name] = limits_mod.parse_value(name, value)
+        except ValueError:
+            language = _default_lang(lang)
+            names = ", ".join(n for n in limits_mod.SIZE_NAMES + ("files",))
+            click.echo(
+                translate(language, "config.bad_limit", name=name, value=value)
+                + f" ({translate(language, 'config.bad_limit.hint', names=names)})",
+                err=True,
+            )
+            sys.exit(EXIT_CONFIG)
+    return limits_mod.DEFAULT.with_values(chosen)
+
+
+LIMIT_OPTION = click.option("--limit", "limits", multiple=True, metavar="NAME=VALUE", help=_h("help.limit"))
+
+
 def _default_lang(lang: str | None) -> str:
     return lang or os.environ.get("PORTFOLIO_LANG", "fr")
 
@@ -143,13 +170,17 @@ def main() -> None:
 @click.option("--strict", is_flag=True, help=_h("help.check.strict"))
 @click.option("--public", is_flag=True, help=_h("help.check.public"))
 @click.option("--issuer", "issuers", multiple=True, type=click.Path(path_type=Path, exists=True, dir_okay=False), help=_h("help.trusted_issuer"))
+@LIMIT_OPTION
 @LANG_OPTION
-def check(projects: tuple[Path, ...], fmt: str, strict: bool, public: bool, issuers: tuple[Path, ...], lang: str | None) -> None:
+def check(
+    projects: tuple[Path, ...], fmt: str, strict: bool, public: bool, issuers: tuple[Path, ...], limits: tuple[str, ...], lang: str | None
+) -> None:
     targets = projects or (Path("."),)
     jobs = os.cpu_count() or 1
+    chosen = _parse_limits(limits, lang)
     trusted = tuple(cli_trust.trusted_issuers(issuers, _default_lang(lang))) if issuers else ()
     args = [
-        (target, fmt, strict, public, lang, len(targets) > 1, jobs if len(targets) == 1 else 1, trusted) for target in targets
+        (target, fmt, strict, public, lang, len(targets) > 1, jobs if len(targets) == 1 else 1, chosen, trusted) for target in targets
     ]
     if len(targets) > 1 and jobs > 1:
         # Many dossiers (a cohort): one process per core, results kept in order.
@@ -180,7 +211,7 @@ def _check_one(args: tuple) -> tuple[int, str, str, dict | None]:
     """(exit status, stdout text, stderr text, report) for one dossier."""
     from portfolio_builder.core import report as report_mod
 
-    target, fmt, strict, public, lang, several, jobs, trusted = args
+    target, fmt, strict, public, lang, several, jobs, limits, trusted = args
     try:
         project = load_project(target)
     except ConfigError as error:
@@ -191,7 +222,7 @@ def _check_one(args: tuple) -> tuple[int, str, str, dict | None]:
             return EXIT_CONFIG, "\n".join(lines), "", None
         err = "\n".join(p.format(language, _where(root, p)) for p in error.problems)
         return EXIT_CONFIG, "", err, None
-    dossier = check_project(project, Options(strict=strict, public=public, lang=lang, jobs=jobs, issuers=trusted))
+    dossier = check_project(project, Options(strict=strict, public=public, lang=lang, jobs=jobs, limits=limits, issuers=trusted))
     status = EXIT_CONFIG if dossier.config_failed else (EXIT_ERRORS if dossier.errors else EXIT_OK)
     if fmt == "json":
         return status, "", "", report_mod.build(dossier)
@@ -242,6 +273,7 @@ def referentials(lang: str | None) -> None:
 @click.option("-q", "--quiet", is_flag=True, help=_h("help.build.quiet"))
 @click.option("--sign", "sign_key", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None, help=_h("help.build.sign"))
 @click.option("--issuer", "issuers", multiple=True, type=click.Path(path_type=Path, exists=True, dir_okay=False), help=_h("help.trusted_issuer"))
+@LIMIT_OPTION
 @LANG_OPTION
 def build(
     project: Path,
@@ -252,10 +284,12 @@ def build(
     quiet: bool,
     sign_key: Path | None,
     issuers: tuple[Path, ...],
+    limits: tuple[str, ...],
     lang: str | None,
 ) -> None:
     from portfolio_builder import build as build_mod
 
+    chosen = _parse_limits(limits, lang)
     lang = _project_lang(project, lang)
     key = cli_trust.private_key(sign_key, lang) if sign_key else None
     request = build_mod.BuildRequest(
@@ -267,6 +301,7 @@ def build(
         quiet=quiet,
         issuers=tuple(cli_trust.trusted_issuers(issuers, lang)),
         sign_key=key,
+        limits=chosen,
     )
     try:
         target = build_mod.build(request)
@@ -631,6 +666,8 @@ def _cohort_rows(
         qcm_required=cohort_info.qcm_required,
         cohort_file=cohort_info.file,
         allow_dirty=allow_dirty,
+        **({"limits": cohort_info.limits} if cohort_info.limits is not None else {}),
+        markdown_extensions=cohort_info.markdown_extensions,
     )
     if reports:
         return dashboard.rows_from_reports(list(reports), site_dir, policy)

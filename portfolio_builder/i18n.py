@@ -21,6 +21,21 @@ class Term(str):
     """An argument that is itself a catalog key (``a|b`` for alternatives)."""
 
 
+class Size(int):
+    """A number of bytes, printed in the reader's units (``1,5 Gio`` / ``1.5 GiB``)."""
+
+
+def human_size(size: int, lang: str | None) -> str:
+    units = ("o", "Kio", "Mio", "Gio", "Tio") if lang != "en" else ("B", "KiB", "MiB", "GiB", "TiB")
+    value = float(size)
+    for unit in units:
+        if value < 1024 or unit == units[-1]:
+            text = f"{value:.0f}" if unit == units[0] or value >= 100 else f"{value:.1f}"
+            return f"{text.replace('.', ',') if lang != 'en' else text} {unit}"
+        value /= 1024
+    return str(size)  # pragma: no cover
+
+
 def normalise(lang: str | None) -> str:
     return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
 
@@ -56,6 +71,8 @@ class _Keep(dict):
 
 
 def _resolve(lang: str | None, value: Any) -> Any:
+    if isinstance(value, Size):
+        return human_size(value, lang)
     if isinstance(value, Term):
         parts = [translate(lang, part) for part in value.split("|")]
         return translate(lang, "word.or").join(parts)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from portfolio_builder.cohort.dashboard import Cohort
 from portfolio_builder.core import datafile
+from portfolio_builder.core import limits as limits_mod
 from portfolio_builder.core.problems import Problem, ProblemSink
 
 
@@ -47,6 +48,21 @@ def load(path: Path) -> tuple[Cohort, list[Path], list[Problem]]:
         )
     else:
         qcm = ()
+    values = {}
+    for name, value in (raw.get("limits") or {}).items():
+        try:
+            values[name] = limits_mod.parse_value(name, value)
+        except ValueError:
+            sink.error(
+                "config", doc.pos(("limits", name)), f"limits.{name}", "config.bad_limit",
+                hint_id="config.bad_limit.hint", hint_args={"names": ", ".join(limits_mod.NAMES)}, name=name, value=str(value),
+            )
+    extensions = raw.get("markdown_extensions")
+    if isinstance(extensions, list):  # MkDocs' list form: names, or {name: options}
+        merged: dict = {}
+        for item in extensions:
+            merged.update({item: {}} if isinstance(item, str) else item)
+        extensions = merged
     cohort = Cohort(
         title=raw.get("title", ""),
         institution=raw.get("institution", ""),
@@ -58,5 +74,7 @@ def load(path: Path) -> tuple[Cohort, list[Path], list[Problem]]:
         issuers=tuple(issuers),
         qcm_required=qcm,
         file=path.name,
+        limits=limits_mod.DEFAULT.with_values(values),
+        markdown_extensions={name: dict(options or {}) for name, options in (extensions or {}).items()},
     )
     return cohort, folders, sink.items

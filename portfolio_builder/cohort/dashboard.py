@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,12 +20,13 @@ import jinja2
 from portfolio_builder import __version__
 from portfolio_builder.core import schemas
 from portfolio_builder.core.report import spreadsheet_csv
-from portfolio_builder.i18n import strings, translate, translate_count
+from portfolio_builder.i18n import Size, strings, translate, translate_count
 from portfolio_builder.resources import cohort_theme_dir
 from portfolio_builder.web import csp
 
 COHORT_FORMAT_VERSION = 1
 NOT_BUILT = "not_built"  # the row's outcome when its dossier could not be built
+MAX_REPORT_BYTES = 64 * 1024 * 1024  # a report of 20,000 pieces of evidence is ~20 MiB
 
 
 @dataclass
@@ -40,6 +42,8 @@ class Cohort:
     # The session's QCM setting: (domain or "*", required, line in cohort.yml), and that file.
     qcm_required: tuple[tuple[str, bool, int], ...] = ()
     file: str = ""
+    limits: Any = None  # core.limits.Limits for every dossier (None: the defaults)
+    markdown_extensions: dict[str, Any] | None = None  # trusted: the cohort's extensions and their options
 
 
 @dataclass
@@ -303,6 +307,12 @@ def rows_from_reports(paths: list[Path], site_root: Path, policy: Any) -> list[R
     documents: list[tuple[Path, dict[str, Any] | None, str, bytes]] = []
     for path in files:
         try:
+            # A published report is untrusted too: never a FIFO (the read would block), never a giant.
+            info = path.stat()
+            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_REPORT_BYTES:
+                reason = translate(lang, "config.too_large", name=path.name, size=Size(info.st_size), limit=Size(MAX_REPORT_BYTES))
+                documents.append((path, None, translate(lang, "cohort.failure.unreadable_report", path=str(path), reason=reason), b""))
+                continue
             data = path.read_bytes()
             document = json.loads(data.decode("utf-8"))
         except (OSError, ValueError) as error:

@@ -1,10 +1,12 @@
 """Build every dossier of a cohort, in parallel, each in isolation.
 
 A dossier that fails to build does not stop the others: its row shows why.
-Workers are separate processes (one per core). Each dossier is read as
-untrusted input (``core.project.Untrusted``) and built with a configuration we
-wrote (``trusted``); when its docs folder holds links leaving it, the build
-reads a staged copy without them.
+Each dossier builds in a process of its own (as many at once as there are
+cores), in its own process group, within the cohort's limits (``core.limits``):
+past ``build_seconds`` the group is killed and the row says why; the others go
+on. Each dossier is read as untrusted input (``core.project.Untrusted``) and
+built with a configuration we wrote (``trusted``), from a staged copy of the
+files its check accepted.
 """
 
 from __future__ import annotations
@@ -13,16 +15,18 @@ import json
 import multiprocessing
 import os
 import shutil
+import signal
 import tempfile
+import time
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
 
 from portfolio_builder.core.check import Options, check_project
+from portfolio_builder.core.limits import DEFAULT as DEFAULT_LIMITS, Limits
 from portfolio_builder.core.project import ConfigError, Untrusted, load_project
 from portfolio_builder.core.view import slug as make_slug
 from portfolio_builder.i18n import translate
@@ -43,6 +47,8 @@ class CohortPolicy:
     qcm_required: tuple[tuple[str, bool, int], ...] = ()  # the session's QCM setting (cohort.yml)
     cohort_file: str = ""
     allow_dirty: bool = False  # certification dossiers without .git (downloaded zips) or uncommitted
+    limits: Limits = DEFAULT_LIMITS  # per dossier: sizes, and wall time of its build
+    markdown_extensions: dict[str, Any] | None = None  # the cohort's, with their options
 
     def untrusted(self, slug: str, student_id: str, name_is_unique: bool, shared_id: bool = False) -> Untrusted:
         """How to read one dossier. Its jury file and reviews come from the cohort's side only
@@ -108,10 +114,22 @@ def _identity(folder: Path) -> tuple[str, str]:
     return settings.candidate_name or folder.resolve().name, settings.student_id
 
 
+# Problems found on the dossier itself, which its staged copy no longer shows.
+_STAGED_CODES = ("symlink-outside", "not-a-file", "reserved-path", "hard-link", "file-too-large")
+
+
 def build_one(
-    folder: str, slug: str, site_root: str, untrusted: Untrusted, lang: str, allow_dirty: bool = False
+    folder: str,
+    slug: str,
+    site_root: str,
+    untrusted: Untrusted,
+    lang: str,
+    limits: Limits = DEFAULT_LIMITS,
+    markdown_extensions: dict[str, Any] | None = None,
+    work: str | None = None,
+    allow_dirty: bool = False,
 ) -> DossierResult:
-    """Worker: check, then build with the trusted configuration. Never raises."""
+    """Worker: check, stage, then build with the trusted configuration. Never raises."""
     from portfolio_builder import build as build_mod
     from portfolio_builder.cohort import trusted
 
@@ -123,21 +141,21 @@ def build_one(
         result.problems = [p.format(lang) for p in error.problems]
         result.failure = translate(lang, "cohort.failure.config")
         return result
-    checked = check_project(project, Options())
+    checked = check_project(project, Options(limits=limits))
     result.problems = [p.format(checked.lang) for p in checked.problems if p.is_error]
-    work = Path(tempfile.mkdtemp(prefix=f"portfolio-cohort-{slug}-"))
+    if checked.over_limit:
+        # Refused before anything is copied or written: its row says which limit.
+        result.failure = translate(lang, "cohort.failure.limits")
+        return result
+    work_dir = Path(work) if work else Path(tempfile.mkdtemp(prefix=f"portfolio-cohort-{slug}-"))
     try:
-        docs = project.docs_dir
-        staged: list[Any] = []
-        if checked.refused_files:
-            # Links leaving the dossier: build from a copy without them.
-            docs = work / "docs"
-            trusted.stage_docs(project, docs)
-            staged = [p for p in checked.problems if p.code == "symlink-outside"]
-        config_path = trusted.write_config(project, docs, work / "mkdocs.yml")
+        docs = work_dir / "docs"
+        trusted.stage_docs(checked, docs)
+        staged = [p for p in checked.problems if p.code in _STAGED_CODES]
+        config_path = trusted.write_config(project, docs, work_dir / "mkdocs.yml", markdown_extensions)
         build_mod.build(
             build_mod.BuildRequest(
-                project=work,
+                project=work_dir,
                 config_file=config_path,
                 source_config=project.config_file,
                 site_dir=Path(site_root) / slug,
@@ -147,6 +165,7 @@ def build_one(
                 staged_problems=staged,
                 allow_dirty=allow_dirty,
                 locked_by_caller=True,
+                limits=limits,
             )
         )
         result.built = True
@@ -159,7 +178,7 @@ def build_one(
     except Exception as error:  # noqa: BLE001 - one dossier must never stop the cohort
         result.failure = translate(lang, "cohort.failure.unexpected", error=f"{type(error).__name__}: {error}")
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(work_dir, ignore_errors=True)
     return result
 
 
@@ -188,53 +207,198 @@ def build_all(
     tasks = {slug: (str(folder), readings[slug]) for slug, folder in zip(slugs, folders)}
     results: dict[str, DossierResult] = {}
 
+    names = dict(zip(slugs, (name for name, _ in identities)))
+
     def done(result: DossierResult) -> None:
+        result.name = result.name or names.get(result.slug, "")
         results[result.slug] = result
         if progress is not None:
             progress(result)
 
-    pending = _run_pool(tasks, site_root, policy, jobs, done)
-    # A worker that died (killed, out of memory, crashed) breaks the whole pool: retry the
-    # dossiers it left one at a time, so only the one that kills its worker fails.
-    for slug in pending:
-        left = _run_pool({slug: tasks[slug]}, site_root, policy, 1, done)
-        for lost in left:
-            done(DossierResult(source=tasks[lost][0], slug=lost, failure=translate(policy.language, "cohort.failure.crashed")))
+    _run_isolated(tasks, site_root, policy, jobs, done)
     for slug, (name, _student) in zip(slugs, identities):
-        results[slug].name = results[slug].name or name
+        if slug in results:
+            results[slug].name = results[slug].name or name
     return [results[slug] for slug in slugs]
 
 
-def _run_pool(
+def _worker(tasks: Any, results: Any, limits: Limits) -> None:
+    """A worker process: its own group (what it starts is stopped with it), bounded writes;
+    it builds the dossiers it is sent, one at a time, until told to stop (None)."""
+    os.setpgrp()
+    _die_with_parent()
+    try:
+        import resource
+
+        ceiling = max(limits.docs_bytes, limits.file_bytes) + 256 * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_FSIZE, (ceiling, ceiling))
+    except (ImportError, ValueError, OSError):
+        pass
+    while True:
+        try:
+            args = tasks.recv()
+        except (EOFError, OSError):
+            args = None
+        if args is None:
+            # Everything was sent (send() returns once written): leave at once, without the
+            # interpreter's exit handlers (a library's thread could keep it alive).
+            os._exit(0)
+        results.send(build_one(*args))
+
+
+def _die_with_parent() -> None:
+    """Linux: this worker is killed if the cohort process dies (even by SIGKILL), so a
+    hanging build never outlives the cohort that would have stopped it."""
+    try:
+        import ctypes
+        import ctypes.util
+
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+
+
+@dataclass
+class _Slot:
+    """One worker process and the dossier it is building."""
+
+    process: Any
+    tasks: Any  # parent → worker
+    results: Any  # worker → parent
+    slug: str = ""
+    deadline: float = 0.0
+    work: str = ""
+
+
+def _start_slot(context: Any, limits: Limits) -> _Slot:
+    task_reader, task_writer = context.Pipe(duplex=False)
+    result_reader, result_writer = context.Pipe(duplex=False)
+    process = context.Process(target=_worker, args=(task_reader, result_writer, limits), daemon=True)
+    process.start()
+    task_reader.close()
+    result_writer.close()
+    return _Slot(process, task_writer, result_reader)
+
+
+def _stop(slot: _Slot) -> None:
+    """Kill a worker's process group (its git or other children too), then reap it."""
+    process = slot.process
+    for kill in (lambda: os.killpg(process.pid, signal.SIGKILL), process.kill):
+        try:
+            kill()
+        except (ProcessLookupError, PermissionError, OSError):
+            pass
+    process.join(5)
+    for conn in (slot.tasks, slot.results):
+        conn.close()
+
+
+def _prewarm() -> None:
+    """Import what every build needs once, before the workers fork: each starts warm."""
+    import mkdocs.commands.build  # noqa: F401
+    import mkdocs.config  # noqa: F401
+    import material  # noqa: F401
+
+    from portfolio_builder import build  # noqa: F401
+    from portfolio_builder.mkdocs_plugin import plugin  # noqa: F401
+
+    _remember_theme_listing()
+
+
+def _run_isolated(
     tasks: dict[str, tuple[str, Untrusted]],
     site_root: Path,
     policy: CohortPolicy,
     jobs: int,
     done: Callable[[DossierResult], None],
-) -> list[str]:
-    """Run ``tasks`` (slug → folder and how to read it); return the slugs a broken pool left undone."""
+) -> None:
+    """Build each task (slug → folder and how to read it) in one of ``jobs`` worker processes.
+
+    A worker past the cohort's ``build_seconds`` for one dossier is killed with its process
+    group, and replaced; one that dies (killed, out of memory, crashed) is replaced too.
+    That dossier's row says why; the others go on.
+    """
+    from portfolio_builder import build as build_mod
+
+    _prewarm()
     context = multiprocessing.get_context("fork")
-    unfinished = set(tasks)
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        futures: dict[Future, str] = {
-            pool.submit(build_one, folder, slug, str(site_root), reading, policy.language, policy.allow_dirty): slug
-            for slug, (folder, reading) in tasks.items()
-        }
-        try:
-            for future in as_completed(futures):
-                slug = futures[future]
+    waiting = list(tasks.items())
+    seconds = policy.limits.build_seconds
+    slots = [_start_slot(context, policy.limits) for _ in range(min(jobs, len(waiting)))]
+
+    def finish(slot: _Slot, result: DossierResult) -> None:
+        shutil.rmtree(slot.work, ignore_errors=True)
+        build_mod.clean_leftovers(site_root / slot.slug)  # what a killed build left beside its site
+        slot.slug = ""
+        done(result)
+
+    try:
+        while True:
+            for index, slot in enumerate(slots):
+                if slot.slug or not waiting:
+                    continue
+                slug, (folder, reading) = waiting.pop(0)
+                slot.slug, slot.deadline = slug, time.monotonic() + seconds
+                slot.work = tempfile.mkdtemp(prefix=f"portfolio-cohort-{slug}-")
+                args = (folder, slug, str(site_root), reading, policy.language, policy.limits, policy.markdown_extensions, slot.work, policy.allow_dirty)
                 try:
-                    result = future.result()
-                except BrokenProcessPool:
-                    raise
-                except Exception as error:  # noqa: BLE001 - reported on the dossier's row
-                    message = translate(policy.language, "cohort.failure.unexpected", error=f"{type(error).__name__}: {error}")
-                    result = DossierResult(source=tasks[slug][0], slug=slug, failure=message)
-                unfinished.discard(slug)
-                done(result)
-        except BrokenProcessPool:
-            pass
-    return [slug for slug in tasks if slug in unfinished]
+                    slot.tasks.send(args)
+                except (BrokenPipeError, OSError):
+                    pass  # the worker is gone: seen below as a crash
+            busy = [slot for slot in slots if slot.slug]
+            if not busy:
+                break
+            deadline = min(slot.deadline for slot in busy)
+            handles = [slot.results for slot in busy] + [slot.process.sentinel for slot in busy]
+            ready = set(wait(handles, timeout=max(0.0, deadline - time.monotonic())))
+            now = time.monotonic()
+            for index, slot in enumerate(slots):
+                if not slot.slug:
+                    continue
+                source = tasks[slot.slug][0]
+                if slot.results in ready:
+                    try:
+                        finish(slot, slot.results.recv())
+                        continue
+                    except (EOFError, OSError):
+                        pass  # died while answering: a crash
+                elif slot.process.sentinel not in ready and now < slot.deadline:
+                    continue
+                if slot.process.is_alive() and now < slot.deadline:
+                    continue
+                if now >= slot.deadline and slot.process.is_alive():
+                    shown = f"{seconds:g}"
+                    result = DossierResult(
+                        source=source,
+                        slug=slot.slug,
+                        failure=translate(policy.language, "cohort.failure.timeout", seconds=shown),
+                        problems=[_timeout_problem(source, policy.language, shown)],
+                    )
+                else:
+                    result = DossierResult(source=source, slug=slot.slug, failure=translate(policy.language, "cohort.failure.crashed"))
+                _stop(slot)
+                finish(slot, result)
+                slots[index] = _start_slot(context, policy.limits)
+    finally:
+        for slot in slots:
+            try:
+                slot.tasks.send(None)
+            except (BrokenPipeError, OSError):
+                pass
+        for slot in slots:
+            slot.process.join(5)
+            if slot.process.is_alive():
+                _stop(slot)
+
+
+def _timeout_problem(folder: str, lang: str, seconds: str) -> str:
+    from portfolio_builder.core.problems import ProblemSink
+
+    sink = ProblemSink("mkdocs.yml")
+    sink.error("build-timeout", (1, 1), "", "cohort.failure.timeout", hint_id="cohort.failure.timeout.hint", seconds=seconds)
+    return sink.items[0].format(lang)
 
 
 def _remember_theme_listing() -> None:

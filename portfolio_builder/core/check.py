@@ -17,6 +17,7 @@ from portfolio_builder.core import docs_tree, jury as jury_mod, referential as r
 from portfolio_builder.core import reviews as reviews_mod, rules
 from portfolio_builder.core.coverage import Coverage
 from portfolio_builder.core.evidence import PRIVATE, Evidence, PageRead, read_page
+from portfolio_builder.core.limits import DEFAULT as DEFAULT_LIMITS, Limits
 from portfolio_builder.core.links import Link
 from portfolio_builder.core.links import resolve as resolve_link
 from portfolio_builder.core.problems import ERROR, WARNING, Problem, ProblemSink
@@ -32,6 +33,7 @@ class Options:
     lang: str | None = None  # overrides the dossier's language for messages
     jobs: int = 1  # processes for reading pages; worth it from a few hundred pages
     issuers: tuple[Any, ...] = ()  # credentials.KeyFile of the trusted issuers (the institution's word)
+    limits: Limits = DEFAULT_LIMITS  # sizes a dossier may not pass (``core.limits``)
 
 
 @dataclass(slots=True)
@@ -47,6 +49,8 @@ class Dossier:
     refused_files: set[str] = field(default_factory=set)
     other_files: list[tuple[Path, str]] = field(default_factory=list)
     config_failed: bool = False  # mkdocs.yml or the referential is unusable: exit status 2
+    over_limit: bool = False  # a size limit was passed: the dossier is never built
+    active_files: set[str] = field(default_factory=set)  # public or cohort build: HTML/XML/SVG made inert
     reviews: reviews_mod.ReviewIndex = field(default_factory=reviews_mod.ReviewIndex)
     jury: jury_mod.Jury | None = None
     attestations: list[jury_mod.Attestation] = field(default_factory=list)
@@ -133,16 +137,19 @@ def check_project(project: Project, options: Options = Options()) -> Dossier:
     config_failed = referential is None or any(p.is_error and p.code != "path-outside" for p in problems)
 
     docs_prefix = project.display(project.docs_dir) + "/"
-    tree = docs_tree.walk(project.docs_dir, project.root, docs_prefix)
+    tree = docs_tree.walk(project.docs_dir, project.root, docs_prefix, options.limits, untrusted=project.untrusted)
     problems.extend(tree.problems)
 
     evidence: list[Evidence] = []
     links: dict[str, list[Link]] = {}
+    private_pages: set[str] = set()
     for (_abs, rel), (page_problems, read) in zip(
         tree.pages, _read_pages(tree.pages, project, referential, docs_prefix, options.jobs)
     ):
         problems.extend(page_problems)
         links[rel] = read.links
+        if read.private:
+            private_pages.add(rel)  # evidence or not: `visibility: private` keeps a page out
         if read.evidence is not None:
             evidence.append(read.evidence)
     problems.extend(_duplicate_ids(evidence, docs_prefix))
@@ -158,13 +165,20 @@ def check_project(project: Project, options: Options = Options()) -> Dossier:
     problems.extend(declared_problems)
 
     # Private pages and attachments, kept out of a public build (and links to them refused).
-    private_pages = {e.path for e in evidence if e.visibility == PRIVATE} | {
+    private_pages |= {e.path for e in evidence if e.visibility == PRIVATE} | {
         a.path for e in evidence for a in e.attachments if a.path and (a.visibility == PRIVATE or e.visibility == PRIVATE)
     }
+    private_pages |= _embedded_only_by(private_pages, links, {rel for _abs, rel in tree.other_files})
     if options.public:
         evidence, review_index, problems = _public_only(evidence, review_index, problems, private_pages, docs_prefix)
         declared_reviews = _public_reviews(declared_reviews, private_pages)
         problems.extend(_private_links(links, private_pages, docs_prefix))
+    active: set[str] = set()
+    if options.public or project.untrusted:
+        # Published there, an HTML or SVG file would run its scripts on the site's origin.
+        published = [(a, rel) for a, rel in tree.other_files if not (options.public and rel in private_pages)]
+        active, active_problems = _active_files(published, docs_prefix)
+        problems.extend(active_problems)
 
     # Domains an earlier attestation validated count as covered and validated everywhere.
     attestations, attestation_problems = jury_mod.load_attestations(project, referential, sources)
@@ -229,6 +243,8 @@ def check_project(project: Project, options: Options = Options()) -> Dossier:
         refused_files=tree.refused,
         other_files=tree.other_files,
         config_failed=config_failed,
+        over_limit=tree.over_limit,
+        active_files=active,
         reviews=review_index,
         jury=jury,
         attestations=attestations,
@@ -239,6 +255,12 @@ def check_project(project: Project, options: Options = Options()) -> Dossier:
         sources=sources,
         qcm=qcm,
     )
+    if options.public:
+        # A public build quotes no private value (student_id) in any message: an
+        # `attestation-mismatch` names the number found and the one expected.
+        secrets = [settings.student_id] if settings.student_id else []
+        hidden_paths = private_pages | {docs_prefix + path for path in private_pages}
+        dossier.problems = [_redacted(p, secrets, hidden_paths) for p in dossier.problems]
     dossier.problems.sort(key=Problem.sort_key)
     return dossier
 
@@ -306,6 +328,68 @@ def _carried_over(
             if code in referential.domain_index and code not in found:
                 found[code] = coverage_mod.CarriedOver(attestation.session, attestation.date, attestation.institution)
     return found
+
+
+REDACTED = "•••"
+
+
+def _redacted(problem: Problem, secrets: list[str], hidden_paths: set[str] = frozenset()) -> Problem:
+    """The problem with every private value replaced in its message and hint arguments:
+    the student number anywhere, the name of a private page or file when an argument is one
+    (but a `private-link` names its target: the public build refuses it, and the student must
+    know which link to fix)."""
+    if not secrets and not hidden_paths:
+        return problem
+    from dataclasses import replace
+
+    paths = hidden_paths if problem.code != "private-link" else frozenset()
+
+    def clean(args: tuple[tuple[str, object], ...]) -> tuple[tuple[str, object], ...]:
+        out = []
+        for name, value in args:
+            if isinstance(value, str):
+                if value in paths:
+                    value = REDACTED
+                for secret in secrets:
+                    value = value.replace(secret, REDACTED)
+            out.append((name, value))
+        return tuple(out)
+
+    args, hints = clean(problem.args), clean(problem.hint_args)
+    if args == problem.args and hints == problem.hint_args:
+        return problem
+    return replace(problem, args=args, hint_args=hints)
+
+
+def _embedded_only_by(private: set[str], links: dict[str, list[Link]], files: set[str]) -> set[str]:
+    """Images and files that private pages embed or link to, and no other page does."""
+    if not private:
+        return set()
+    used_by_private: set[str] = set()
+    used_by_public: set[str] = set()
+    for page, found in links.items():
+        targets = {p for link in found for p in resolve_link(link.target, page) if p in files}
+        (used_by_private if page in private else used_by_public).update(targets)
+    return used_by_private - used_by_public
+
+
+def _active_files(files: list[tuple[Path, str]], docs_prefix: str) -> tuple[set[str], list[Problem]]:
+    """Files a browser would run (HTML, XML, SVG): the build makes each of them inert."""
+    active: set[str] = set()
+    problems: list[Problem] = []
+    for _abs, rel in files:
+        kind = docs_tree.active_kind(rel)
+        if kind is None:
+            continue
+        active.add(rel)
+        if kind == docs_tree.ACTIVE_DOCUMENT:
+            sink = ProblemSink(docs_prefix + rel)
+            sink.warning(
+                "active-file", (1, 1), "", "docs.active_file", hint_id="docs.active_file.hint",
+                published=docs_tree.inert_name(rel),
+            )
+            problems.extend(sink.items)
+    return active, problems
 
 
 def _private_links(links: dict[str, list[Link]], private: set[str], docs_prefix: str) -> list[Problem]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
 from portfolio_builder.core import schemas, yamlread
@@ -18,7 +19,12 @@ def read(
 ) -> tuple[yamlread.YamlDoc | None, bool]:
     """(document, valid). The document is returned even when invalid, for further checks."""
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            # A named pipe (jury.yml as a FIFO) would block the read for ever.
+            sink.error("not-a-file", (1, 1), "", "docs.not_a_file", hint_id="docs.not_a_file.hint")
+            return None, False
+        size = info.st_size
         if size > MAX_DATA_FILE_BYTES:
             sink.error("yaml-too-complex", (1, 1), "", "data.too_large", size=size, limit=MAX_DATA_FILE_BYTES)
             return None, False

@@ -87,6 +87,7 @@ class PageRead:
 
     evidence: Evidence | None = None
     links: list[Link] = field(default_factory=list)
+    private: bool = False  # `visibility: private`, whether or not the page is evidence
 
 
 @dataclass(slots=True)
@@ -130,6 +131,7 @@ def read_page(
         return read
     doc = source.front_matter
     meta = source.meta
+    read.private = meta.get("visibility") == PRIVATE
     _check_typo_keys(meta, doc, sink)
     if "competencies" not in meta:
         return read

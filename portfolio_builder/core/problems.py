@@ -72,6 +72,12 @@ CODES = (
     "not-a-decision",
     "score-out-of-range",
     "reserved-path",
+    "hard-link",
+    "file-too-large",
+    "dossier-too-large",
+    "config-link",
+    "active-file",
+    "build-timeout",
 )
 
 

@@ -131,6 +131,7 @@ class Project:
     def untrusted(self) -> bool:
         """Read as a cohort reads a dossier: confined, its own jury, reviews and keys never count."""
         return self.policy is not None
+    docs_origin: Path | None = None  # a cohort's staged copy: the dossier's own docs folder it copies
 
     @property
     def config_display(self) -> str:
@@ -141,7 +142,13 @@ class Project:
         try:
             return path.relative_to(self.root).as_posix()
         except ValueError:
-            return str(path)
+            pass
+        if self.docs_origin is not None:
+            try:  # a staged copy is shown as the dossier's own folder
+                return (self.docs_origin / path.relative_to(self.docs_dir)).relative_to(self.root).as_posix()
+            except ValueError:
+                pass
+        return str(path)
 
     def entry_pos(self, name: str | None = None) -> yamlread.Pos:
         if name is None:
@@ -169,7 +176,14 @@ def find_config(target: str | Path) -> Path:
 
 
 def _read_config(path: Path, sink: ProblemSink, depth: int = 0, trusted: bool = True) -> yamlread.YamlDoc:
+    from portfolio_builder.core.datafile import MAX_DATA_FILE_BYTES
+    from portfolio_builder.i18n import Size
+
     try:
+        size = path.stat().st_size
+        if size > MAX_DATA_FILE_BYTES:  # never read a (sparse) giant into memory
+            sink.error("yaml-too-complex", (1, 1), "", "config.too_large", name=path.name, size=Size(size), limit=Size(MAX_DATA_FILE_BYTES))
+            raise ConfigError(sink.items)
         data = path.read_bytes()
     except OSError as exc:
         sink.error("config", (1, 1), "", "config.unreadable", reason=exc.strerror or str(exc))
@@ -253,7 +267,10 @@ def load_project(target: str | Path, docs_dir: Path | None = None, untrusted: Un
     project, so every one of them is reported with the rest of the dossier's.
     ``docs_dir`` replaces the configured folder (a cohort's staged copy).
     """
-    config_file = find_config(target).resolve()
+    found_config = find_config(target)
+    if untrusted is not None:
+        _refuse_linked_config(found_config)
+    config_file = found_config.resolve()
     root = config_file.parent
     sink = ProblemSink(config_file.name)
     doc = _read_config(config_file, sink, trusted=untrusted is None)
@@ -277,6 +294,9 @@ def load_project(target: str | Path, docs_dir: Path | None = None, untrusted: Un
         entry = {}
     schemas.validate("dossier", doc, sink, prefix=entry_path, instance=entry)
 
+    docs_origin = None
+    if docs_dir is not None and untrusted is not None and not is_inside(docs_dir, root):
+        docs_origin = root / str(config.get("docs_dir") or "docs")
     if docs_dir is None:
         docs_dir = root / str(config.get("docs_dir") or "docs")
         if untrusted is not None and not is_inside(docs_dir, root):
@@ -306,7 +326,24 @@ def load_project(target: str | Path, docs_dir: Path | None = None, untrusted: Un
         problems=sink.items,
         raw_config=config,
         policy=untrusted,
+        docs_origin=docs_origin,
     )
+
+
+def _refuse_linked_config(path: Path) -> None:
+    """A dossier's root is its own folder: a symlinked (or hard-linked) mkdocs.yml would make
+    another folder, another candidate's dossier say, be built and published under this row."""
+    import os
+    import stat
+
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return  # find_config found it; a race is reported when it is read
+    if stat.S_ISLNK(info.st_mode) or not stat.S_ISREG(info.st_mode) or info.st_nlink > 1:
+        sink = ProblemSink(path.name)
+        sink.error("config-link", (1, 1), "", "config.link", hint_id="config.link.hint", name=path.name)
+        raise ConfigError(sink.items)
 
 
 def _confine(

@@ -232,12 +232,30 @@ def to_json(report: dict[str, Any]) -> str:
     return json.dumps(report, ensure_ascii=False, indent=2) + "\n"
 
 
+# A cell starting with one of these is a formula to a spreadsheet (OWASP « CSV injection »):
+# `=HYPERLINK(…)` as a candidate's name or an evidence title would run when the jury opens it.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(value: Any) -> Any:
+    """A text cell a spreadsheet reads as text: a leading ``'``, as OWASP recommends.
+
+    Numbers stay numbers (a count of -1 is not text a candidate wrote).
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def spreadsheet_csv(header: list[str], rows: list[list[Any]]) -> str:
-    """Semicolon-separated UTF-8 with a BOM: opens as-is in a French spreadsheet."""
+    """Semicolon-separated UTF-8 with a BOM: opens as-is in a French spreadsheet.
+
+    Every CSV we write goes through here, so every cell is neutralised.
+    """
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow([neutralised(cell) for cell in header])
+    writer.writerows([neutralised(cell) for cell in row] for row in rows)
     return "\ufeff" + buffer.getvalue()
 
 

@@ -18,14 +18,15 @@ from typing import Any
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
-from mkdocs.structure.files import Files
+from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
-from portfolio_builder.core import integrity
+from portfolio_builder.core import docs_tree, integrity
 from portfolio_builder.core import report as report_mod
 from portfolio_builder.core import view
 from portfolio_builder.core.check import Dossier, Options, check_project
+from portfolio_builder.core.limits import DEFAULT as DEFAULT_LIMITS, Limits
 from portfolio_builder.core import frontmatter
 from portfolio_builder.core.problems import Problem, ProblemSink
 from portfolio_builder.core.project import ConfigError, Untrusted, load_project
@@ -52,6 +53,7 @@ class BuildOptions:
     site_target: Path | None = None  # where `portfolio build` will publish (not a change to the dossier)
     issuers: tuple[Any, ...] = ()  # trusted issuers' public keys (credentials.KeyFile)
     sign_key: Any = None  # the institution's private key: report.jwt and manifest.jwt are written
+    limits: Limits = DEFAULT_LIMITS  # `portfolio build --limit`, or the cohort's
 
     @classmethod
     def from_env(cls) -> BuildOptions:
@@ -115,7 +117,9 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
             for problem in error.problems:
                 log.error(problem.format("fr"))
             raise PluginError(translate("fr", "plugin.config_failed")) from None
-        dossier = check_project(project, Options(strict=config.strict, public=self.options.public, issuers=self.options.issuers))
+        dossier = check_project(
+            project, Options(strict=config.strict, public=self.options.public, issuers=self.options.issuers, limits=self.options.limits)
+        )
         dossier.problems.extend(self.options.staged_problems)
         self.dossier = dossier
         lang = dossier.lang
@@ -136,6 +140,10 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
             raise PluginError(translate(lang, "plugin.symlink_outside"))
         if self.is_serve:
             return  # keep serving: the report page shows the problems
+        if dossier.over_limit:
+            # Nothing is written yet: the previous site stays as it was.
+            count = sum(1 for p in dossier.problems if p.code in ("file-too-large", "dossier-too-large"))
+            raise PluginError(translate(lang, "plugin.over_limit", count=count))
         private_links = [p for p in dossier.problems if p.code == "private-link"]
         if private_links:
             # Nothing is written yet: a public site linking to private work is refused whole.
@@ -170,12 +178,27 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
     @event_priority(-50)
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         dossier = self._dossier()
+        inert = self.options.public or self.options.untrusted is not None
+        shadowed: list[str] = []
         for file in list(files):
             src = file.src_uri
+            if file.generated_by is not None or file.src_dir != config.docs_dir:
+                continue  # the theme's files and generated pages
             if src in dossier.refused_files:
                 files.remove(file)
+                if docs_tree.reserved(src):
+                    shadowed.append(src)
             elif self.options.public and self._is_private(src):
                 files.remove(file)
+            elif inert and src in dossier.active_files:
+                files.remove(file)
+                files.append(_inert(file, config))
+        # MkDocs skipped the theme's own copy of a file the docs folder shadowed: put it back.
+        for path in shadowed:
+            for folder in config.theme.dirs:
+                if os.path.isfile(os.path.join(folder, path)) and files.get_file_from_path(path) is None:
+                    files.append(File(path, folder, config.site_dir, config.use_directory_urls))
+                    break
         self.pages = generated.add_pages(files, config, dossier)
         self._files = files
         return files
@@ -208,6 +231,10 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
             return data.decode("utf-8-sig", errors="replace")
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        if self.options.untrusted is not None and page.file.generated_by is None:
+            # A dossier never picks the template its page is rendered with (redirect.html,
+            # our report's…): MkDocs reads `template:` from the page's front matter.
+            page.meta.pop("template", None)
         if page.meta or not markdown.startswith("---"):
             return markdown
         # MkDocs drops a front matter it cannot load (a date like 2025-13-01) and shows it as
@@ -215,7 +242,9 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         source = frontmatter.split(markdown, ProblemSink(page.file.src_uri))
         if not source.has_front_matter or source.body == markdown:
             return markdown
-        page.meta = source.meta
+        page.meta = dict(source.meta)
+        if self.options.untrusted is not None:
+            page.meta.pop("template", None)
         return source.body
 
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
@@ -381,6 +410,23 @@ def template_cache() -> Any:
     except OSError:
         return None
     return jinja2.FileSystemBytecodeCache(str(folder))
+
+
+def _inert(file: File, config: MkDocsConfig) -> File:
+    """An active file a browser would run, made inert: SVG cleaned (images keep working),
+    HTML and XML published as text under ``<name>.txt`` (links to it follow, as MkDocs
+    resolves them from the file's new URL)."""
+    if docs_tree.active_kind(file.src_uri) == docs_tree.ACTIVE_SVG:
+        file.content_bytes = sanitize.clean_svg(file.content_bytes)
+        return file
+    return File(
+        file.src_uri,
+        file.src_dir,
+        config.site_dir,
+        config.use_directory_urls,
+        dest_uri=docs_tree.inert_name(file.dest_uri),
+        inclusion=file.inclusion,
+    )
 
 
 def _after_title(html: str, card: str) -> str:

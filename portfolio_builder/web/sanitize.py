@@ -9,6 +9,7 @@ handlers (``on*``), inline ``style`` attributes and ``javascript:`` URLs.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 import nh3
@@ -44,3 +45,109 @@ def _cleaner_args() -> dict:
 
 def clean(html: str) -> str:
     return nh3.clean(html, **_cleaner_args())
+
+
+# -- SVG files ---------------------------------------------------------------------
+# A published .svg opened by itself is a document of the site's origin: its scripts,
+# event handlers, <foreignObject> HTML, animations that set an href, or references
+# to other sites would all run or load. What is kept is drawing only.
+_SVG_TAGS = {
+    "svg", "g", "defs", "title", "desc", "symbol", "use", "path", "rect", "circle", "ellipse", "line",
+    "polyline", "polygon", "text", "tspan", "textPath", "linearGradient", "radialGradient", "stop",
+    "clipPath", "mask", "pattern", "marker", "filter", "feGaussianBlur", "feOffset", "feBlend",
+    "feColorMatrix", "feMerge", "feMergeNode", "feFlood", "feComposite", "feDropShadow", "switch",
+}
+_SVG_ATTRIBUTES = {
+    "id", "class", "transform", "fill", "fill-opacity", "fill-rule", "stroke", "stroke-width", "stroke-linecap",
+    "stroke-linejoin", "stroke-dasharray", "stroke-dashoffset", "stroke-opacity", "stroke-miterlimit", "opacity",
+    "clip-path", "clip-rule", "mask", "filter", "font-family", "font-size", "font-weight", "font-style",
+    "text-anchor", "dominant-baseline", "alignment-baseline", "baseline-shift", "visibility", "display", "color",
+    "stop-color", "stop-opacity", "x", "y", "x1", "y1", "x2", "y2", "cx", "cy", "r", "rx", "ry", "fx", "fy",
+    "dx", "dy", "width", "height", "d", "points", "viewBox", "preserveAspectRatio", "offset", "gradientUnits",
+    "gradientTransform", "patternUnits", "patternContentUnits", "patternTransform", "spreadMethod", "rotate",
+    "textLength", "lengthAdjust", "letter-spacing", "word-spacing", "markerWidth", "markerHeight", "refX",
+    "refY", "orient", "markerUnits", "marker-start", "marker-mid", "marker-end", "stdDeviation", "in", "in2",
+    "result", "mode", "type", "values", "operator", "flood-color", "flood-opacity", "clipPathUnits", "maskUnits",
+    "maskContentUnits", "filterUnits", "primitiveUnits", "vector-effect", "paint-order", "shape-rendering",
+    "text-rendering", "startOffset", "method", "spacing", "version", "role", "aria-label", "aria-hidden", "lang",
+    "xml:space", "xml:lang", "href", "xlink:href", "xmlns", "xmlns:xlink", "k1", "k2", "k3", "k4", "pathLength",
+}
+_SVG_NS = "http://www.w3.org/2000/svg"
+_XLINK_NS = "http://www.w3.org/1999/xlink"
+EMPTY_SVG = f'<svg xmlns="{_SVG_NS}"></svg>\n'
+MAX_SVG_BYTES = 20 * 1024 * 1024  # decompressed: an .svgz bomb stops here
+
+
+def _svg_attribute(tag: str, name: str, value: str) -> str | None:
+    if name in ("href", "xlink:href"):
+        # Only a reference inside this very file: no other site, no javascript:, no data:.
+        return value if value.strip().startswith("#") else None
+    if name == "xmlns":
+        return _SVG_NS
+    if name == "xmlns:xlink":
+        return _XLINK_NS
+    lowered = value.lower()
+    if "url(" in lowered and not all(part.lstrip().startswith("#") for part in lowered.split("url(")[1:]):
+        return None  # fill="url(https://…)" would load from another site
+    return value
+
+
+@cache
+def _svg_args() -> dict:
+    attributes = {tag: set(_SVG_ATTRIBUTES) for tag in _SVG_TAGS}
+    return {
+        "tags": set(_SVG_TAGS),
+        "clean_content_tags": {"script", "style", "foreignObject", "foreignobject"},
+        "attributes": attributes,
+        "url_schemes": set(),
+        "strip_comments": True,
+        "link_rel": None,
+        "attribute_filter": _svg_attribute,
+    }
+
+
+_NAMED_ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]*);")
+_XML_ENTITIES = {"amp", "lt", "gt", "quot", "apos"}
+
+
+def _numeric_entity(match: re.Match) -> str:
+    from html.entities import name2codepoint
+
+    name = match.group(1)
+    if name in _XML_ENTITIES:
+        return match.group(0)
+    code = name2codepoint.get(name)
+    return f"&#{code};" if code is not None else ""
+
+
+def clean_svg(data: bytes) -> bytes:
+    """A drawing-only copy of an SVG file (gzip-compressed ``.svgz`` stays compressed)."""
+    import gzip
+    import io
+    import xml.etree.ElementTree as ET
+
+    compressed = data[:2] == b"\x1f\x8b"
+    if compressed:
+        try:
+            with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
+                data = stream.read(MAX_SVG_BYTES + 1)
+        except (OSError, EOFError):
+            data = b""
+    text = data.decode("utf-8", errors="replace") if len(data) <= MAX_SVG_BYTES else ""
+    start = text.lower().find("<svg")
+    text = text[start:] if start >= 0 else ""  # no XML prolog nor DOCTYPE (entities) survives
+    cleaned = nh3.clean(text, **_svg_args()).strip()
+    # nh3 writes HTML: `&nbsp;` is not XML; a file that is not one <svg> element is dropped.
+    cleaned = _NAMED_ENTITY.sub(_numeric_entity, cleaned)
+    if cleaned.startswith("<svg") and 'xmlns="' not in cleaned.split(">", 1)[0]:
+        cleaned = cleaned.replace("<svg", f'<svg xmlns="{_SVG_NS}"', 1)
+    if cleaned.startswith("<svg") and "xlink:" in cleaned and "xmlns:xlink" not in cleaned.split(">", 1)[0]:
+        cleaned = cleaned.replace("<svg", f'<svg xmlns:xlink="{_XLINK_NS}"', 1)
+    try:
+        root = ET.fromstring(cleaned) if cleaned else None
+    except ET.ParseError:
+        root = None
+    if root is None or root.tag != f"{{{_SVG_NS}}}svg":
+        cleaned = EMPTY_SVG
+    out = cleaned.encode("utf-8")
+    return gzip.compress(out, mtime=0) if compressed else out

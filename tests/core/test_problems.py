@@ -17,6 +17,8 @@ from typing import Any, Callable
 import pytest
 
 from portfolio_builder.core import problems as problems_mod
+from portfolio_builder.core.check import Options, check_project
+from portfolio_builder.core.limits import Limits
 from portfolio_builder.core.problems import CODES, ERROR, WARNING, Problem, ProblemSink
 from tests.conftest import alias_bomb, check_problems, evidence_page, mkdocs_text, run_check
 import tests.core.test_credentials as credential_tests
@@ -28,6 +30,7 @@ SITE_ONLY_CODES = {
     "duplicate-registration",  # one candidate registered twice in a cohort (cohort dashboard)
     "duplicate-student-id",  # two dossiers claim one student number (tests/cohort/test_trust.py)
     "report-unverified",  # cohort --reports: an unsigned report (tests/cohort/test_trust.py)
+    "build-timeout",  # a cohort stops a dossier's build past its time limit (cohort runner)
 }
 
 BOMB = "---\n" + alias_bomb(7) + "---\n"
@@ -274,6 +277,30 @@ CASES: dict[str, Case] = {
         portfolio={"previous_attestations": ["att.yml"]},
     ),
     "reserved-path": Case(("reserved-path", "docs/report.json", 1), {"docs/report.json": "{}\n"}),
+    "reserved-path/theme-asset": Case(
+        ("reserved-path", "docs/assets/javascripts/bundle.a5f9d56c.min.js", 1),
+        {"docs/assets/javascripts/bundle.a5f9d56c.min.js": "document.title = 'pwned'\n"},
+    ),
+    "file-too-large/page": Case(
+        ("file-too-large", "docs/p.md", 1), {"docs/p.md": evidence_page("D1.1") + "x" * 5000}, options={"limits": Limits(page_bytes=4096)}
+    ),
+    "file-too-large/file": Case(
+        ("file-too-large", "docs/video.mp4", 1), {"docs/video.mp4": b"\0" * 5000}, options={"limits": Limits(file_bytes=4096)}
+    ),
+    "dossier-too-large/bytes": Case(
+        ("dossier-too-large", "docs", 1),
+        {"docs/a.png": b"\0" * 3000, "docs/b.png": b"\0" * 3000},
+        options={"limits": Limits(docs_bytes=5000)},
+    ),
+    "dossier-too-large/files": Case(
+        ("dossier-too-large", "docs", 1), {f"docs/f{i}.txt": "x" for i in range(5)}, options={"limits": Limits(files=3)}
+    ),
+    "active-file": Case(
+        ("active-file", "docs/annexe.html", 1),
+        {"docs/annexe.html": "<script>alert(1)</script>"},
+        severity=WARNING,
+        options={"public": True},
+    ),
 }
 
 
@@ -354,6 +381,43 @@ def test_path_outside(project):
     assert loaded.settings.jury == "jury.yml" and loaded.settings.referential == ""
 
 
+def test_hard_link(project, tmp_path):
+    """An untrusted build refuses a docs file with another name (maybe outside the dossier)."""
+    from portfolio_builder.core.project import Untrusted, load_project
+    from tests.conftest import as_tuples
+
+    secret = tmp_path / "other-candidate-secret.txt"
+    secret.write_text("someone else's work", encoding="utf-8")
+    root = project({"docs/a.md": evidence_page("D1.1")})
+    os.link(secret, root / "docs" / "copie.txt")
+    dossier = check_project(load_project(root, untrusted=Untrusted()), Options())
+    assert ("hard-link", "docs/copie.txt", 1) in as_tuples(dossier.problems)
+    assert "copie.txt" in dossier.refused_files
+    trusted = check_project(load_project(root), Options())  # your own build: your own files
+    assert "hard-link" not in {p.code for p in trusted.problems}
+
+
+def test_config_link(project, tmp_path):
+    """A symlinked (or hard-linked) mkdocs.yml would make another folder this dossier's root."""
+    from portfolio_builder.core.project import ConfigError, Untrusted, load_project
+
+    other = project({"docs/a.md": evidence_page("D1.1")})
+    mine = tmp_path / "mine"
+    (mine / "docs").mkdir(parents=True)
+    (mine / "mkdocs.yml").symlink_to(other / "mkdocs.yml")
+    with pytest.raises(ConfigError) as raised:
+        load_project(mine, untrusted=Untrusted())
+    problem = raised.value.problems[0]
+    assert (problem.code, problem.file, problem.line) == ("config-link", "mkdocs.yml", 1)
+    assert "mkdocs.yml" in problem.format("fr") and problem.hint("en")
+    hard = tmp_path / "hard"
+    (hard / "docs").mkdir(parents=True)
+    os.link(other / "mkdocs.yml", hard / "mkdocs.yml")
+    with pytest.raises(ConfigError) as raised:
+        load_project(hard, untrusted=Untrusted())
+    assert raised.value.problems[0].code == "config-link"
+
+
 # Codes asserted by a test of their own rather than by the table.
 OWN_TESTS = {
     "dirty-tree": test_dirty_tree,
@@ -363,6 +427,8 @@ OWN_TESTS = {
     "credential-invalid": credential_tests.test_each_wrong_credential_is_refused_with_its_code,
     "credential-untrusted": credential_tests.test_each_wrong_credential_is_refused_with_its_code,
     "credential-mismatch": credential_tests.test_each_wrong_credential_is_refused_with_its_code,
+    "hard-link": test_hard_link,
+    "config-link": test_config_link,
 }
 
 # The jury session's import (not the check pipeline): each code by its own test, at its cell.
