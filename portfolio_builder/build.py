@@ -65,6 +65,7 @@ class BuildRequest:
     issuers: tuple[Any, ...] = ()  # trusted issuers' public keys (credentials.KeyFile)
     sign_key: Any = None  # credentials.KeyFile: sign report.json and manifest.json
     limits: Any = None  # core.limits.Limits: `--limit`, or the cohort's; None = the defaults
+    offline: bool = False  # `--offline`: a site that works from file:// (outputs.make_offline)
 
 
 def _sibling(target: Path, mark: str) -> Path:
@@ -235,6 +236,10 @@ def configure(request: BuildRequest, site_dir: Path, project=None, target: Path 
         sign_key=request.sign_key,
         **({"limits": request.limits} if request.limits is not None else {}),
     )
+    if request.offline:
+        from portfolio_builder.outputs import make_offline
+
+        make_offline(config)
     return config
 
 

@@ -239,9 +239,12 @@ def _check_one(args: tuple) -> tuple[int, str, str, dict | None]:
     return status, "\n".join(lines), "", None
 
 
-@main.command(help=_h("help.referentials"))
+@main.group(help=_h("help.referentials"), invoke_without_command=True)
 @LANG_OPTION
-def referentials(lang: str | None) -> None:
+@click.pass_context
+def referentials(ctx: click.Context, lang: str | None) -> None:
+    if ctx.invoked_subcommand is not None:
+        return  # `referentials export|import` (cli_outputs)
     lang = _default_lang(lang)
     rows = []
     for ref_id in referential_mod.shipped_ids():
@@ -271,6 +274,7 @@ def referentials(lang: str | None) -> None:
 @click.option("--public", is_flag=True, help=_h("help.build.public"))
 @click.option("--allow-dirty", is_flag=True, help=_h("help.build.allow_dirty"))
 @click.option("-q", "--quiet", is_flag=True, help=_h("help.build.quiet"))
+@click.option("--offline", is_flag=True, help=_h("help.build.offline"))
 @click.option("--sign", "sign_key", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None, help=_h("help.build.sign"))
 @click.option("--issuer", "issuers", multiple=True, type=click.Path(path_type=Path, exists=True, dir_okay=False), help=_h("help.trusted_issuer"))
 @LIMIT_OPTION
@@ -282,6 +286,7 @@ def build(
     public: bool,
     allow_dirty: bool,
     quiet: bool,
+    offline: bool,
     sign_key: Path | None,
     issuers: tuple[Path, ...],
     limits: tuple[str, ...],
@@ -302,6 +307,7 @@ def build(
         issuers=tuple(cli_trust.trusted_issuers(issuers, lang)),
         sign_key=key,
         limits=chosen,
+        offline=offline,
     )
     try:
         target = build_mod.build(request)
@@ -696,3 +702,8 @@ from portfolio_builder.cli_jury import jury, schema  # noqa: E402
 
 main.add_command(jury)
 main.add_command(schema)
+
+# What a jury keeps: `pdf`, `zip`, `referentials export|import`.
+from portfolio_builder import cli_outputs  # noqa: E402
+
+cli_outputs.register(main, referentials, _h, LANG_OPTION)

@@ -1,0 +1,240 @@
+"""What a jury keeps: the offline site, the dossier as one PDF, and both in one zip.
+
+All three start from the site the existing build writes (``build.build``): the PDF is
+the site's own pages, laid out by WeasyPrint with our print stylesheet, never a second
+rendering of the data. Only the cover and the list of attachments are ours, and both are
+read from the build's ``report.json`` (the one report document).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import zipfile
+from dataclasses import dataclass, replace
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import jinja2
+
+from portfolio_builder.core.paths import is_inside
+from portfolio_builder.i18n import strings, translate
+from portfolio_builder.resources import theme_dir
+
+# Images and PDFs a jury can open from the PDF itself (embedded); other attachments are listed.
+EMBEDDED_SUFFIXES = {".pdf", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg"}
+MAX_EMBEDDED_BYTES = 20 * 1024 * 1024  # per file: a larger one is listed with its hash only
+
+
+class PdfUnavailable(Exception):
+    """WeasyPrint (or Pango) is missing: ``pip install 'portfolio-builder[pdf]'``."""
+
+
+def make_offline(config: Any) -> None:
+    """Turn a loaded MkDocs config into an offline one: links to ``…/index.html`` files.
+
+    Material's search needs a web worker, which a browser refuses to start from
+    ``file://`` (and Material's offline shim writes inline scripts our CSP forbids): the
+    offline site has no search box; its navigation, the matrix and the competency pages
+    lead everywhere.
+    """
+    config.use_directory_urls = False
+    for name in ("material/search", "search"):
+        plugin = config.plugins.get(name)
+        if plugin is None:
+            continue
+        dict.pop(config.plugins, name)
+        for methods in config.plugins.events.values():
+            methods[:] = [m for m in methods if getattr(m, "__self__", None) is not plugin]
+
+
+def weasyprint_module() -> Any:
+    try:
+        import weasyprint
+    except (ImportError, OSError) as error:  # the optional extra (and Debian's Pango)
+        raise PdfUnavailable(str(error)) from None
+    return weasyprint
+
+
+@dataclass
+class PdfResult:
+    path: Path
+    pages: int
+    size: int
+    attachments: list[str]
+
+
+def _page_file(site: Path, src: str) -> Path | None:
+    """The offline site's HTML file for a Markdown source path (``a/b.md`` → ``a/b.html``)."""
+    pure = PurePosixPath(src)
+    name = "index.html" if pure.stem in ("index", "README") else pure.stem + ".html"
+    candidate = site.joinpath(*pure.parent.parts, name)
+    return candidate if candidate.is_file() and is_inside(candidate, site) else None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _templates() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(theme_dir() / "pdf")),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def _attachment_rows(site: Path, report: dict[str, Any], lang: str) -> list[dict[str, Any]]:
+    rows = []
+    for evidence in report.get("evidence", []):
+        for att in evidence.get("attachments") or []:
+            if "path" not in att:
+                rows.append({"evidence": evidence["title"], "name": att.get("url", ""), "title": att.get("title", ""),
+                             "size": "", "sha256": "", "embedded": False, "file": None, "link": True})
+                continue
+            file = site.joinpath(*PurePosixPath(att["path"]).parts)
+            present = file.is_file() and not file.is_symlink() and is_inside(file, site)
+            size = file.stat().st_size if present else 0
+            embedded = present and file.suffix.lower() in EMBEDDED_SUFFIXES and size <= MAX_EMBEDDED_BYTES
+            rows.append({
+                "evidence": evidence["title"], "name": att["path"], "title": att.get("title", ""),
+                "size": size if present else "", "sha256": _sha256(file) if present else "",
+                "embedded": embedded, "file": file if embedded else None, "link": False,
+            })
+    return rows
+
+
+def render_pdf(site: Path, output: Path, title: str = "") -> PdfResult:
+    """The whole dossier as one PDF from an (offline) site built by ``build.build``."""
+    weasyprint = weasyprint_module()
+    site = site.resolve()
+    report = json.loads((site / "report.json").read_text(encoding="utf-8"))
+    lang = report.get("language", "fr")
+    t = strings(lang)
+
+    def fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        # Only the site's own files: a page cannot make the PDF read anything else.
+        if url.startswith("file://"):
+            from urllib.parse import unquote, urlparse
+
+            path = Path(unquote(urlparse(url).path))
+            if is_inside(path.resolve(), site) and path.is_file():
+                return weasyprint.default_url_fetcher(url, *args, **kwargs)
+        if url.startswith("data:"):
+            return weasyprint.default_url_fetcher(url, *args, **kwargs)
+        raise ValueError(f"refused: {url}")
+
+    print_css = weasyprint.CSS(filename=str(theme_dir() / "pdf" / "pdf.css"), url_fetcher=fetch)
+    env = _templates()
+    dossier = report.get("dossier") or {}
+    outcome = report.get("outcome") or {}
+    decision = outcome.get("decision") or "pending"
+    attachments = _attachment_rows(site, report, lang)
+    cover_html = env.get_template("cover.html").render(
+        t=t, lang=lang, dossier=dossier, referential=report.get("referential") or {},
+        mode=translate(lang, f"mode.{dossier.get('mode') or 'training'}"),
+        outcome=translate(lang, f"outcome.{decision}") if decision else "—",
+        summary=report.get("summary") or {}, problems=len(report.get("problems") or []),
+        tool=(report.get("tool") or {}),
+    )
+    annex_html = env.get_template("annex.html").render(t=t, lang=lang, attachments=attachments)
+
+    documents = [weasyprint.HTML(string=cover_html, base_url=str(site) + "/", url_fetcher=fetch).render(stylesheets=[print_css])]
+    pages = [site / "portfolio" / "report.html"]
+    seen = {pages[0]}
+    for evidence in report.get("evidence", []):
+        page = _page_file(site, evidence["path"])
+        if page is not None and page not in seen:
+            seen.add(page)
+            pages.append(page)
+    attestation = site / "portfolio" / "attestation.html"
+    for page in pages:
+        documents.append(weasyprint.HTML(filename=str(page), url_fetcher=fetch).render(stylesheets=[print_css]))
+    if attachments:
+        documents.append(weasyprint.HTML(string=annex_html, base_url=str(site) + "/", url_fetcher=fetch).render(stylesheets=[print_css]))
+    if attestation.is_file():
+        documents.append(weasyprint.HTML(filename=str(attestation), url_fetcher=fetch).render(stylesheets=[print_css]))
+    all_pages = [p for doc in documents for p in doc.pages]
+    combined = documents[0].copy(all_pages)
+    combined.metadata.title = title or dossier.get("site_name") or t["nav.report"]
+    combined.metadata.authors = [((dossier.get("candidate") or {}).get("name")) or ""]
+    combined.metadata.lang = lang
+
+    embedded = []
+    files = [site / "report.json", site / "manifest.json"]
+    if (site / "attestation.jwt").is_file():
+        files.append(site / "attestation.jwt")
+    for jwt in ("report.jwt", "manifest.jwt"):
+        if (site / jwt).is_file():
+            files.append(site / jwt)
+    items = []
+    for file in files:
+        if file.is_file():
+            items.append(weasyprint.Attachment(string=file.read_bytes(), name=file.name, relationship="Data",
+                                               description=file.name, url_fetcher=fetch))
+            embedded.append(file.name)
+    for row in attachments:
+        if row["file"] is not None:
+            name = row["name"].replace("/", "_")
+            items.append(weasyprint.Attachment(string=row["file"].read_bytes(), name=name, relationship="Source",
+                                               description=f"{row['name']} — SHA-256 {row['sha256']}", url_fetcher=fetch))
+            embedded.append(name)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    temp = output.with_name(f".{output.name}.tmp-{os.getpid()}")
+    try:
+        combined.write_pdf(str(temp), attachments=items, pdf_variant="pdf/a-3b", pdf_tags=True)
+        os.replace(temp, output)
+    finally:
+        temp.unlink(missing_ok=True)
+    return PdfResult(output, len(all_pages), output.stat().st_size, embedded)
+
+
+def build_offline(request: Any, site_dir: Path) -> Path:
+    """The dossier's offline site into ``site_dir`` (with the existing atomic build)."""
+    from portfolio_builder import build as build_mod
+
+    return build_mod.build(replace(request, site_dir=site_dir, offline=True))
+
+
+def write_pdf(request: Any, output: Path) -> PdfResult:
+    """Build the offline site in a temporary folder, then print it to ``output``."""
+    weasyprint_module()  # before the build: a missing extra is said at once
+    with tempfile.TemporaryDirectory(prefix="portfolio-pdf-") as work:
+        site = build_offline(request, Path(work) / "site")
+        return render_pdf(site, output)
+
+
+def write_zip(request: Any, output: Path, with_pdf: bool = True) -> tuple[Path, bool]:
+    """The offline site, its manifest and (when WeasyPrint is there) the PDF, in one zip."""
+    with tempfile.TemporaryDirectory(prefix="portfolio-zip-") as work:
+        site = build_offline(request, Path(work) / "site")
+        pdf_done = False
+        pdf_path = Path(work) / "dossier.pdf"
+        if with_pdf:
+            try:
+                render_pdf(site, pdf_path)
+                pdf_done = True
+            except PdfUnavailable:
+                pdf_done = False
+        output.parent.mkdir(parents=True, exist_ok=True)
+        temp = output.with_name(f".{output.name}.tmp-{os.getpid()}")
+        try:
+            with zipfile.ZipFile(temp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                for file in sorted(site.rglob("*")):
+                    if file.is_file() and not file.is_symlink():
+                        archive.write(file, "site/" + file.relative_to(site).as_posix())
+                archive.write(site / "manifest.json", "manifest.json")
+                if pdf_done:
+                    archive.write(pdf_path, "dossier.pdf")
+            os.replace(temp, output)
+        finally:
+            temp.unlink(missing_ok=True)
+            shutil.rmtree(site, ignore_errors=True)
+    return output, pdf_done
