@@ -1596,6 +1596,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "help.referentials.import": ("Transformer un export de référentiel Moodle (CSV) en fichier de référentiel YAML.", "Turn a Moodle competency framework export (CSV) into a referential YAML file."),
     "help.referentials.output": ("Le fichier à écrire (sinon la sortie standard).", "The file to write (else standard output)."),
     "help.referentials.language": ("La langue du référentiel importé.", "The imported referential's language."),
+    "ui.matrix_summary": (
+        "Résumé : une ligne d'en-tête par domaine (code, intitulé, compétences couvertes, décision), puis une ligne par compétence de ce domaine ; colonnes : code, intitulé, statut, nombre de preuves, preuves avec leur type, avis du tuteur, décision du jury.",
+        "Summary: one header row per domain (code, title, competencies covered, decision), then one row per competency of that domain; columns: code, title, status, number of pieces of evidence, evidence with its type, tutor verdict, jury decision.",
+    ),
+    "ui.col_evidence_typed": ("Preuves (type)", "Evidence (type)"),
+    "ui.problem_line": ("ligne", "line"),
     "cohort.by_competency": ("Par compétence", "By competency"),
     "cohort.by_competency_caption": (
         "Pour chaque compétence : combien de candidats la couvrent et combien l'ont vue validée par le jury",

@@ -111,6 +111,39 @@ def _attachment_rows(site: Path, report: dict[str, Any], lang: str) -> list[dict
     return rows
 
 
+def _inside_site(url: str, site: Path) -> bool:
+    from urllib.parse import unquote, urlparse
+
+    if url.startswith("data:"):
+        return True
+    if not url.startswith("file:"):
+        return False
+    path = Path(unquote(urlparse(url).path))
+    return path.is_file() and is_inside(path.resolve(), site)
+
+
+def site_fetcher(weasyprint: Any, site: Path) -> Any:
+    """Only the site's own files (and data: URLs): a page cannot make the PDF read anything else,
+    neither another file of the machine (through a link, ``../``, a symbolic link) nor the network."""
+    base = getattr(weasyprint.urls, "URLFetcher", None)
+    if base is None:  # WeasyPrint < 68: a function
+
+        def fetch(url: str, *args: Any, **kwargs: Any) -> Any:
+            if not _inside_site(url, site):
+                raise ValueError(f"refused: {url}")
+            return weasyprint.default_url_fetcher(url, *args, **kwargs)
+
+        return fetch
+
+    class SiteFetcher(base):  # type: ignore[misc, valid-type]
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if not _inside_site(url, site):
+                raise ValueError(f"refused: {url}")
+            return super().fetch(url, headers)
+
+    return SiteFetcher(allowed_protocols=("file", "data"))
+
+
 def render_pdf(site: Path, output: Path, title: str = "") -> PdfResult:
     """The whole dossier as one PDF from an (offline) site built by ``build.build``."""
     weasyprint = weasyprint_module()
@@ -119,17 +152,7 @@ def render_pdf(site: Path, output: Path, title: str = "") -> PdfResult:
     lang = report.get("language", "fr")
     t = strings(lang)
 
-    def fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        # Only the site's own files: a page cannot make the PDF read anything else.
-        if url.startswith("file://"):
-            from urllib.parse import unquote, urlparse
-
-            path = Path(unquote(urlparse(url).path))
-            if is_inside(path.resolve(), site) and path.is_file():
-                return weasyprint.default_url_fetcher(url, *args, **kwargs)
-        if url.startswith("data:"):
-            return weasyprint.default_url_fetcher(url, *args, **kwargs)
-        raise ValueError(f"refused: {url}")
+    fetch = site_fetcher(weasyprint, site)
 
     print_css = weasyprint.CSS(filename=str(theme_dir() / "pdf" / "pdf.css"), url_fetcher=fetch)
     env = _templates()
