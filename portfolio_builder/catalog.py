@@ -1602,6 +1602,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "ui.col_evidence_typed": ("Preuves (type)", "Evidence (type)"),
     "ui.problem_line": ("ligne", "line"),
+    "cohort.csv.domain": ("domaine", "domain"),
+    "cohort.csv.code": ("code", "code"),
+    "cohort.csv.title": ("compétence", "competency"),
+    "cohort.csv.covered_one": ("couverte", "covered"),
+    "cohort.csv.review": ("avis du tuteur", "tutor verdict"),
+    "cohort.csv.decision": ("décision (compétence)", "decision (competency)"),
+    "cohort.csv.level": ("niveau", "level"),
     "cohort.by_competency": ("Par compétence", "By competency"),
     "cohort.by_competency_caption": (
         "Pour chaque compétence : combien de candidats la couvrent et combien l'ont vue validée par le jury",

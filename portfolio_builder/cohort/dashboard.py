@@ -118,6 +118,7 @@ def row_data(row: Row, lang: str) -> dict[str, Any]:
         "domains": _domain_cells(report),
         "has_levels": bool((report.get("referential") or {}).get("levels")),
         "levels": _levels(report),
+        "competencies": _competency_rows(report) if built else [],
         "covered": summary.get("covered", 0),
         "total": summary.get("competencies", 0),
         "missing": summary.get("missing", 0),
@@ -187,6 +188,7 @@ def duplicate_student_ids(rows: list[Row], lang: str) -> None:
 
 _DISPLAY_ONLY = (
     "problem_overflow", "warning_overflow", "reviewed_label", "met_label", "errors_label", "warnings_label", "has_problems",
+    "competencies",
 )
 
 
@@ -231,6 +233,69 @@ def cohort_csv(document: dict[str, Any], lang: str) -> str:
     return spreadsheet_csv([translate(lang, f"cohort.csv.{c}") for c in columns], rows)
 
 
+def competency_stats(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per competency of each referential in the cohort: how many candidates cover it, how
+    many had it validated by the jury, out of how many built dossiers (what the group lacks)."""
+    stats: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in document["dossiers"]:
+        if not row.get("built"):
+            continue
+        for c in row.get("competencies", []):
+            key = (row.get("referential", ""), str(c.get("code", "")))
+            entry = stats.setdefault(key, {
+                "referential": key[0], "code": key[1], "domain": c.get("domain", ""), "title": c.get("title", ""),
+                "covered_by": 0, "validated_for": 0, "candidates": 0,
+            })
+            entry["candidates"] += 1
+            entry["covered_by"] += 1 if c.get("covered") else 0
+            entry["validated_for"] += 1 if c.get("decision") == "validated" else 0
+    for entry in stats.values():
+        entry["lacking"] = entry["candidates"] - entry["covered_by"]
+    return list(stats.values())
+
+
+_LONG_COLUMNS = (
+    "name", "student_id", "institution", "session", "referential", "domain", "code", "title",
+    "covered", "evidence", "review", "decision", "level", "outcome",
+)
+
+
+def cohort_competencies_csv(document: dict[str, Any], lang: str) -> str:
+    """One row per candidate and competency, for spreadsheet pivots (report-competencies.csv)."""
+    rows = []
+    for row in document["dossiers"]:
+        for c in row.get("competencies", []):
+            review, decision = c.get("review"), c.get("decision")
+            rows.append([
+                row.get("name", ""), row.get("student_id", ""), row.get("institution", ""), row.get("session", ""),
+                row.get("referential", ""), c.get("domain", ""), c.get("code", ""), c.get("title", ""),
+                translate(lang, "word.yes" if c.get("covered") else "word.no"), c.get("evidence", 0),
+                translate(lang, f"review.{review}") if isinstance(review, str) and review else "",
+                translate(lang, f"decision.{decision}") if isinstance(decision, str) and decision else "",
+                "" if c.get("level") is None else c.get("level"),
+                row.get("outcome_label", ""),
+            ])
+    header = [translate(lang, f"cohort.csv.{'covered_one' if c == 'covered' else c}") for c in _LONG_COLUMNS]
+    return spreadsheet_csv(header, rows)
+
+
+def _competency_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each competency of a dossier, as the per-competency table and CSV need it."""
+    levels = _levels(report)
+    out = []
+    for c in report.get("competencies", []):
+        if not isinstance(c, dict):
+            continue
+        review = c.get("review")
+        out.append({
+            "code": str(c.get("code", "")), "domain": str(c.get("domain", "")), "title": str(c.get("title", "")),
+            "covered": bool(c.get("covered")), "evidence": len(c.get("evidence") or []),
+            "review": review if isinstance(review, str) else "", "decision": c.get("decision") if isinstance(c.get("decision"), str) else "",
+            "level": levels.get(str(c.get("code", ""))),
+        })
+    return out
+
+
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(cohort_theme_dir())),
@@ -252,11 +317,13 @@ def write(site_root: Path, cohort: Cohort, rows: list[Row], from_reports: bool =
     assets.mkdir(parents=True, exist_ok=True)
     for name in ("cohort.css", "cohort.js"):
         shutil.copyfile(cohort_theme_dir() / name, assets / name)
+    full = {"dossiers": [row_data(r, lang) for r in rows]}  # with each dossier's competencies
     html = _environment().get_template("dashboard.html").render(
         t=strings(lang),
         lang=lang,
         cohort=cohort,
-        rows=[row_data(r, lang) for r in rows],
+        rows=full["dossiers"],
+        by_competency=competency_stats(full),
         failed=sum(1 for r in rows if r.failure),
         failure_label=t_failure(lang, from_reports),
         count_label=translate(lang, "cohort.count", count=len(rows)),
@@ -266,6 +333,7 @@ def write(site_root: Path, cohort: Cohort, rows: list[Row], from_reports: bool =
     _write_text(site_root / "index.html", csp.inject(html, noindex=True))
     _write_text(site_root / "report.json", json.dumps(document, ensure_ascii=False, indent=2) + "\n")
     _write_text(site_root / "report.csv", cohort_csv(document, lang))
+    _write_text(site_root / "report-competencies.csv", cohort_competencies_csv(full, lang))
     return document
 
 
