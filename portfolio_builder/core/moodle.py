@@ -222,7 +222,8 @@ def import_csv(data: bytes, sink: ProblemSink, language: str = "fr") -> dict[str
         if not sink.items:
             sink.error("moodle-csv", (framework.line, 1), "", "moodle.no_domain")
         return None
-    ref_id = framework.idnumber if _CODE.match(framework.idnumber or "") else "moodle-framework"
+    # A referential id is lower case (schema): Moodle's ID numbers are free text.
+    ref_id = re.sub(r"[^a-z0-9._-]+", "-", (framework.idnumber or "").lower()).strip("-._") or "moodle-framework"
     version = re.search(r"(\d{4}(?:\.\d+)?|\d+\.\d+)$", ref_id)
     doc: dict[str, Any] = {
         "id": ref_id,

@@ -78,6 +78,7 @@ CODES = (
     "config-link",
     "active-file",
     "build-timeout",
+    "moodle-csv",
 )
 
 

@@ -444,6 +444,12 @@ OWN_TESTS.update({
 })
 
 
+import tests.core.test_moodle as _moodle  # noqa: E402
+
+# A Moodle framework CSV turned into a referential (`referentials import`).
+OWN_TESTS["moodle-csv"] = _moodle.test_each_bad_csv_is_refused_at_its_line_and_column
+
+
 def test_every_code_is_covered():
     covered = {case.expected[0] for case in CASES.values()} | set(OWN_TESTS)
     assert covered <= set(CODES), covered - set(CODES)
