@@ -65,7 +65,7 @@ def test_report_shows_the_qcm_beside_each_domain_and_the_decision_beside_each_co
     assert decisions.count() == len(by_code(report)) == 20
     for index in range(decisions.count()):
         assert "validée" in squash(decisions.nth(index).inner_text())
-    d2 = page.locator("table.pb-matrix th[scope=rowgroup]", has_text=re.compile(r"^\s*D2\b"))
+    d2 = page.locator("table.pb-matrix tr.pb-matrix__domain th", has_text=re.compile(r"^\s*D2\b"))
     assert "non validé" in squash(d2.inner_text())
 
 
