@@ -189,3 +189,79 @@ def test_printed_matrix_rows_do_not_split_across_pages(page, sample_site):
     assert breaks and set(breaks) == {"avoid"}, breaks
     # The header row repeats on every printed page.
     assert page.locator("table.pb-matrix thead").evaluate("h => getComputedStyle(h).display") == "table-header-group"
+
+
+# -- issue 13: pages counted and text read with poppler (pdfinfo, pdftotext) ------------
+
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+
+POPPLER = shutil.which("pdfinfo") and shutil.which("pdftotext")
+needs_poppler = pytest.mark.skipif(not POPPLER, reason="poppler-utils (pdfinfo, pdftotext) is not installed")
+
+
+def chromium_print(page: Any, site: Any, path: str, tmp_path: Any) -> Any:
+    """Chromium's print with default settings (A4, default margins), as a jury prints the page."""
+    response = page.goto(site.url(path))
+    assert response is not None and response.status == 200
+    page.emulate_media(media="print")
+    target = tmp_path / "printed.pdf"
+    target.write_bytes(page.pdf(format="A4"))
+    return target
+
+
+def poppler_pages(pdf: Any) -> list[str]:
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    count = int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
+    return [
+        subprocess.run(["pdftotext", "-layout", "-f", str(n), "-l", str(n), str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        for n in range(1, count + 1)
+    ]
+
+
+@needs_poppler
+def test_the_report_prints_on_at_most_4_a4_pages(page, sample_site, tmp_path):
+    pages = poppler_pages(chromium_print(page, sample_site, REPORT, tmp_path))
+    assert 1 <= len(pages) <= 4, f"{len(pages)} pages"
+    text = "\n".join(pages)
+    for code in [c["code"] for c in sample_site.report()["competencies"]]:
+        assert re.search(rf"(?m)^\s*{re.escape(code)}\s", text), f"{code} is not printed"
+
+
+@needs_poppler
+def test_the_attestation_prints_on_exactly_one_page(page, echec_site, tmp_path):
+    pages = poppler_pages(chromium_print(page, echec_site, ATTESTATION, tmp_path))
+    assert len(pages) == 1, f"{len(pages)} pages"
+    assert "Pour le jury" in pages[0]
+
+
+@needs_poppler
+def test_no_word_is_broken_and_each_domain_header_stays_with_its_first_row(page, sample_site, tmp_path):
+    pages = poppler_pages(chromium_print(page, sample_site, REPORT, tmp_path))
+    text = "\n".join(pages)
+    assert "\u2010" not in text and "\u00ad" not in text, "a word was hyphenated"
+    words = set(re.findall(r"[\wÀ-ÿ]+", text))
+    report = sample_site.report()
+    titles = [c["title"] for c in report["competencies"]] + [e["title"] for e in report["evidence"]]
+    broken = sorted({w for title in titles for w in re.findall(r"[\wÀ-ÿ]{5,}", title) if w not in words})
+    assert not broken, f"words cut on paper: {broken}"
+    for domain in report["domains"]:
+        first = next(c["code"] for c in report["competencies"] if c["domain"] == domain["code"])
+        header = re.compile(rf"(?m)^\s*{re.escape(domain['code'])} {re.escape(domain['title'][:20])}")
+        row = re.compile(rf"(?m)^\s*{re.escape(first)}\s")
+        on = [n for n, p in enumerate(pages) if header.search(p)]
+        assert on, f"domain {domain['code']} header not printed"
+        assert row.search(pages[on[-1]]), f"{domain['code']}'s header ends page {on[-1] + 1} without {first}"
+
+
+def test_links_to_other_sites_print_their_address(page, sample_site):
+    page.goto(sample_site.url("externes/site-club-randonnee/"))  # an attachment on another site
+    page.emulate_media(media="print")
+    shown = page.evaluate(
+        """() => [...document.querySelectorAll('article a[href^="http"]')].map(a => getComputedStyle(a, '::after').content)"""
+    )
+    assert shown and all("http" in content for content in shown), shown
+    internal = page.evaluate(
+        """() => [...document.querySelectorAll('article a:not([href^="http"]):not([href^="mailto:"])')].map(a => getComputedStyle(a, '::after').content)"""
+    )
+    assert all(c in ("none", "normal", "") for c in internal), internal
