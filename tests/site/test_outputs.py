@@ -1,0 +1,181 @@
+"""What a jury keeps (issue 13): the dossier as one PDF, the offline site, the zip."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import evidence_page
+from tests.site.conftest import ROOT
+
+pytestmark = pytest.mark.slow
+pypdf = pytest.importorskip("pypdf")
+pytest.importorskip("weasyprint")
+POPPLER = shutil.which("pdftotext") is not None
+
+ECHEC = ROOT / "sample_dnc" / "echec-qcm"
+
+
+def portfolio(*args: str, cwd: Path = ROOT, code: str = "") -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-c", code + "from portfolio_builder.cli import main; main()", *args] if code else [
+        sys.executable, "-m", "portfolio_builder", *args]
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, encoding="utf-8", timeout=600)
+
+
+def outline_titles(reader) -> list[str]:
+    return [item.title for item in reader.outline if not isinstance(item, list)]
+
+
+def pdf_text(path: Path) -> str:
+    if POPPLER:
+        return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return "\n".join(page.extract_text() for page in pypdf.PdfReader(str(path)).pages)
+
+
+@pytest.fixture(scope="module")
+def echec_pdf(tmp_path_factory) -> Path:
+    target = tmp_path_factory.mktemp("pdf") / "echec.pdf"
+    result = portfolio("pdf", str(ECHEC), "-o", str(target))
+    assert result.returncode == 0, result.stderr
+    return target
+
+
+def test_the_pdf_has_cover_report_evidence_and_attestation_with_bookmarks(echec_pdf):
+    reader = pypdf.PdfReader(str(echec_pdf))
+    report = json.loads(reader.attachments["report.json"][0])
+    titles = outline_titles(reader)
+    assert titles[0] == "Dossier numérique de compétences"  # the cover
+    assert titles[1] == "Rapport de couverture"
+    evidence = [e["title"] for e in report["evidence"]]
+    page_titles = [t for t in titles[2:-1] if t != "Pièces jointes"]
+    assert len(page_titles) == len(evidence), (titles, evidence)
+    assert titles[-1].startswith("Attestation")
+    text = pdf_text(echec_pdf)
+    for words in ("Thomas Girard", "Université de Valcourt", "2026-juin", "certification", "Non certifié",
+                  "Décision du jury", "Pour le jury", "Fiche de la preuve"):
+        assert words in text, words  # searchable text
+
+
+def test_the_pdf_embeds_report_and_manifest_and_targets_pdf_a3(echec_pdf):
+    reader = pypdf.PdfReader(str(echec_pdf))
+    attachments = reader.attachments
+    assert {"report.json", "manifest.json"} <= set(attachments)
+    report = json.loads(attachments["report.json"][0])
+    manifest = json.loads(attachments["manifest.json"][0])
+    assert report["dossier"]["candidate"]["name"] == "Thomas Girard"
+    assert "report.json" in json.dumps(manifest)
+    xmp = reader.xmp_metadata
+    assert xmp is not None
+    raw = xmp.stream.get_data()
+    assert b"pdfaid" in raw and b"<pdfaid:part>3</pdfaid:part>" in raw.replace(b" ", b"") or b'pdfaid:part="3"' in raw
+
+
+def test_attachments_that_are_pdfs_or_images_are_embedded_others_listed_with_their_hash(tmp_path):
+    target = tmp_path / "lea.pdf"
+    result = portfolio("pdf", ".", "-o", str(target))
+    assert result.returncode == 0, result.stderr
+    reader = pypdf.PdfReader(str(target))
+    names = set(reader.attachments)
+    assert "productions_fichiers_comparatif-formats.pdf" in names
+    assert "productions_fichiers_carte-itineraires-cyclables.png" in names
+    assert not any(name.endswith(".csv") for name in names)  # a spreadsheet is listed, not embedded
+    import hashlib
+
+    text = pdf_text(target).replace("\n", " ")
+    csv_file = ROOT / "sample_dnc" / "docs" / "externes" / "fichiers" / "budget-association.csv"
+    digest = hashlib.sha256(csv_file.read_bytes()).hexdigest()
+    squashed = text.replace(" ", "")
+    assert digest in squashed and "externes/fichiers/budget-association.csv" in text
+    assert "Pièces jointes" in outline_titles(reader)
+
+
+def test_a_dossier_with_problems_still_prints_with_its_problems(project, tmp_path):
+    root = project({"docs/p.md": evidence_page("D1.1", "D9.9", title="Une preuve bancale")})
+    target = tmp_path / "bancal.pdf"
+    result = portfolio("pdf", str(root), "-o", str(target))
+    assert result.returncode == 0, result.stderr
+    text = pdf_text(target)
+    assert "unknown-competency" in text and "D9.9" in text
+
+
+def test_a_missing_weasyprint_names_the_extra_and_exits_2(tmp_path):
+    target = tmp_path / "x.pdf"
+    result = portfolio("pdf", str(ECHEC), "-o", str(target), code="import sys; sys.modules['weasyprint'] = None; ")
+    assert result.returncode == 2, result.stderr
+    assert "portfolio-builder[pdf]" in result.stderr and "Traceback" not in result.stderr
+    assert not target.exists()
+
+
+def test_the_output_cannot_be_a_folder(tmp_path):
+    result = portfolio("pdf", str(ECHEC), "-o", str(tmp_path))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+def test_the_pdf_reads_nothing_outside_the_site(tmp_path):
+    """A page cannot make the PDF read another file of the machine, follow a symbolic link out,
+    or reach the network: the fetcher allows the site's own files and data: URLs only."""
+    import weasyprint
+
+    from portfolio_builder.outputs import site_fetcher
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "ok.css").write_text("p{}", encoding="utf-8")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("secret", encoding="utf-8")
+    (site / "link.css").symlink_to(secret)
+    fetcher = site_fetcher(weasyprint, site.resolve())
+    fetch = getattr(fetcher, "fetch", fetcher)
+    fetch((site / "ok.css").resolve().as_uri())
+    for url in (secret.as_uri(), (site / "link.css").as_uri(), (site / ".." / "secret.txt").as_uri(),
+                "http://127.0.0.1:9/x.css", "https://example.org/x.png", "ftp://example.org/x"):
+        with pytest.raises(ValueError):
+            fetch(url)
+    # End to end: an evidence page pointing at a file outside the dossier prints without it.
+    root = tmp_path / "dossier"
+    (root / "docs").mkdir(parents=True)
+    from tests.conftest import mkdocs_text
+
+    (root / "mkdocs.yml").write_text(mkdocs_text(None, None), encoding="utf-8")
+    (root / "docs" / "p.md").write_text(
+        evidence_page("D1.1", body=f"# Page\n\n![x]({secret.as_uri()})\n\n<img src=\"{secret}\">\n"), encoding="utf-8")
+    target = tmp_path / "p.pdf"
+    result = portfolio("pdf", str(root), "-o", str(target))
+    assert result.returncode == 0, result.stderr
+    assert b"secret" not in b"".join(p.get_contents().get_data() for p in pypdf.PdfReader(str(target)).pages if p.get_contents())
+
+
+def test_offline_build_links_to_files_and_verify_still_works(tmp_path):
+    site = tmp_path / "site"
+    result = portfolio("build", str(ECHEC), "-d", str(site), "--offline", "--allow-dirty", "-q")
+    assert result.returncode == 0, result.stderr
+    report = (site / "portfolio" / "report.html").read_text(encoding="utf-8")
+    assert 'href="../index.html"' in report and 'href="competencies/' in report or "competencies/" in report
+    import re
+
+    hrefs = re.findall(r'href="([^"#?]+)"', report)
+    internal = [h for h in hrefs if "://" not in h and not h.startswith("mailto:")]
+    assert internal and all(not h.endswith("/") for h in internal), [h for h in internal if h.endswith("/")]
+    for href in internal:
+        assert (site / "portfolio" / href).resolve().exists(), href
+    assert not (site / "search").exists()
+    result = portfolio("verify", str(site), str(ECHEC))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_zip_holds_the_offline_site_the_manifest_and_the_pdf(tmp_path):
+    target = tmp_path / "dossier.zip"
+    result = portfolio("zip", str(ECHEC), "-o", str(target))
+    assert result.returncode == 0, result.stderr
+    with zipfile.ZipFile(target) as archive:
+        names = set(archive.namelist())
+        assert {"site/index.html", "site/portfolio/report.html", "site/report.csv", "manifest.json", "dossier.pdf"} <= names
+        assert archive.read("manifest.json") == archive.read("site/manifest.json")
+        assert archive.read("dossier.pdf").startswith(b"%PDF-")
+        assert all(not n.startswith("/") and ".." not in n.split("/") for n in names)
