@@ -37,6 +37,7 @@ bench: $(TSTAMP)
 	$(BIN)/python benchmarks/reload_speed.py
 	$(BIN)/python benchmarks/jury_speed.py
 	$(BIN)/python benchmarks/hanging_cohort.py
+	$(BIN)/python benchmarks/pdf_speed.py
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
