@@ -742,11 +742,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The checker found these problems; each gives the file, line and column.",
     ),
     "ui.by_domain": ("Couverture par domaine", "Coverage by domain"),
-    "ui.chart_title": ("Couverture par domaine", "Coverage by domain"),
-    "ui.chart_caption": (
-        "Part des compétences de chaque domaine couvertes par au moins une preuve.",
-        "Share of each domain's competencies covered by at least one piece of evidence.",
-    ),
     "ui.qcm": ("QCM", "QCM"),
     "ui.matrix": ("Matrice compétences × preuves", "Competencies × evidence matrix"),
     "ui.matrix_caption": (
@@ -758,7 +753,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ui.col_status": ("Statut", "Status"),
     "ui.col_count": ("Nb de preuves", "Evidence count"),
     "ui.col_evidence": ("Preuves", "Evidence"),
-    "ui.col_types": ("Types", "Types"),
     "ui.col_review": ("Avis du tuteur", "Tutor verdict"),
     "ui.col_decision": ("Décision du jury", "Jury decision"),
     "ui.no_evidence": ("Aucune preuve", "No evidence"),
