@@ -45,7 +45,7 @@ def main() -> None:
         dossier = work / "echec"
         shutil.copytree(ROOT / "sample_dnc" / "echec-qcm", dossier)
         token = work / "att.jwt"
-        subprocess.run([*PORTFOLIO, "attestation", str(dossier), "--sign", str(work / "u.private.jwk"), "-o", str(token)], env=ENV, check=True, capture_output=True)
+        subprocess.run([*PORTFOLIO, "attestation", str(dossier), "--sign", str(work / "u.private.jwk"), "--jury", str(dossier / "jury.yml"), "-o", str(token)], env=ENV, check=True, capture_output=True)
         cmd = [*PORTFOLIO, "credential", "verify", str(token), "--issuer", str(work / "u.public.jwk")]
         bare = [sys.executable, "-c", "pass"]
         results: dict[str, list[tuple[float, float]]] = {"verify": [], "python": []}

@@ -30,6 +30,12 @@ def _h(key: str) -> str:
     return translate(os.environ.get("PORTFOLIO_LANG", "fr"), key)
 
 
+JURY_OPTION = click.option(
+    "--jury", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None, help=_h("help.jury_file")
+)
+REVIEWS_OPTION = click.option(
+    "--reviews", type=click.Path(path_type=Path, exists=True, file_okay=False), default=None, help=_h("help.reviews_dir")
+)
 LANG_OPTION = click.option(
     "--lang",
     type=click.Choice(["fr", "en"]),
@@ -273,6 +279,8 @@ def referentials(lang: str | None) -> None:
 @click.option("-q", "--quiet", is_flag=True, help=_h("help.build.quiet"))
 @click.option("--sign", "sign_key", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None, help=_h("help.build.sign"))
 @click.option("--issuer", "issuers", multiple=True, type=click.Path(path_type=Path, exists=True, dir_okay=False), help=_h("help.trusted_issuer"))
+@JURY_OPTION
+@REVIEWS_OPTION
 @LIMIT_OPTION
 @LANG_OPTION
 def build(
@@ -284,6 +292,8 @@ def build(
     quiet: bool,
     sign_key: Path | None,
     issuers: tuple[Path, ...],
+    jury: Path | None,
+    reviews: Path | None,
     limits: tuple[str, ...],
     lang: str | None,
 ) -> None:
@@ -292,6 +302,12 @@ def build(
     chosen = _parse_limits(limits, lang)
     lang = _project_lang(project, lang)
     key = cli_trust.private_key(sign_key, lang) if sign_key else None
+    trusted = cli_trust.trusted_issuers(issuers, lang)
+    if key is not None or jury is not None or reviews is not None:
+        # The institution's build: the dossier is read as a cohort reads it (its hooks, plugins and
+        # scripts never run where the signing key is), its word counts only from the jury's side.
+        _signed_build(project, site_dir, key, trusted, jury, reviews, allow_dirty, public, chosen, lang)
+        return
     request = build_mod.BuildRequest(
         project=project,
         site_dir=site_dir,
@@ -299,8 +315,7 @@ def build(
         public=public,
         allow_dirty=allow_dirty,
         quiet=quiet,
-        issuers=tuple(cli_trust.trusted_issuers(issuers, lang)),
-        sign_key=key,
+        issuers=tuple(trusted),
         limits=chosen,
     )
     try:
@@ -314,6 +329,51 @@ def build(
     except build_mod.BuildFailed as error:
         # The reason was printed just above by MkDocs' log, unless it came from elsewhere.
         click.echo(translate(lang, "cli.build_failed", reason="" if error.logged else str(error)).rstrip(), err=True)
+        sys.exit(EXIT_ERRORS)
+    click.echo(translate(lang, "cli.built", site=os.path.relpath(target)))
+
+
+def _trusting_own(key, trusted: list) -> tuple:
+    """The trusted issuers, and the signing institution itself: it believes its own attestations."""
+    from portfolio_builder.core import credentials
+
+    own = [credentials.KeyFile(key.path, key.key, key.issuer, private=False)] if key is not None else []
+    return (*trusted, *own)
+
+
+def _authority_reading(jury: Path | None, reviews: Path | None, issuers: tuple):
+    """How the institution reads one dossier: as a cohort does, the jury's file and reviews its own."""
+    from portfolio_builder.core.project import Untrusted
+
+    return Untrusted(
+        jury=jury.resolve() if jury is not None else None,
+        reviews=reviews.resolve() if reviews is not None else None,
+        issuers=issuers,
+    )
+
+
+def _signed_build(project, site_dir, key, trusted, jury, reviews, allow_dirty, public, limits, lang) -> None:
+    from portfolio_builder import build as build_mod
+    from portfolio_builder.cohort import run as run_mod
+
+    target = (site_dir or Path(project) / "site").resolve()
+    reading = _authority_reading(jury, reviews, _trusting_own(key, trusted))
+    try:
+        with build_mod.output_lock(target):
+            result = run_mod.build_one(
+                str(project), target.name, str(target.parent), reading, lang,
+                limits=limits, allow_dirty=allow_dirty, sign_key=key, public=public,
+            )
+    except build_mod.BuildLocked as error:
+        click.echo(translate(lang, "cli.build_locked", site=str(error)), err=True)
+        sys.exit(EXIT_ERRORS)
+    except build_mod.BuildFailed as error:
+        click.echo(translate(lang, "cli.build_failed", reason=str(error)).rstrip(), err=True)
+        sys.exit(EXIT_ERRORS)
+    for line in result.problems:
+        click.echo(line, err=True)
+    if not result.built:
+        click.echo(translate(lang, "cli.build_failed", reason=result.failure).rstrip(), err=True)
         sys.exit(EXIT_ERRORS)
     click.echo(translate(lang, "cli.built", site=os.path.relpath(target)))
     if key is not None:
@@ -375,18 +435,21 @@ def serve(project: Path, dev_addr: str, open_browser: bool, full_rebuild: bool) 
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help=_h("help.attestation.output"))
 @click.option("--sign", "sign_key", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None, help=_h("help.attestation.sign"))
 @click.option("--issuer", "issuers", multiple=True, type=click.Path(path_type=Path, exists=True, dir_okay=False), help=_h("help.trusted_issuer"))
+@JURY_OPTION
 @LANG_OPTION
-def attestation(project: Path, output: Path, sign_key: Path | None, issuers: tuple[Path, ...], lang: str | None) -> None:
+def attestation(project: Path, output: Path, sign_key: Path | None, issuers: tuple[Path, ...], jury: Path | None, lang: str | None) -> None:
     from portfolio_builder.core import attestation as attestation_mod
-    from portfolio_builder.core import credentials
 
     key = cli_trust.private_key(sign_key, _default_lang(lang)) if sign_key else None
     trusted = cli_trust.trusted_issuers(issuers, _default_lang(lang))
-    if key is not None:
-        # The institution that signs trusts its own earlier attestations.
-        trusted = [*trusted, credentials.KeyFile(key.path, key.key, key.issuer, private=False)]
+    if key is not None and jury is None:
+        # A signature says the jury decided: its decisions come from the jury's own file, never
+        # from a jury.yml the candidate could have written.
+        click.echo(translate(_default_lang(lang), "cli.sign_needs_jury"), err=True)
+        sys.exit(EXIT_CONFIG)
+    reading = _authority_reading(jury, None, _trusting_own(key, trusted)) if key is not None or jury is not None else None
     try:
-        dossier = check_project(load_project(project), Options(lang=lang, issuers=tuple(trusted)))
+        dossier = check_project(load_project(project, untrusted=reading), Options(lang=lang, issuers=tuple(trusted)))
     except ConfigError as error:
         print_config_error(error, _default_lang(lang), project if project.is_dir() else None)
         sys.exit(EXIT_CONFIG)
@@ -509,7 +572,8 @@ def verify(site: Path, project: Path, issuers: tuple[Path, ...], lang: str | Non
     try:
         # The report is rebuilt exactly as the site was: its language is the dossier's, not --lang's.
         dossier = check_project(
-            load_project(project), Options(public=recorded["public"], strict=recorded["strict"], issuers=tuple(trusted))
+            load_project(project, untrusted=integrity.reading_of(recorded, tuple(trusted))),
+            Options(public=recorded["public"], strict=recorded["strict"], issuers=tuple(trusted)),
         )
     except ConfigError as error:
         print_config_error(error, _default_lang(lang), project if project.is_dir() else None)

@@ -128,6 +128,8 @@ def build_one(
     markdown_extensions: dict[str, Any] | None = None,
     work: str | None = None,
     allow_dirty: bool = False,
+    sign_key: Any = None,
+    public: bool = False,
 ) -> DossierResult:
     """Worker: check, stage, then build with the trusted configuration. Never raises."""
     from portfolio_builder import build as build_mod
@@ -166,6 +168,8 @@ def build_one(
                 allow_dirty=allow_dirty,
                 locked_by_caller=True,
                 limits=limits,
+                sign_key=sign_key,
+                public=public,
             )
         )
         result.built = True
