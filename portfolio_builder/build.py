@@ -12,6 +12,7 @@ import contextlib
 import ctypes
 import ctypes.util
 import errno
+
 try:
     import fcntl
 except ImportError:  # Windows: msvcrt locks instead

@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from portfolio_builder.core.check import Options, check_project
-from portfolio_builder.core.limits import DEFAULT as DEFAULT_LIMITS, Limits
+from portfolio_builder.core.limits import DEFAULT as DEFAULT_LIMITS
+from portfolio_builder.core.limits import Limits
 from portfolio_builder.core.project import ConfigError, Untrusted, load_project
 from portfolio_builder.core.view import slug as make_slug
 from portfolio_builder.i18n import translate
@@ -301,9 +302,9 @@ def _stop(slot: _Slot) -> None:
 
 def _prewarm() -> None:
     """Import what every build needs once, before the workers fork: each starts warm."""
+    import material  # noqa: F401
     import mkdocs.commands.build  # noqa: F401
     import mkdocs.config  # noqa: F401
-    import material  # noqa: F401
 
     from portfolio_builder import build  # noqa: F401
     from portfolio_builder.mkdocs_plugin import plugin  # noqa: F401

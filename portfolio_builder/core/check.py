@@ -11,13 +11,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from portfolio_builder.core import authority
+from portfolio_builder.core import authority, docs_tree, rules
 from portfolio_builder.core import coverage as coverage_mod
-from portfolio_builder.core import docs_tree, jury as jury_mod, referential as referential_mod
-from portfolio_builder.core import reviews as reviews_mod, rules
+from portfolio_builder.core import jury as jury_mod
+from portfolio_builder.core import referential as referential_mod
+from portfolio_builder.core import reviews as reviews_mod
 from portfolio_builder.core.coverage import Coverage
 from portfolio_builder.core.evidence import PRIVATE, Evidence, PageRead, read_page
-from portfolio_builder.core.limits import DEFAULT as DEFAULT_LIMITS, Limits
+from portfolio_builder.core.limits import DEFAULT as DEFAULT_LIMITS
+from portfolio_builder.core.limits import Limits
 from portfolio_builder.core.links import Link
 from portfolio_builder.core.links import resolve as resolve_link
 from portfolio_builder.core.problems import ERROR, WARNING, Problem, ProblemSink

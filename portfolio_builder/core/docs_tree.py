@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from portfolio_builder.core.limits import DEFAULT as DEFAULT_LIMITS, Limits
-from portfolio_builder.i18n import Size
+from portfolio_builder.core.limits import DEFAULT as DEFAULT_LIMITS
+from portfolio_builder.core.limits import Limits
 from portfolio_builder.core.paths import is_inside
 from portfolio_builder.core.problems import Problem, ProblemSink
+from portfolio_builder.i18n import Size
 
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkdn", ".mkd")
 

@@ -14,7 +14,6 @@ from portfolio_builder.core.referential import Referential, check_level
 from portfolio_builder.core.rules import NOT_VALIDATED, VALIDATED
 
 
-
 @dataclass(slots=True)
 class QcmResult:
     passed: bool

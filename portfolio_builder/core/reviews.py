@@ -27,8 +27,8 @@ from pathlib import Path
 from portfolio_builder.core import datafile, history
 from portfolio_builder.core.evidence import Evidence
 from portfolio_builder.core.paths import is_inside, regular_file
-from portfolio_builder.core.project import Project
 from portfolio_builder.core.problems import Problem, ProblemSink
+from portfolio_builder.core.project import Project
 from portfolio_builder.core.referential import Referential, check_level
 from portfolio_builder.core.yamlread import YamlDoc
 

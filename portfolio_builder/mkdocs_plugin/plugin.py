@@ -22,12 +22,11 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
-from portfolio_builder.core import docs_tree, integrity
+from portfolio_builder.core import docs_tree, frontmatter, integrity, view
 from portfolio_builder.core import report as report_mod
-from portfolio_builder.core import view
 from portfolio_builder.core.check import Dossier, Options, check_project
-from portfolio_builder.core.limits import DEFAULT as DEFAULT_LIMITS, Limits
-from portfolio_builder.core import frontmatter
+from portfolio_builder.core.limits import DEFAULT as DEFAULT_LIMITS
+from portfolio_builder.core.limits import Limits
 from portfolio_builder.core.problems import Problem, ProblemSink
 from portfolio_builder.core.project import ConfigError, Untrusted, load_project
 from portfolio_builder.i18n import strings, translate

@@ -332,8 +332,8 @@ def test_signing_never_launders_an_unsigned_attestation(project, tmp_path):
     token = tmp_path / "att.jwt"
     result = run("attestation", str(root), "--sign", str(keys / "valcourt.private.jwk"), "--jury", str(real), "-o", str(token))
     assert result.exit_code == 0, result.output
-    from tests.core.test_credentials import _payload
     from portfolio_builder.core import credentials
+    from tests.core.test_credentials import _payload
 
     claims = credentials.attestation_claims(_payload(token.read_text(encoding="utf-8")))
     assert claims.decision == "not_certified" and "D2" not in claims.validated_domains
