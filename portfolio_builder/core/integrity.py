@@ -137,11 +137,11 @@ def source_files(dossier: Dossier) -> list[tuple[str, str, Path]]:
             entries.append(("review", review.file, project.root / review.file))
     sources = dossier.sources
     for jury in (sources.jury, sources.declared_jury) if sources else ():
-        if jury is not None and jury.is_file():
+        if jury is not None and _data_file(jury):
             entries.append(("jury", project.display(jury), jury))
     for name in project.settings.previous_attestations:
         path = project.resolve(name)
-        if path.is_file():
+        if _data_file(path):
             entries.append(("attestation", project.display(path), path))
     seen: set[tuple[str, str]] = set()
     unique = []
@@ -150,6 +150,17 @@ def source_files(dossier: Dossier) -> list[tuple[str, str, Path]]:
             seen.add((kind, name))
             unique.append((kind, name, path))
     return unique
+
+
+def _data_file(path: Path) -> bool:
+    """A data file the check could read (a FIFO, a device or a sparse giant is never hashed)."""
+    from portfolio_builder.core.datafile import MAX_DATA_FILE_BYTES
+    from portfolio_builder.core.paths import regular_file
+
+    try:
+        return regular_file(path) and path.stat().st_size <= MAX_DATA_FILE_BYTES
+    except OSError:
+        return False
 
 
 def _build_inputs(project: Project) -> list[Path]:
