@@ -283,7 +283,7 @@ def build(request: BuildRequest) -> Path:
         except (Abort, ConfigurationError, MkDocsException) as exc:
             # MkDocs logs the real reason, then raises a generic "Aborted with a BuildError!".
             logged = handler is not None and bool(handler.last_error)
-            reason = handler.last_error if logged else str(exc)
+            reason = handler.last_error if handler is not None and logged else str(exc)
             raise BuildFailed(reason, logged=logged and not request.silent) from None
         except OSError as exc:
             raise BuildFailed(f"{exc.filename or target}: {exc.strerror or exc}") from None

@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, Protocol, TypeVar
 
 import click
 
@@ -30,13 +32,22 @@ def _h(key: str) -> str:
     return translate(os.environ.get("PORTFOLIO_LANG", "fr"), key)
 
 
-JURY_OPTION = click.option(
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+class OptionDecorator(Protocol):
+    """What ``click.option(...)`` returns: it gives back the command function it decorates."""
+
+    def __call__(self, f: _F, /) -> _F: ...
+
+
+JURY_OPTION: OptionDecorator = click.option(
     "--jury", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None, help=_h("help.jury_file")
 )
-REVIEWS_OPTION = click.option(
+REVIEWS_OPTION: OptionDecorator = click.option(
     "--reviews", type=click.Path(path_type=Path, exists=True, file_okay=False), default=None, help=_h("help.reviews_dir")
 )
-LANG_OPTION = click.option(
+LANG_OPTION: OptionDecorator = click.option(
     "--lang",
     type=click.Choice(["fr", "en"]),
     default=None,
@@ -68,7 +79,7 @@ def _parse_limits(values: tuple[str, ...], lang: str | None):
     return limits_mod.DEFAULT.with_values(chosen)
 
 
-LIMIT_OPTION = click.option("--limit", "limits", multiple=True, metavar="NAME=VALUE", help=_h("help.limit"))
+LIMIT_OPTION: OptionDecorator = click.option("--limit", "limits", multiple=True, metavar="NAME=VALUE", help=_h("help.limit"))
 
 
 def _default_lang(lang: str | None) -> str:

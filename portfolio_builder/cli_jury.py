@@ -136,14 +136,15 @@ def import_(sheet_file: Path, juries: Path | None, cohort_path: Path | None, dry
     if cohort_path is not None:
         cohort, gathered = _session(cohort_path, juries, None, out_lang, None)
         session = gathered.session
+        candidates = {c.key: c.name for c in session.candidates}
         expected = js.Expected(
             referential=session.referential,
             session=session.session,
             institution=session.institution or None,
-            candidates={c.key: c.name for c in session.candidates},
+            candidates=candidates,
             qcm_domains=session.qcm_domains,
         )
-        names = dict(expected.candidates)
+        names = dict(candidates)
         juries = juries or cohort.juries
     elif meta.referential_id in referential_mod.shipped_ids():
         # Without the cohort, a shipped referential still tells which columns a sheet has.

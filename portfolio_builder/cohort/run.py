@@ -341,7 +341,7 @@ def _run_isolated(
 
     try:
         while True:
-            for index, slot in enumerate(slots):
+            for slot in slots:
                 if slot.slug or not waiting:
                     continue
                 slug, (folder, reading) = waiting.pop(0)

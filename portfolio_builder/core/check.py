@@ -7,6 +7,7 @@ problem is collected, so the author sees them all at once.
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -335,7 +336,7 @@ def _carried_over(
 REDACTED = "•••"
 
 
-def _redacted(problem: Problem, secrets: list[str], hidden_paths: set[str] = frozenset()) -> Problem:
+def _redacted(problem: Problem, secrets: list[str], hidden_paths: AbstractSet[str] = frozenset()) -> Problem:
     """The problem with every private value replaced in its message and hint arguments:
     the student number anywhere, the name of a private page or file when an argument is one
     (but a `private-link` names its target: the public build refuses it, and the student must

@@ -276,7 +276,8 @@ def _check_totals(tree: DocsTree, count: int, limits: Limits, docs_dir: Path, di
 
 def _check_reserved(tree: DocsTree, display_prefix: str) -> None:
     """Files landing where the theme, the plugin or the cohort writes: reported and never published."""
-    kept_pages, kept_files = [], []
+    kept_pages: list[tuple[Path, str]] = []
+    kept_files: list[tuple[Path, str]] = []
     for kept, entries in ((kept_pages, tree.pages), (kept_files, tree.other_files)):
         for entry in entries:
             rel = entry[1]

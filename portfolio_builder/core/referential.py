@@ -172,7 +172,7 @@ def suggest_code(code: str, known: list[str]) -> str | None:
     if hit:
         return hit
     # "1.1" for "D1.1", or "A.11" for "A.1-1": compare without letters or punctuation.
-    digits = {}
+    digits: dict[str, list[str]] = {}
     for k in known:
         digits.setdefault("".join(ch for ch in k if ch.isdigit()), []).append(k)
     only = digits.get("".join(ch for ch in code if ch.isdigit()), [])

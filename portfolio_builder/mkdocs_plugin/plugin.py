@@ -269,7 +269,8 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         return env
 
     @event_priority(-100)
-    def on_page_context(self, context: dict[str, Any], *, page: Page, config: MkDocsConfig, nav: Navigation) -> dict[str, Any]:
+    # MkDocs types the context as a closed TypedDict, yet themes and plugins add their own keys to it.
+    def on_page_context(self, context: dict[str, Any], *, page: Page, config: MkDocsConfig, nav: Navigation) -> dict[str, Any]:  # type: ignore[override]
         dossier = self._dossier()
         assert self.pages is not None
         self.incremental.rebuilt.add(page.url)
