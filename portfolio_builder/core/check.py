@@ -310,12 +310,7 @@ def _cohort_qcm(settings, referential: Referential) -> tuple[dict[str, bool], li
         elif code in referential.domain_index:
             found[code] = required
         else:
-            suggestion = referential.suggest_domain(code)
-            sink.error(
-                "unknown-domain", (line, 1), f"qcm_required.{code}", "jury.unknown_domain",
-                hint_id="hint.did_you_mean" if suggestion else None,
-                hint_args={"suggestion": suggestion} if suggestion else {}, code=code,
-            )
+            referential_mod.unknown_code(sink, referential, code, (line, 1), f"qcm_required.{code}", "jury.unknown_domain", domain=True)
     return found, sink.items
 
 
