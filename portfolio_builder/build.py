@@ -64,6 +64,7 @@ class BuildRequest:
     locked_by_caller: bool = False  # a cohort holds one lock for all its dossiers' sites
     issuers: tuple[Any, ...] = ()  # trusted issuers' public keys (credentials.KeyFile)
     sign_key: Any = None  # credentials.KeyFile: sign report.json and manifest.json
+    shared_assets: Path | None = None  # cohort: hard-link the theme's assets from this store
 
 
 def _sibling(target: Path, mark: str) -> Path:
@@ -227,6 +228,7 @@ def configure(request: BuildRequest, site_dir: Path, project=None, target: Path 
         site_target=target,
         issuers=tuple(request.issuers) or tuple(getattr(request.untrusted, "issuers", ()) or ()),
         sign_key=request.sign_key,
+        shared_assets=request.shared_assets,
     )
     return config
 

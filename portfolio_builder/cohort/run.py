@@ -29,6 +29,9 @@ from portfolio_builder.i18n import translate
 
 # Names the cohort site uses for itself: no candidate's folder may take them.
 RESERVED_SLUGS = frozenset({"assets", "reports", "index", "report"})
+# The theme's assets, stored once while the cohort builds; each site hard-links them
+# (``mkdocs_plugin.shared``), and the store itself is removed at the end.
+SHARED_STORE = ".theme-assets"
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,7 @@ def build_one(folder: str, slug: str, site_root: str, untrusted: Untrusted, lang
                 silent=True,
                 staged_problems=staged,
                 locked_by_caller=True,
+                shared_assets=Path(site_root) / SHARED_STORE,
             )
         )
         result.built = True
@@ -184,13 +188,18 @@ def build_all(
         if progress is not None:
             progress(result)
 
-    pending = _run_pool(tasks, site_root, policy, jobs, done)
-    # A worker that died (killed, out of memory, crashed) breaks the whole pool: retry the
-    # dossiers it left one at a time, so only the one that kills its worker fails.
-    for slug in pending:
-        left = _run_pool({slug: tasks[slug]}, site_root, policy, 1, done)
-        for lost in left:
-            done(DossierResult(source=tasks[lost][0], slug=lost, failure=translate(policy.language, "cohort.failure.crashed")))
+    store = site_root / SHARED_STORE
+    shutil.rmtree(store, ignore_errors=True)  # a killed run's leftovers
+    try:
+        pending = _run_pool(tasks, site_root, policy, jobs, done)
+        # A worker that died (killed, out of memory, crashed) breaks the whole pool: retry the
+        # dossiers it left one at a time, so only the one that kills its worker fails.
+        for slug in pending:
+            left = _run_pool({slug: tasks[slug]}, site_root, policy, 1, done)
+            for lost in left:
+                done(DossierResult(source=tasks[lost][0], slug=lost, failure=translate(policy.language, "cohort.failure.crashed")))
+    finally:
+        shutil.rmtree(store, ignore_errors=True)  # the sites keep their links to the same data
     return [results[slug] for slug in slugs]
 
 

@@ -52,6 +52,7 @@ class BuildOptions:
     site_target: Path | None = None  # where `portfolio build` will publish (not a change to the dossier)
     issuers: tuple[Any, ...] = ()  # trusted issuers' public keys (credentials.KeyFile)
     sign_key: Any = None  # the institution's private key: report.jwt and manifest.jwt are written
+    shared_assets: Path | None = None  # cohort: the theme's assets are hard links into this store
 
     @classmethod
     def from_env(cls) -> BuildOptions:
@@ -157,6 +158,10 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
             elif self.options.public and self._is_private(src):
                 files.remove(file)
         self.pages = generated.add_pages(files, config, dossier)
+        if self.options.shared_assets is not None:
+            from portfolio_builder.mkdocs_plugin import shared
+
+            shared.share_theme_files(files, config.theme.dirs, self.options.shared_assets, config.site_dir, config.use_directory_urls)
         return files
 
     def _is_private(self, src: str) -> bool:
