@@ -30,7 +30,7 @@ from portfolio_builder.core import frontmatter
 from portfolio_builder.core.problems import Problem, ProblemSink
 from portfolio_builder.core.project import ConfigError, Untrusted, load_project
 from portfolio_builder.i18n import strings, translate
-from portfolio_builder.mkdocs_plugin import generated
+from portfolio_builder.mkdocs_plugin import generated, nav_cache
 from portfolio_builder.mkdocs_plugin.config import PortfolioConfig
 from portfolio_builder.resources import material_overrides_dir
 from portfolio_builder.web import a11y, csp, sanitize
@@ -199,6 +199,8 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         if env.bytecode_cache is None:
             # Compiling Material's templates is most of a small build: reuse them across builds.
             env.bytecode_cache = template_cache()
+        # Each nav item off the current page's path rendered once, not once per page.
+        nav_cache.install(env)
         self.report_json = report_mod.to_json(report_mod.build(dossier))
         self.manifest = integrity.manifest(dossier, self.report_json)
         self.manifest_view = view.manifest_summary(self.manifest, dossier.lang)
