@@ -252,7 +252,9 @@ def _remember_theme_listing() -> None:
     def list_templates(self: jinja2.FileSystemLoader) -> list[str]:
         key = tuple(str(p) for p in self.searchpath)
         if key not in memo:
-            memo[key] = original(self)
+            # MkDocs lists templates only to find the theme's static files, and never takes a
+            # hidden one ('.*', '*/.*'): Material's ~14,000 icons under .icons/ go at once.
+            memo[key] = [name for name in original(self) if not (name.startswith(".") or "/." in name)]
         return list(memo[key])
 
     list_templates._portfolio_memo = True  # type: ignore[attr-defined]
