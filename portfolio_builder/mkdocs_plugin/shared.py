@@ -77,12 +77,16 @@ class SharedThemeFile(File):
 
 def share_theme_files(files: Files, theme_dirs: list[str], store: Path, site_dir: str, use_directory_urls: bool) -> int:
     """Swap each static file that comes from a theme folder for a shared one; return how many."""
-    roots = [os.path.realpath(d) for d in theme_dirs]
+    roots = {os.path.realpath(d) for d in theme_dirs}
+    theirs: dict[str, bool] = {}  # src_dir → is a theme folder (a few distinct ones)
     count = 0
     for file in list(files):
         if file.is_documentation_page() or file.generated_by is not None or file.abs_src_path is None:
             continue
-        if os.path.realpath(file.src_dir or "") not in roots:
+        src_dir = file.src_dir or ""
+        if src_dir not in theirs:
+            theirs[src_dir] = os.path.realpath(src_dir) in roots
+        if not theirs[src_dir]:
             continue  # the dossier's own file (it wins over a theme file of the same path)
         shared = SharedThemeFile(file.src_uri, file.src_dir, site_dir, use_directory_urls)
         shared.store = store
