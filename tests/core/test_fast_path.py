@@ -168,3 +168,28 @@ def test_help_imports_none_of_the_check_machinery(tmp_path: Path) -> None:
     assert seen["code"] == 0
     for name in ("jsonschema", "mkdocs", "jinja2", "yaml", "portfolio_builder.core.check", "jwcrypto"):
         assert not seen[name], name
+
+
+def test_every_shipped_referential_is_valid() -> None:
+    # `portfolio check` no longer validates the package's own referentials at each start.
+    from portfolio_builder.core.referential import shipped_ids
+    from portfolio_builder.resources import referentials_dir
+
+    files = sorted(referentials_dir().glob("*.yml"))
+    assert len(files) >= len(shipped_ids()) >= 8
+    for path in files:
+        sink = ProblemSink(path.name)
+        doc = yamlread.parse(path.read_text(encoding="utf-8"), sink)
+        assert doc is not None and sink.items == [], path.name
+        assert schemas.validate("referential", doc, sink), [p.format("en") for p in sink.items]
+        assert schemas.validator("referential").is_valid(doc.data), path.name
+
+
+def test_checking_a_dossier_never_loads_the_referential_validator(tmp_path: Path) -> None:
+    probe = (
+        "import sys\nfrom portfolio_builder import cli\nsys.argv = ['portfolio', 'check', sys.argv[1]]\n"
+        "try:\n    cli.main()\nexcept SystemExit:\n    pass\n"
+        "print('portfolio_builder.core.compiled.referential' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe, str(_one_page(tmp_path / "d"))], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip().splitlines()[-1] == "False"
