@@ -112,6 +112,7 @@ def build_one(folder: str, slug: str, site_root: str, untrusted: Untrusted, lang
     from portfolio_builder.cohort import trusted
 
     _remember_theme_listing()
+    _share_compiled_templates()
     result = DossierResult(source=folder, slug=slug)
     try:
         project = load_project(folder, untrusted=untrusted)
@@ -259,3 +260,48 @@ def _remember_theme_listing() -> None:
 
     list_templates._portfolio_memo = True  # type: ignore[attr-defined]
     loader.list_templates = list_templates  # type: ignore[method-assign]
+
+
+class _MemoryBytecodeCache:
+    """Compiled templates kept in the worker's memory, for every environment it creates.
+
+    Jinja checks each template's source against the stored checksum, so a changed template
+    is compiled again. Without it, each dossier compiles again what the previous one did in
+    the environments MkDocs and Material create without a cache (the search plugin's
+    translations, three times per build)."""
+
+    def __init__(self) -> None:
+        import jinja2
+
+        class Cache(jinja2.BytecodeCache):
+            def __init__(self) -> None:
+                self.buckets: dict[str, bytes] = {}
+
+            def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+                data = self.buckets.get(bucket.key)
+                if data is not None:
+                    bucket.bytecode_from_string(data)
+
+            def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+                self.buckets[bucket.key] = bucket.bytecode_to_string()
+
+        self.cache = Cache()
+
+
+def _share_compiled_templates() -> None:
+    """In a worker, give each theme environment without a bytecode cache the worker's own."""
+    from mkdocs.theme import Theme
+
+    if getattr(Theme.get_env, "_portfolio_memo", False):
+        return
+    original = Theme.get_env
+    shared = _MemoryBytecodeCache().cache
+
+    def get_env(self: Theme):  # type: ignore[no-untyped-def]
+        env = original(self)
+        if env.bytecode_cache is None:
+            env.bytecode_cache = shared
+        return env
+
+    get_env._portfolio_memo = True  # type: ignore[attr-defined]
+    Theme.get_env = get_env  # type: ignore[method-assign]
