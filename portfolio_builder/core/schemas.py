@@ -126,14 +126,25 @@ def is_valid(name: str, instance: Any) -> bool:
     return validator(name).is_valid(instance)
 
 
+def _python_equal_is_json_equal(value: Any) -> bool:
+    # The generated code compares with Python's ==, where True == 1 == 1.0; JSON Schema
+    # does not. Only text and null compare alike in both.
+    return value is None or isinstance(value, str)
+
+
 def fast_keywords_only(schema: Any) -> bool:
-    """True when every keyword of ``schema`` is one the fast code implements like jsonschema."""
+    """True when every keyword of ``schema`` is one the fast code implements like jsonschema
+    (or more strictly, never more loosely)."""
     if isinstance(schema, list):
         return all(fast_keywords_only(item) for item in schema)
     if not isinstance(schema, dict):
         return True
     for key, value in schema.items():
         if key not in FAST_KEYWORDS:
+            return False
+        if key == "const" and not _python_equal_is_json_equal(value):
+            return False
+        if key == "enum" and not all(_python_equal_is_json_equal(v) for v in value):
             return False
         if key in ("properties", "$defs"):
             if not all(fast_keywords_only(v) for v in value.values()):
