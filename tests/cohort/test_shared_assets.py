@@ -141,3 +141,34 @@ def test_the_store_is_filled_once_whatever_the_races(tmp_path: Path) -> None:
     assert dest.read_text(encoding="utf-8") == "console.log(1)" and dest.stat().st_ino == first.stat().st_ino
     source.write_text("console.log(2)  // the theme was upgraded", encoding="utf-8")
     assert shared.stored(store, source) != first  # keyed by size and time: never mixed up
+
+
+def test_workers_keep_compiled_templates_and_see_a_changed_one(tmp_path: Path) -> None:
+    # In a subprocess: the patch is for cohort workers, not for this test process.
+    import subprocess
+    import sys
+
+    theme = tmp_path / "theme"
+    theme.mkdir()
+    (theme / "t.html").write_text("one {{ 1 + 1 }}", encoding="utf-8")
+    probe = f"""
+import os
+from pathlib import Path
+from mkdocs.theme import Theme
+from portfolio_builder.cohort import run
+run._share_compiled_templates()
+run._share_compiled_templates()  # once is enough
+theme = Theme(name="material", custom_dir={str(theme)!r})
+first = theme.get_env()
+assert first.bytecode_cache is not None
+print(first.get_template("t.html").render())
+cache = first.bytecode_cache
+second = theme.get_env()
+assert second.bytecode_cache is cache and len(cache.buckets) == 1
+Path({str(theme / "t.html")!r}).write_text("two {{{{ 2 + 2 }}}}", encoding="utf-8")
+print(second.get_template("t.html").render())
+print(theme.get_env().get_template("t.html").render())
+"""
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:3] == ["one 2", "two 4", "two 4"]
