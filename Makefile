@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 PYTEST_ARGS ?=
 
-.PHONY: site test test-fast lint install install-test serve check example example-crcn bench clean
+.PHONY: site test test-fast lint install install-test serve check example example-crcn bench schemas clean
 
 site: $(STAMP)
 	$(BIN)/portfolio build . -d site
@@ -46,6 +46,10 @@ bench: $(TSTAMP)
 	$(BIN)/python benchmarks/reload_speed.py
 	$(BIN)/python benchmarks/jury_speed.py
 	$(BIN)/python benchmarks/hanging_cohort.py
+
+# The fast validators of `portfolio check`, generated from schema/ (the tests check they are current).
+schemas: $(TSTAMP)
+	$(BIN)/python -m portfolio_builder.core.schemas
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

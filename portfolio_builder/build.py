@@ -66,6 +66,7 @@ class BuildRequest:
     issuers: tuple[Any, ...] = ()  # trusted issuers' public keys (credentials.KeyFile)
     sign_key: Any = None  # credentials.KeyFile: sign report.json and manifest.json
     limits: Any = None  # core.limits.Limits: `--limit`, or the cohort's; None = the defaults
+    shared_assets: Path | None = None  # cohort: hard-link the theme's assets from this store
 
 
 def _sibling(target: Path, mark: str) -> Path:
@@ -235,6 +236,7 @@ def configure(request: BuildRequest, site_dir: Path, project=None, target: Path 
         issuers=tuple(request.issuers) or tuple(getattr(request.untrusted, "issuers", ()) or ()),
         sign_key=request.sign_key,
         **({"limits": request.limits} if request.limits is not None else {}),
+        shared_assets=request.shared_assets,
     )
     return config
 

@@ -12,17 +12,20 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import click
 
 from portfolio_builder import __version__, cli_trust
-from portfolio_builder.core import referential as referential_mod
-from portfolio_builder.core import rules as rules_mod
-from portfolio_builder.core.check import Dossier, Options, check_project
-from portfolio_builder.core.problems import Problem
-from portfolio_builder.core.project import ConfigError, load_project
 from portfolio_builder.i18n import translate, translate_count
+
+if TYPE_CHECKING:
+    from portfolio_builder.core.check import Dossier
+    from portfolio_builder.core.problems import Problem
+    from portfolio_builder.core.project import ConfigError
+
+# Each command imports the machinery it uses, when it runs: `portfolio --help` and the
+# pre-commit `portfolio check` of one page pay for nothing else (see benchmarks/check_speed.py).
 
 EXIT_OK, EXIT_ERRORS, EXIT_CONFIG = 0, 1, 2
 
@@ -226,7 +229,8 @@ def check(
 
 def _check_one(args: tuple) -> tuple[int, str, str, dict | None]:
     """(exit status, stdout text, stderr text, report) for one dossier."""
-    from portfolio_builder.core import report as report_mod
+    from portfolio_builder.core.check import Options, check_project
+    from portfolio_builder.core.project import ConfigError, load_project
 
     target, fmt, strict, public, lang, several, jobs, limits, trusted = args
     try:
@@ -242,6 +246,8 @@ def _check_one(args: tuple) -> tuple[int, str, str, dict | None]:
     dossier = check_project(project, Options(strict=strict, public=public, lang=lang, jobs=jobs, limits=limits, issuers=trusted))
     status = EXIT_CONFIG if dossier.config_failed else (EXIT_ERRORS if dossier.errors else EXIT_OK)
     if fmt == "json":
+        from portfolio_builder.core import report as report_mod
+
         return status, "", "", report_mod.build(dossier)
     if fmt == "github":
         prefix = os.path.relpath(project.root) + "/" if project.root != Path.cwd().resolve() else ""
@@ -259,6 +265,9 @@ def _check_one(args: tuple) -> tuple[int, str, str, dict | None]:
 @main.command(help=_h("help.referentials"))
 @LANG_OPTION
 def referentials(lang: str | None) -> None:
+
+    from portfolio_builder.core import referential as referential_mod
+    from portfolio_builder.core import rules as rules_mod
     lang = _default_lang(lang)
     rows = []
     for ref_id in referential_mod.shipped_ids():
@@ -309,6 +318,7 @@ def build(
     lang: str | None,
 ) -> None:
     from portfolio_builder import build as build_mod
+    from portfolio_builder.core.project import ConfigError
 
     chosen = _parse_limits(limits, lang)
     lang = _project_lang(project, lang)
@@ -393,6 +403,8 @@ def _signed_build(project, site_dir, key, trusted, jury, reviews, allow_dirty, p
 
 def _project_lang(project: Path, lang: str | None) -> str:
     """The dossier's language for messages printed before or without a check."""
+    from portfolio_builder.core.project import ConfigError, load_project
+
     if lang:
         return lang
     try:
@@ -411,7 +423,7 @@ def serve(project: Path, dev_addr: str, open_browser: bool, full_rebuild: bool) 
     from mkdocs.exceptions import Abort, ConfigurationError
 
     from portfolio_builder import build as build_mod
-    from portfolio_builder.core.project import find_config
+    from portfolio_builder.core.project import ConfigError, find_config, load_project
 
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     try:
@@ -450,6 +462,8 @@ def serve(project: Path, dev_addr: str, open_browser: bool, full_rebuild: bool) 
 @LANG_OPTION
 def attestation(project: Path, output: Path, sign_key: Path | None, issuers: tuple[Path, ...], jury: Path | None, lang: str | None) -> None:
     from portfolio_builder.core import attestation as attestation_mod
+    from portfolio_builder.core.check import Options, check_project
+    from portfolio_builder.core.project import ConfigError, load_project
 
     key = cli_trust.private_key(sign_key, _default_lang(lang)) if sign_key else None
     trusted = cli_trust.trusted_issuers(issuers, _default_lang(lang))
@@ -497,6 +511,8 @@ def review(
     from datetime import datetime
 
     from portfolio_builder.core import reviews as reviews_mod
+    from portfolio_builder.core.check import Options, check_project
+    from portfolio_builder.core.project import ConfigError, load_project
 
     page_path = Path(page)
     if project_dir is None:
@@ -569,6 +585,8 @@ def review(
 @LANG_OPTION
 def verify(site: Path, project: Path, issuers: tuple[Path, ...], lang: str | None) -> None:
     from portfolio_builder.core import integrity
+    from portfolio_builder.core.check import Options, check_project
+    from portfolio_builder.core.project import ConfigError, load_project
 
     trusted = cli_trust.trusted_issuers(issuers, _default_lang(lang))
 
@@ -620,6 +638,7 @@ def verify(site: Path, project: Path, issuers: tuple[Path, ...], lang: str | Non
 @click.option("--candidate", default="", help=_h("help.new.candidate"))
 def new(directory: Path, referential_id: str, language: str, candidate: str) -> None:
     from portfolio_builder import scaffold
+    from portfolio_builder.core import referential as referential_mod
 
     if referential_id not in referential_mod.shipped_ids():
         suggestion = referential_mod.suggest_shipped(referential_id)

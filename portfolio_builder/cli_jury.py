@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import click
-import yaml
 
 from portfolio_builder.cli import EXIT_CONFIG, EXIT_ERRORS, EXIT_OK, LANG_OPTION, _default_lang, _h, _project_lang, print_config_error
 from portfolio_builder.core.problems import Problem
@@ -179,6 +178,7 @@ def import_(sheet_file: Path, juries: Path | None, cohort_path: Path | None, dry
     if dry_run:
         click.echo(translate(out_lang, "cli.import_dry_run", count=len(written), unchanged=unchanged))
         sys.exit(EXIT_OK)
+    import yaml
     files = {
         c.path: yaml.safe_dump(c.document, allow_unicode=True, sort_keys=False, width=100).encode("utf-8") for c in written
     }

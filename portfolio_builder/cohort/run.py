@@ -34,6 +34,9 @@ from portfolio_builder.i18n import translate
 
 # Names the cohort site uses for itself: no candidate's folder may take them.
 RESERVED_SLUGS = frozenset({"assets", "reports", "index", "report"})
+# The theme's assets, stored once while the cohort builds; each site hard-links them
+# (``mkdocs_plugin.shared``), and the store itself is removed at the end.
+SHARED_STORE = ".theme-assets"
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,7 @@ def build_one(
     from portfolio_builder.cohort import trusted
 
     _remember_theme_listing()
+    _share_compiled_templates()
     result = DossierResult(source=folder, slug=slug)
     try:
         project = load_project(folder, untrusted=untrusted)
@@ -171,6 +175,7 @@ def build_one(
                 limits=limits,
                 sign_key=sign_key,
                 public=public,
+                shared_assets=Path(site_root) / SHARED_STORE,
             )
         )
         result.built = True
@@ -220,7 +225,12 @@ def build_all(
         if progress is not None:
             progress(result)
 
-    _run_isolated(tasks, site_root, policy, jobs, done)
+    store = site_root / SHARED_STORE
+    shutil.rmtree(store, ignore_errors=True)  # a killed run's leftovers
+    try:
+        _run_isolated(tasks, site_root, policy, jobs, done)
+    finally:
+        shutil.rmtree(store, ignore_errors=True)  # the sites keep their links to the same data
     for slug, (name, _student) in zip(slugs, identities):
         if slug in results:
             results[slug].name = results[slug].name or name
@@ -423,8 +433,55 @@ def _remember_theme_listing() -> None:
     def list_templates(self: jinja2.FileSystemLoader) -> list[str]:
         key = tuple(str(p) for p in self.searchpath)
         if key not in memo:
-            memo[key] = original(self)
+            # MkDocs lists templates only to find the theme's static files, and never takes a
+            # hidden one ('.*', '*/.*'): Material's ~14,000 icons under .icons/ go at once.
+            memo[key] = [name for name in original(self) if not (name.startswith(".") or "/." in name)]
         return list(memo[key])
 
     list_templates._portfolio_memo = True  # type: ignore[attr-defined]
     loader.list_templates = list_templates  # type: ignore[method-assign]
+
+
+class _MemoryBytecodeCache:
+    """Compiled templates kept in the worker's memory, for every environment it creates.
+
+    Jinja checks each template's source against the stored checksum, so a changed template
+    is compiled again. Without it, each dossier compiles again what the previous one did in
+    the environments MkDocs and Material create without a cache (the search plugin's
+    translations, three times per build)."""
+
+    def __init__(self) -> None:
+        import jinja2
+
+        class Cache(jinja2.BytecodeCache):
+            def __init__(self) -> None:
+                self.buckets: dict[str, bytes] = {}
+
+            def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+                data = self.buckets.get(bucket.key)
+                if data is not None:
+                    bucket.bytecode_from_string(data)
+
+            def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+                self.buckets[bucket.key] = bucket.bytecode_to_string()
+
+        self.cache = Cache()
+
+
+def _share_compiled_templates() -> None:
+    """In a worker, give each theme environment without a bytecode cache the worker's own."""
+    from mkdocs.theme import Theme
+
+    if getattr(Theme.get_env, "_portfolio_memo", False):
+        return
+    original = Theme.get_env
+    shared = _MemoryBytecodeCache().cache
+
+    def get_env(self: Theme):  # type: ignore[no-untyped-def]
+        env = original(self)
+        if env.bytecode_cache is None:
+            env.bytecode_cache = shared
+        return env
+
+    get_env._portfolio_memo = True  # type: ignore[attr-defined]
+    Theme.get_env = get_env  # type: ignore[method-assign]

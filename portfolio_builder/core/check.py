@@ -429,8 +429,11 @@ def _public_only(
     return public, kept, [p for p in problems if p.file not in private_files]
 
 
-# Below this many pages, starting worker processes costs more than it saves.
-PARALLEL_THRESHOLD = 300
+# Below this many pages, one process: workers save some wall time on idle cores but cost
+# ~40% more CPU (each result is pickled there and unpickled here), which a shared CI
+# runner pays (benchmarks/check_speed.py). A cohort's `check` still runs one process per
+# dossier across the cores.
+PARALLEL_THRESHOLD = 10_000
 
 PageResult = tuple[list[Problem], PageRead]
 
@@ -452,14 +455,21 @@ def _read_pages(
     """Read every page, in worker processes when the dossier is large."""
     if jobs <= 1 or len(pages) < PARALLEL_THRESHOLD:
         return [_read_one(abs_path, rel, project, referential, prefix) for abs_path, rel in pages]
+    import gc
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    size = max(50, len(pages) // (jobs * 4))
+    size = max(50, -(-len(pages) // jobs))
     chunks = [(pages[i : i + size], project, referential, prefix) for i in range(0, len(pages), size)]
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        return [result for chunk in pool.map(_read_chunk, chunks) for result in chunk]
+    # Frozen, the objects inherited by the workers are never traversed by their garbage
+    # collector: no copy-on-write of the whole heap in each worker (a third of check's CPU).
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            return [result for chunk in pool.map(_read_chunk, chunks) for result in chunk]
+    finally:
+        gc.unfreeze()
 
 
 def _duplicate_ids(evidence: list[Evidence], docs_prefix: str) -> list[Problem]:

@@ -247,7 +247,9 @@ def _display(path: Path, display_base: Path) -> str:
 def _load_file(path: Path, display_base: Path, chain: tuple[str, ...]) -> LoadResult:
     sink = ProblemSink(_display(path, display_base))
     result = LoadResult(None, sink.items, path)
-    doc, valid = datafile.read(path, sink, "referential", _OVERRIDES)
+    # A shipped referential is validated by the tests, not at each start of `portfolio check`.
+    schema = None if path.parent == referentials_dir() else "referential"
+    doc, valid = datafile.read(path, sink, schema, _OVERRIDES)
     if doc is None:
         return result
     if not valid:
