@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 PYTEST_ARGS ?=
 
-.PHONY: site test install install-test serve check example example-crcn bench clean
+.PHONY: site test test-fast lint install install-test serve check example example-crcn bench schemas clean
 
 site: $(STAMP)
 	$(BIN)/portfolio build . -d site
@@ -27,8 +27,17 @@ check: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/portfolio serve .
 
-test: $(TSTAMP)
+# The gates (ruff, then mypy, as configured in pyproject.toml) run first: make stops at the first failure.
+lint: $(TSTAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: lint
 	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
+
+# The gates and the core unit tests only: the quick loop while editing.
+test-fast: lint
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS) tests/core
 
 bench: $(TSTAMP)
 	$(BIN)/python benchmarks/check_speed.py
@@ -38,6 +47,10 @@ bench: $(TSTAMP)
 	$(BIN)/python benchmarks/jury_speed.py
 	$(BIN)/python benchmarks/hanging_cohort.py
 	$(BIN)/python benchmarks/pdf_speed.py
+
+# The fast validators of `portfolio check`, generated from schema/ (the tests check they are current).
+schemas: $(TSTAMP)
+	$(BIN)/python -m portfolio_builder.core.schemas
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -8,7 +8,6 @@ the whole command (Python start-up included) and the in-process verification of 
 from __future__ import annotations
 
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -18,18 +17,14 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _timing import ENV, PORTFOLIO, ROOT  # noqa: E402
+from _timing import ENV, PORTFOLIO, ROOT, measure  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_RUNS", "15"))
 
 
 def timed(cmd: list[str]) -> tuple[float, float]:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    subprocess.run(cmd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    sample = measure(cmd, check=False)
+    return sample.wall, sample.cpu
 
 
 def spread(values: list[float]) -> str:
@@ -45,7 +40,7 @@ def main() -> None:
         dossier = work / "echec"
         shutil.copytree(ROOT / "sample_dnc" / "echec-qcm", dossier)
         token = work / "att.jwt"
-        subprocess.run([*PORTFOLIO, "attestation", str(dossier), "--sign", str(work / "u.private.jwk"), "-o", str(token)], env=ENV, check=True, capture_output=True)
+        subprocess.run([*PORTFOLIO, "attestation", str(dossier), "--sign", str(work / "u.private.jwk"), "--jury", str(dossier / "jury.yml"), "-o", str(token)], env=ENV, check=True, capture_output=True)
         cmd = [*PORTFOLIO, "credential", "verify", str(token), "--issuer", str(work / "u.public.jwk")]
         bare = [sys.executable, "-c", "pass"]
         results: dict[str, list[tuple[float, float]]] = {"verify": [], "python": []}

@@ -12,6 +12,7 @@ import contextlib
 import ctypes
 import ctypes.util
 import errno
+
 try:
     import fcntl
 except ImportError:  # Windows: msvcrt locks instead
@@ -66,6 +67,7 @@ class BuildRequest:
     sign_key: Any = None  # credentials.KeyFile: sign report.json and manifest.json
     limits: Any = None  # core.limits.Limits: `--limit`, or the cohort's; None = the defaults
     offline: bool = False  # `--offline`: a site that works from file:// (outputs.make_offline)
+    shared_assets: Path | None = None  # cohort: hard-link the theme's assets from this store
 
 
 def _sibling(target: Path, mark: str) -> Path:
@@ -235,6 +237,7 @@ def configure(request: BuildRequest, site_dir: Path, project=None, target: Path 
         issuers=tuple(request.issuers) or tuple(getattr(request.untrusted, "issuers", ()) or ()),
         sign_key=request.sign_key,
         **({"limits": request.limits} if request.limits is not None else {}),
+        shared_assets=request.shared_assets,
     )
     if request.offline:
         from portfolio_builder.outputs import make_offline
@@ -287,7 +290,7 @@ def build(request: BuildRequest) -> Path:
         except (Abort, ConfigurationError, MkDocsException) as exc:
             # MkDocs logs the real reason, then raises a generic "Aborted with a BuildError!".
             logged = handler is not None and bool(handler.last_error)
-            reason = handler.last_error if logged else str(exc)
+            reason = handler.last_error if handler is not None and logged else str(exc)
             raise BuildFailed(reason, logged=logged and not request.silent) from None
         except OSError as exc:
             raise BuildFailed(f"{exc.filename or target}: {exc.strerror or exc}") from None

@@ -966,6 +966,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Sign the attestation with this private key: an Open Badges 3.0 credential (VC-JWT) is written.",
     ),
     "help.trusted_issuer": ("La clé publique d'un émetteur de confiance, pour les attestations signées (répétable).", "A trusted issuer's public key, for signed attestations (repeatable)."),
+    "help.jury_file": ("Le fichier du jury (son côté, jamais celui du dossier) : ses décisions comptent.", "The jury's own file (its side, never the dossier's): its decisions count."),
+    "help.reviews_dir": ("Le dossier des revues des tuteurs pour ce candidat : elles comptent.", "The tutors' reviews folder for this candidate: they count."),
+    "cli.sign_needs_jury": (
+        "une attestation signée dit ce que le jury a décidé : donnez le fichier du jury avec --jury FICHIER (celui du dossier ne compte pas)",
+        "a signed attestation says what the jury decided: give the jury's file with --jury FILE (the dossier's own does not count)",
+    ),
     "help.build.sign": ("Signer report.json avec cette clé privée (écrit report.jwt et manifest.jwt).", "Sign report.json with this private key (writes report.jwt and manifest.jwt)."),
     "help.cohort.reviews": ("Le dossier des revues des tuteurs : REVIEWS/<numéro d'étudiant>/*.yml.", "The tutors' reviews folder: REVIEWS/<student number>/*.yml."),
     "help.cohort.issuer": ("La clé publique d'un émetteur de confiance (répétable).", "A trusted issuer's public key (repeatable)."),

@@ -10,17 +10,22 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import click
 
 from portfolio_builder import __version__, cli_trust
-from portfolio_builder.core import referential as referential_mod
-from portfolio_builder.core import rules as rules_mod
-from portfolio_builder.core.check import Dossier, Options, check_project
-from portfolio_builder.core.problems import Problem
-from portfolio_builder.core.project import ConfigError, load_project
 from portfolio_builder.i18n import translate, translate_count
+
+if TYPE_CHECKING:
+    from portfolio_builder.core.check import Dossier
+    from portfolio_builder.core.problems import Problem
+    from portfolio_builder.core.project import ConfigError
+
+# Each command imports the machinery it uses, when it runs: `portfolio --help` and the
+# pre-commit `portfolio check` of one page pay for nothing else (see benchmarks/check_speed.py).
 
 EXIT_OK, EXIT_ERRORS, EXIT_CONFIG = 0, 1, 2
 
@@ -30,7 +35,22 @@ def _h(key: str) -> str:
     return translate(os.environ.get("PORTFOLIO_LANG", "fr"), key)
 
 
-LANG_OPTION = click.option(
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+class OptionDecorator(Protocol):
+    """What ``click.option(...)`` returns: it gives back the command function it decorates."""
+
+    def __call__(self, f: _F, /) -> _F: ...
+
+
+JURY_OPTION: OptionDecorator = click.option(
+    "--jury", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None, help=_h("help.jury_file")
+)
+REVIEWS_OPTION: OptionDecorator = click.option(
+    "--reviews", type=click.Path(path_type=Path, exists=True, file_okay=False), default=None, help=_h("help.reviews_dir")
+)
+LANG_OPTION: OptionDecorator = click.option(
     "--lang",
     type=click.Choice(["fr", "en"]),
     default=None,
@@ -62,7 +82,7 @@ def _parse_limits(values: tuple[str, ...], lang: str | None):
     return limits_mod.DEFAULT.with_values(chosen)
 
 
-LIMIT_OPTION = click.option("--limit", "limits", multiple=True, metavar="NAME=VALUE", help=_h("help.limit"))
+LIMIT_OPTION: OptionDecorator = click.option("--limit", "limits", multiple=True, metavar="NAME=VALUE", help=_h("help.limit"))
 
 
 def _default_lang(lang: str | None) -> str:
@@ -209,7 +229,8 @@ def check(
 
 def _check_one(args: tuple) -> tuple[int, str, str, dict | None]:
     """(exit status, stdout text, stderr text, report) for one dossier."""
-    from portfolio_builder.core import report as report_mod
+    from portfolio_builder.core.check import Options, check_project
+    from portfolio_builder.core.project import ConfigError, load_project
 
     target, fmt, strict, public, lang, several, jobs, limits, trusted = args
     try:
@@ -225,6 +246,8 @@ def _check_one(args: tuple) -> tuple[int, str, str, dict | None]:
     dossier = check_project(project, Options(strict=strict, public=public, lang=lang, jobs=jobs, limits=limits, issuers=trusted))
     status = EXIT_CONFIG if dossier.config_failed else (EXIT_ERRORS if dossier.errors else EXIT_OK)
     if fmt == "json":
+        from portfolio_builder.core import report as report_mod
+
         return status, "", "", report_mod.build(dossier)
     if fmt == "github":
         prefix = os.path.relpath(project.root) + "/" if project.root != Path.cwd().resolve() else ""
@@ -245,6 +268,9 @@ def _check_one(args: tuple) -> tuple[int, str, str, dict | None]:
 def referentials(ctx: click.Context, lang: str | None) -> None:
     if ctx.invoked_subcommand is not None:
         return  # `referentials export|import` (cli_outputs)
+    from portfolio_builder.core import referential as referential_mod
+    from portfolio_builder.core import rules as rules_mod
+
     lang = _default_lang(lang)
     rows = []
     for ref_id in referential_mod.shipped_ids():
@@ -277,6 +303,8 @@ def referentials(ctx: click.Context, lang: str | None) -> None:
 @click.option("--offline", is_flag=True, help=_h("help.build.offline"))
 @click.option("--sign", "sign_key", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None, help=_h("help.build.sign"))
 @click.option("--issuer", "issuers", multiple=True, type=click.Path(path_type=Path, exists=True, dir_okay=False), help=_h("help.trusted_issuer"))
+@JURY_OPTION
+@REVIEWS_OPTION
 @LIMIT_OPTION
 @LANG_OPTION
 def build(
@@ -289,14 +317,23 @@ def build(
     offline: bool,
     sign_key: Path | None,
     issuers: tuple[Path, ...],
+    jury: Path | None,
+    reviews: Path | None,
     limits: tuple[str, ...],
     lang: str | None,
 ) -> None:
     from portfolio_builder import build as build_mod
+    from portfolio_builder.core.project import ConfigError
 
     chosen = _parse_limits(limits, lang)
     lang = _project_lang(project, lang)
     key = cli_trust.private_key(sign_key, lang) if sign_key else None
+    trusted = cli_trust.trusted_issuers(issuers, lang)
+    if key is not None or jury is not None or reviews is not None:
+        # The institution's build: the dossier is read as a cohort reads it (its hooks, plugins and
+        # scripts never run where the signing key is), its word counts only from the jury's side.
+        _signed_build(project, site_dir, key, trusted, jury, reviews, allow_dirty, public, chosen, lang)
+        return
     request = build_mod.BuildRequest(
         project=project,
         site_dir=site_dir,
@@ -304,8 +341,7 @@ def build(
         public=public,
         allow_dirty=allow_dirty,
         quiet=quiet,
-        issuers=tuple(cli_trust.trusted_issuers(issuers, lang)),
-        sign_key=key,
+        issuers=tuple(trusted),
         limits=chosen,
         offline=offline,
     )
@@ -322,12 +358,59 @@ def build(
         click.echo(translate(lang, "cli.build_failed", reason="" if error.logged else str(error)).rstrip(), err=True)
         sys.exit(EXIT_ERRORS)
     click.echo(translate(lang, "cli.built", site=os.path.relpath(target)))
+
+
+def _trusting_own(key, trusted: list) -> tuple:
+    """The trusted issuers, and the signing institution itself: it believes its own attestations."""
+    from portfolio_builder.core import credentials
+
+    own = [credentials.KeyFile(key.path, key.key, key.issuer, private=False)] if key is not None else []
+    return (*trusted, *own)
+
+
+def _authority_reading(jury: Path | None, reviews: Path | None, issuers: tuple):
+    """How the institution reads one dossier: as a cohort does, the jury's file and reviews its own."""
+    from portfolio_builder.core.project import Untrusted
+
+    return Untrusted(
+        jury=jury.resolve() if jury is not None else None,
+        reviews=reviews.resolve() if reviews is not None else None,
+        issuers=issuers,
+    )
+
+
+def _signed_build(project, site_dir, key, trusted, jury, reviews, allow_dirty, public, limits, lang) -> None:
+    from portfolio_builder import build as build_mod
+    from portfolio_builder.cohort import run as run_mod
+
+    target = (site_dir or Path(project) / "site").resolve()
+    reading = _authority_reading(jury, reviews, _trusting_own(key, trusted))
+    try:
+        with build_mod.output_lock(target):
+            result = run_mod.build_one(
+                str(project), target.name, str(target.parent), reading, lang,
+                limits=limits, allow_dirty=allow_dirty, sign_key=key, public=public,
+            )
+    except build_mod.BuildLocked as error:
+        click.echo(translate(lang, "cli.build_locked", site=str(error)), err=True)
+        sys.exit(EXIT_ERRORS)
+    except build_mod.BuildFailed as error:
+        click.echo(translate(lang, "cli.build_failed", reason=str(error)).rstrip(), err=True)
+        sys.exit(EXIT_ERRORS)
+    for line in result.problems:
+        click.echo(line, err=True)
+    if not result.built:
+        click.echo(translate(lang, "cli.build_failed", reason=result.failure).rstrip(), err=True)
+        sys.exit(EXIT_ERRORS)
+    click.echo(translate(lang, "cli.built", site=os.path.relpath(target)))
     if key is not None:
         click.echo(translate(lang, "cli.signed_report", path=os.path.relpath(target / "report.jwt")))
 
 
 def _project_lang(project: Path, lang: str | None) -> str:
     """The dossier's language for messages printed before or without a check."""
+    from portfolio_builder.core.project import ConfigError, load_project
+
     if lang:
         return lang
     try:
@@ -346,7 +429,7 @@ def serve(project: Path, dev_addr: str, open_browser: bool, full_rebuild: bool) 
     from mkdocs.exceptions import Abort, ConfigurationError
 
     from portfolio_builder import build as build_mod
-    from portfolio_builder.core.project import find_config
+    from portfolio_builder.core.project import ConfigError, find_config, load_project
 
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     try:
@@ -381,18 +464,23 @@ def serve(project: Path, dev_addr: str, open_browser: bool, full_rebuild: bool) 
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help=_h("help.attestation.output"))
 @click.option("--sign", "sign_key", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None, help=_h("help.attestation.sign"))
 @click.option("--issuer", "issuers", multiple=True, type=click.Path(path_type=Path, exists=True, dir_okay=False), help=_h("help.trusted_issuer"))
+@JURY_OPTION
 @LANG_OPTION
-def attestation(project: Path, output: Path, sign_key: Path | None, issuers: tuple[Path, ...], lang: str | None) -> None:
+def attestation(project: Path, output: Path, sign_key: Path | None, issuers: tuple[Path, ...], jury: Path | None, lang: str | None) -> None:
     from portfolio_builder.core import attestation as attestation_mod
-    from portfolio_builder.core import credentials
+    from portfolio_builder.core.check import Options, check_project
+    from portfolio_builder.core.project import ConfigError, load_project
 
     key = cli_trust.private_key(sign_key, _default_lang(lang)) if sign_key else None
     trusted = cli_trust.trusted_issuers(issuers, _default_lang(lang))
-    if key is not None:
-        # The institution that signs trusts its own earlier attestations.
-        trusted = [*trusted, credentials.KeyFile(key.path, key.key, key.issuer, private=False)]
+    if key is not None and jury is None:
+        # A signature says the jury decided: its decisions come from the jury's own file, never
+        # from a jury.yml the candidate could have written.
+        click.echo(translate(_default_lang(lang), "cli.sign_needs_jury"), err=True)
+        sys.exit(EXIT_CONFIG)
+    reading = _authority_reading(jury, None, _trusting_own(key, trusted)) if key is not None or jury is not None else None
     try:
-        dossier = check_project(load_project(project), Options(lang=lang, issuers=tuple(trusted)))
+        dossier = check_project(load_project(project, untrusted=reading), Options(lang=lang, issuers=tuple(trusted)))
     except ConfigError as error:
         print_config_error(error, _default_lang(lang), project if project.is_dir() else None)
         sys.exit(EXIT_CONFIG)
@@ -429,6 +517,8 @@ def review(
     from datetime import datetime
 
     from portfolio_builder.core import reviews as reviews_mod
+    from portfolio_builder.core.check import Options, check_project
+    from portfolio_builder.core.project import ConfigError, load_project
 
     page_path = Path(page)
     if project_dir is None:
@@ -501,6 +591,8 @@ def review(
 @LANG_OPTION
 def verify(site: Path, project: Path, issuers: tuple[Path, ...], lang: str | None) -> None:
     from portfolio_builder.core import integrity
+    from portfolio_builder.core.check import Options, check_project
+    from portfolio_builder.core.project import ConfigError, load_project
 
     trusted = cli_trust.trusted_issuers(issuers, _default_lang(lang))
 
@@ -515,7 +607,8 @@ def verify(site: Path, project: Path, issuers: tuple[Path, ...], lang: str | Non
     try:
         # The report is rebuilt exactly as the site was: its language is the dossier's, not --lang's.
         dossier = check_project(
-            load_project(project), Options(public=recorded["public"], strict=recorded["strict"], issuers=tuple(trusted))
+            load_project(project, untrusted=integrity.reading_of(recorded, tuple(trusted))),
+            Options(public=recorded["public"], strict=recorded["strict"], issuers=tuple(trusted)),
         )
     except ConfigError as error:
         print_config_error(error, _default_lang(lang), project if project.is_dir() else None)
@@ -551,6 +644,7 @@ def verify(site: Path, project: Path, issuers: tuple[Path, ...], lang: str | Non
 @click.option("--candidate", default="", help=_h("help.new.candidate"))
 def new(directory: Path, referential_id: str, language: str, candidate: str) -> None:
     from portfolio_builder import scaffold
+    from portfolio_builder.core import referential as referential_mod
 
     if referential_id not in referential_mod.shipped_ids():
         suggestion = referential_mod.suggest_shipped(referential_id)

@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import click
-import yaml
 
 from portfolio_builder.cli import EXIT_CONFIG, EXIT_ERRORS, EXIT_OK, LANG_OPTION, _default_lang, _h, _project_lang, print_config_error
 from portfolio_builder.core.problems import Problem
@@ -136,14 +135,15 @@ def import_(sheet_file: Path, juries: Path | None, cohort_path: Path | None, dry
     if cohort_path is not None:
         cohort, gathered = _session(cohort_path, juries, None, out_lang, None)
         session = gathered.session
+        candidates = {c.key: c.name for c in session.candidates}
         expected = js.Expected(
             referential=session.referential,
             session=session.session,
             institution=session.institution or None,
-            candidates={c.key: c.name for c in session.candidates},
+            candidates=candidates,
             qcm_domains=session.qcm_domains,
         )
-        names = dict(expected.candidates)
+        names = dict(candidates)
         juries = juries or cohort.juries
     elif meta.referential_id in referential_mod.shipped_ids():
         # Without the cohort, a shipped referential still tells which columns a sheet has.
@@ -178,6 +178,7 @@ def import_(sheet_file: Path, juries: Path | None, cohort_path: Path | None, dry
     if dry_run:
         click.echo(translate(out_lang, "cli.import_dry_run", count=len(written), unchanged=unchanged))
         sys.exit(EXIT_OK)
+    import yaml
     files = {
         c.path: yaml.safe_dump(c.document, allow_unicode=True, sort_keys=False, width=100).encode("utf-8") for c in written
     }

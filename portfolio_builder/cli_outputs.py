@@ -7,11 +7,7 @@ import sys
 from pathlib import Path
 
 import click
-import yaml
 
-from portfolio_builder.core import moodle
-from portfolio_builder.core import referential as referential_mod
-from portfolio_builder.core.problems import ProblemSink
 from portfolio_builder.i18n import human_size, translate
 
 EXIT_OK, EXIT_ERRORS, EXIT_CONFIG = 0, 1, 2
@@ -94,6 +90,7 @@ def register(main: click.Group, referentials: click.Group, h, lang_option) -> No
     @lang_option
     def export(ref_id: str, fmt: str, output: Path | None, lang: str | None) -> None:
         from portfolio_builder.cli import _default_lang
+        from portfolio_builder.core import moodle
 
         lang = _default_lang(lang)
         ref = _referential(ref_id, lang)
@@ -110,7 +107,12 @@ def register(main: click.Group, referentials: click.Group, h, lang_option) -> No
     @click.option("--language", type=click.Choice(["fr", "en"]), default="fr", show_default=True, help=h("help.referentials.language"))
     @lang_option
     def import_(source: Path, output: Path | None, language: str, lang: str | None) -> None:
+        import yaml
+
         from portfolio_builder.cli import _default_lang
+        from portfolio_builder.core import moodle
+        from portfolio_builder.core import referential as referential_mod
+        from portfolio_builder.core.problems import ProblemSink
 
         lang = _default_lang(lang)
         sink = ProblemSink(str(source))
@@ -143,6 +145,7 @@ def register(main: click.Group, referentials: click.Group, h, lang_option) -> No
 
 
 def _referential(ref_id: str, lang: str):
+    from portfolio_builder.core import referential as referential_mod
     from portfolio_builder.core.project import ConfigError
 
     path = referential_mod.shipped_path(ref_id)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import sys
-import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -69,6 +68,8 @@ def register(main: click.Group, h: Any, lang_option: Any, default_lang: Any) -> 
         from portfolio_builder.core import credentials
 
         out = default_lang(lang)
+        import uuid
+
         issuer = credentials.Issuer(issuer_id.strip() or f"urn:uuid:{uuid.uuid4()}", issuer_name.strip())
         if ":" not in issuer.id:
             click.echo(translate(out, "keys.bad_issuer_id", id=issuer.id), err=True)

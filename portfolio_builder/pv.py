@@ -153,10 +153,15 @@ def minutes_credential(
     }
 
 
+def _object(value: Any) -> dict[str, Any]:
+    """A JSON object of a credential read back: untrusted, so a mapping only when it is one."""
+    return value if isinstance(value, dict) else {}
+
+
 def document_mismatch(jwt_path: Path, payload: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
     """(catalog key, args) when the page the credential names, beside it, is not the one signed."""
-    subject = payload.get("credentialSubject") if isinstance(payload.get("credentialSubject"), dict) else {}
-    document = subject.get("document") if isinstance(subject.get("document"), dict) else {}
+    subject = _object(payload.get("credentialSubject"))
+    document = _object(subject.get("document"))
     name = str(document.get("name", ""))
     # Only a plain file name beside the .jwt: a signed path never reads elsewhere.
     if not name or "/" in name or "\\" in name or name in (".", ".."):
@@ -171,12 +176,12 @@ def document_mismatch(jwt_path: Path, payload: dict[str, Any]) -> tuple[str, dic
 
 
 def describe_minutes(payload: dict[str, Any], lang: str) -> list[str]:
-    issuer = payload.get("issuer") if isinstance(payload.get("issuer"), dict) else {}
-    subject = payload.get("credentialSubject") if isinstance(payload.get("credentialSubject"), dict) else {}
+    issuer = _object(payload.get("issuer"))
+    subject = _object(payload.get("credentialSubject"))
     candidates = [c for c in subject.get("candidates", []) if isinstance(c, dict)]
     count = {k: sum(1 for c in candidates if c.get("outcome") == k) for k in (CERTIFIED, NOT_CERTIFIED, PENDING)}
-    ref = subject.get("referential") if isinstance(subject.get("referential"), dict) else {}
-    document = subject.get("document") if isinstance(subject.get("document"), dict) else {}
+    ref = _object(subject.get("referential"))
+    document = _object(subject.get("document"))
     lines = [
         translate(lang, "credential.describe.issuer", name=issuer.get("name", "?"), id=issuer.get("id", "?")),
         translate(

@@ -11,7 +11,6 @@ from portfolio_builder.core import editor_schema
 from portfolio_builder.core.referential import load_shipped
 from portfolio_builder.i18n import translate
 
-
 SCHEMA_NAME = editor_schema.DEFAULT_NAME
 
 

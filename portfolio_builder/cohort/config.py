@@ -40,6 +40,7 @@ def load(path: Path) -> tuple[Cohort, list[Path], list[Problem]]:
             sink.error("config", doc.pos(("trusted_issuers", index)), f"trusted_issuers[{index}]", "config.missing_file", path=name)
         issuers.append((base / name).resolve())
     setting = raw.get("qcm_required")
+    qcm: tuple[tuple[str, bool, int], ...]
     if isinstance(setting, bool):
         qcm = (("*", setting, doc.pos(("qcm_required",))[0]),)
     elif isinstance(setting, dict):

@@ -62,7 +62,7 @@ class Row:
 
 
 def valid_report(document: Any) -> bool:
-    return isinstance(document, dict) and schemas.validator("report").is_valid(document)
+    return isinstance(document, dict) and schemas.is_valid("report", document)
 
 
 def _domain_cells(report: dict[str, Any]) -> list[dict[str, Any]]:

@@ -26,13 +26,17 @@ from pathlib import Path
 from typing import Any
 
 from portfolio_builder.core.check import Options, check_project
-from portfolio_builder.core.limits import DEFAULT as DEFAULT_LIMITS, Limits
+from portfolio_builder.core.limits import DEFAULT as DEFAULT_LIMITS
+from portfolio_builder.core.limits import Limits
 from portfolio_builder.core.project import ConfigError, Untrusted, load_project
 from portfolio_builder.core.view import slug as make_slug
 from portfolio_builder.i18n import translate
 
 # Names the cohort site uses for itself: no candidate's folder may take them.
 RESERVED_SLUGS = frozenset({"assets", "reports", "index", "report"})
+# The theme's assets, stored once while the cohort builds; each site hard-links them
+# (``mkdocs_plugin.shared``), and the store itself is removed at the end.
+SHARED_STORE = ".theme-assets"
 
 
 @dataclass(frozen=True)
@@ -128,12 +132,15 @@ def build_one(
     markdown_extensions: dict[str, Any] | None = None,
     work: str | None = None,
     allow_dirty: bool = False,
+    sign_key: Any = None,
+    public: bool = False,
 ) -> DossierResult:
     """Worker: check, stage, then build with the trusted configuration. Never raises."""
     from portfolio_builder import build as build_mod
     from portfolio_builder.cohort import trusted
 
     _remember_theme_listing()
+    _share_compiled_templates()
     result = DossierResult(source=folder, slug=slug)
     try:
         project = load_project(folder, untrusted=untrusted)
@@ -166,6 +173,9 @@ def build_one(
                 allow_dirty=allow_dirty,
                 locked_by_caller=True,
                 limits=limits,
+                sign_key=sign_key,
+                public=public,
+                shared_assets=Path(site_root) / SHARED_STORE,
             )
         )
         result.built = True
@@ -215,7 +225,12 @@ def build_all(
         if progress is not None:
             progress(result)
 
-    _run_isolated(tasks, site_root, policy, jobs, done)
+    store = site_root / SHARED_STORE
+    shutil.rmtree(store, ignore_errors=True)  # a killed run's leftovers
+    try:
+        _run_isolated(tasks, site_root, policy, jobs, done)
+    finally:
+        shutil.rmtree(store, ignore_errors=True)  # the sites keep their links to the same data
     for slug, (name, _student) in zip(slugs, identities):
         if slug in results:
             results[slug].name = results[slug].name or name
@@ -297,9 +312,9 @@ def _stop(slot: _Slot) -> None:
 
 def _prewarm() -> None:
     """Import what every build needs once, before the workers fork: each starts warm."""
+    import material  # noqa: F401
     import mkdocs.commands.build  # noqa: F401
     import mkdocs.config  # noqa: F401
-    import material  # noqa: F401
 
     from portfolio_builder import build  # noqa: F401
     from portfolio_builder.mkdocs_plugin import plugin  # noqa: F401
@@ -336,7 +351,7 @@ def _run_isolated(
 
     try:
         while True:
-            for index, slot in enumerate(slots):
+            for slot in slots:
                 if slot.slug or not waiting:
                     continue
                 slug, (folder, reading) = waiting.pop(0)
@@ -418,8 +433,55 @@ def _remember_theme_listing() -> None:
     def list_templates(self: jinja2.FileSystemLoader) -> list[str]:
         key = tuple(str(p) for p in self.searchpath)
         if key not in memo:
-            memo[key] = original(self)
+            # MkDocs lists templates only to find the theme's static files, and never takes a
+            # hidden one ('.*', '*/.*'): Material's ~14,000 icons under .icons/ go at once.
+            memo[key] = [name for name in original(self) if not (name.startswith(".") or "/." in name)]
         return list(memo[key])
 
     list_templates._portfolio_memo = True  # type: ignore[attr-defined]
     loader.list_templates = list_templates  # type: ignore[method-assign]
+
+
+class _MemoryBytecodeCache:
+    """Compiled templates kept in the worker's memory, for every environment it creates.
+
+    Jinja checks each template's source against the stored checksum, so a changed template
+    is compiled again. Without it, each dossier compiles again what the previous one did in
+    the environments MkDocs and Material create without a cache (the search plugin's
+    translations, three times per build)."""
+
+    def __init__(self) -> None:
+        import jinja2
+
+        class Cache(jinja2.BytecodeCache):
+            def __init__(self) -> None:
+                self.buckets: dict[str, bytes] = {}
+
+            def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+                data = self.buckets.get(bucket.key)
+                if data is not None:
+                    bucket.bytecode_from_string(data)
+
+            def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+                self.buckets[bucket.key] = bucket.bytecode_to_string()
+
+        self.cache = Cache()
+
+
+def _share_compiled_templates() -> None:
+    """In a worker, give each theme environment without a bytecode cache the worker's own."""
+    from mkdocs.theme import Theme
+
+    if getattr(Theme.get_env, "_portfolio_memo", False):
+        return
+    original = Theme.get_env
+    shared = _MemoryBytecodeCache().cache
+
+    def get_env(self: Theme):  # type: ignore[no-untyped-def]
+        env = original(self)
+        if env.bytecode_cache is None:
+            env.bytecode_cache = shared
+        return env
+
+    get_env._portfolio_memo = True  # type: ignore[attr-defined]
+    Theme.get_env = get_env  # type: ignore[method-assign]

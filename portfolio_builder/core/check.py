@@ -7,17 +7,20 @@ problem is collected, so the author sees them all at once.
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from portfolio_builder.core import authority
+from portfolio_builder.core import authority, docs_tree, rules
 from portfolio_builder.core import coverage as coverage_mod
-from portfolio_builder.core import docs_tree, jury as jury_mod, referential as referential_mod
-from portfolio_builder.core import reviews as reviews_mod, rules
+from portfolio_builder.core import jury as jury_mod
+from portfolio_builder.core import referential as referential_mod
+from portfolio_builder.core import reviews as reviews_mod
 from portfolio_builder.core.coverage import Coverage
 from portfolio_builder.core.evidence import PRIVATE, Evidence, PageRead, read_page
-from portfolio_builder.core.limits import DEFAULT as DEFAULT_LIMITS, Limits
+from portfolio_builder.core.limits import DEFAULT as DEFAULT_LIMITS
+from portfolio_builder.core.limits import Limits
 from portfolio_builder.core.links import Link
 from portfolio_builder.core.links import resolve as resolve_link
 from portfolio_builder.core.problems import ERROR, WARNING, Problem, ProblemSink
@@ -307,12 +310,7 @@ def _cohort_qcm(settings, referential: Referential) -> tuple[dict[str, bool], li
         elif code in referential.domain_index:
             found[code] = required
         else:
-            suggestion = referential.suggest_domain(code)
-            sink.error(
-                "unknown-domain", (line, 1), f"qcm_required.{code}", "jury.unknown_domain",
-                hint_id="hint.did_you_mean" if suggestion else None,
-                hint_args={"suggestion": suggestion} if suggestion else {}, code=code,
-            )
+            referential_mod.unknown_code(sink, referential, code, (line, 1), f"qcm_required.{code}", "jury.unknown_domain", domain=True)
     return found, sink.items
 
 
@@ -333,7 +331,7 @@ def _carried_over(
 REDACTED = "•••"
 
 
-def _redacted(problem: Problem, secrets: list[str], hidden_paths: set[str] = frozenset()) -> Problem:
+def _redacted(problem: Problem, secrets: list[str], hidden_paths: AbstractSet[str] = frozenset()) -> Problem:
     """The problem with every private value replaced in its message and hint arguments:
     the student number anywhere, the name of a private page or file when an argument is one
     (but a `private-link` names its target: the public build refuses it, and the student must
@@ -431,8 +429,11 @@ def _public_only(
     return public, kept, [p for p in problems if p.file not in private_files]
 
 
-# Below this many pages, starting worker processes costs more than it saves.
-PARALLEL_THRESHOLD = 300
+# Below this many pages, one process: workers save some wall time on idle cores but cost
+# ~40% more CPU (each result is pickled there and unpickled here), which a shared CI
+# runner pays (benchmarks/check_speed.py). A cohort's `check` still runs one process per
+# dossier across the cores.
+PARALLEL_THRESHOLD = 10_000
 
 PageResult = tuple[list[Problem], PageRead]
 
@@ -454,14 +455,21 @@ def _read_pages(
     """Read every page, in worker processes when the dossier is large."""
     if jobs <= 1 or len(pages) < PARALLEL_THRESHOLD:
         return [_read_one(abs_path, rel, project, referential, prefix) for abs_path, rel in pages]
+    import gc
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    size = max(50, len(pages) // (jobs * 4))
+    size = max(50, -(-len(pages) // jobs))
     chunks = [(pages[i : i + size], project, referential, prefix) for i in range(0, len(pages), size)]
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        return [result for chunk in pool.map(_read_chunk, chunks) for result in chunk]
+    # Frozen, the objects inherited by the workers are never traversed by their garbage
+    # collector: no copy-on-write of the whole heap in each worker (a third of check's CPU).
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            return [result for chunk in pool.map(_read_chunk, chunks) for result in chunk]
+    finally:
+        gc.unfreeze()
 
 
 def _duplicate_ids(evidence: list[Evidence], docs_prefix: str) -> list[Problem]:

@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from portfolio_builder.core.limits import DEFAULT as DEFAULT_LIMITS, Limits
-from portfolio_builder.i18n import Size
+from portfolio_builder.core.limits import DEFAULT as DEFAULT_LIMITS
+from portfolio_builder.core.limits import Limits
 from portfolio_builder.core.paths import is_inside
 from portfolio_builder.core.problems import Problem, ProblemSink
+from portfolio_builder.i18n import Size
 
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkdn", ".mkd")
 
@@ -275,7 +276,8 @@ def _check_totals(tree: DocsTree, count: int, limits: Limits, docs_dir: Path, di
 
 def _check_reserved(tree: DocsTree, display_prefix: str) -> None:
     """Files landing where the theme, the plugin or the cohort writes: reported and never published."""
-    kept_pages, kept_files = [], []
+    kept_pages: list[tuple[Path, str]] = []
+    kept_files: list[tuple[Path, str]] = []
     for kept, entries in ((kept_pages, tree.pages), (kept_files, tree.other_files)):
         for entry in entries:
             rel = entry[1]

@@ -142,11 +142,11 @@ def read_page(
         path=rel_path,
         id=_text(meta.get("id")) or default_id(rel_path),
         title=_text(meta.get("title")),
-        type=meta.get("type") if meta.get("type") in TYPES else "",  # a wrong type is reported by the schema
+        type=_one_of(meta.get("type"), TYPES, ""),  # a wrong type is reported by the schema
         date=_text(meta.get("date")),
         context=_text(meta.get("context")),
         commentary=_text(meta.get("commentary")),
-        visibility=meta.get("visibility") if meta.get("visibility") in (PUBLIC, PRIVATE) else PUBLIC,
+        visibility=_one_of(meta.get("visibility"), (PUBLIC, PRIVATE), PUBLIC),
         id_line=doc.key_pos(("id",))[0] if "id" in meta else doc.start[0],
     )
     evidence.claims = _claims(meta.get("competencies"), doc, referential, sink)
@@ -212,6 +212,11 @@ def _check_placeholders(raw: Any, doc: YamlDoc, body: str, body_line: int, sink:
 
 def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
+
+
+def _one_of(value: Any, allowed: tuple[str, ...], default: str) -> str:
+    """``value`` when it is one of the ``allowed`` words, else ``default``."""
+    return value if isinstance(value, str) and value in allowed else default
 
 
 def _check_typo_keys(meta: dict[str, Any], doc: YamlDoc, sink: ProblemSink) -> None:
@@ -294,7 +299,7 @@ def _attachments(
     for index, item in enumerate(raw):
         if not isinstance(item, dict):
             continue
-        visibility = item.get("visibility") if item.get("visibility") in (PUBLIC, PRIVATE) else PUBLIC
+        visibility = _one_of(item.get("visibility"), (PUBLIC, PRIVATE), PUBLIC)
         title = _text(item.get("title"))
         url = item.get("url")
         if isinstance(url, str) and "path" not in item:

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import subprocess
 from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -114,6 +113,8 @@ def _run_bytes(root: Path, args: tuple[str, ...]) -> bytes | None:
         # No textconv, no external diff driver, whatever the repository configures.
         command[len(command) - len(args) + 1 : len(command) - len(args) + 1] = ["--no-textconv", "--no-ext-diff"]
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("GIT_")}, **_ENVIRONMENT}
+    import subprocess  # only when a dossier has a git history to read (start-up of `check`)
+
     try:
         done = subprocess.run(
             command,

@@ -118,17 +118,30 @@ def source_files(dossier: Dossier) -> list[tuple[str, str, Path]]:
     listed = {name for _kind, name, _path in entries}
     for rel in sorted(attachments - listed - private):  # an attachment the tree walk did not list
         entries.append(("attachment", rel, docs / rel))
+        listed.add(rel)
+    if not project.untrusted:
+        # A trusted build may publish what the walk leaves out (a dot file MkDocs' exclude_docs
+        # lets through): every regular file of the docs folder is listed.
+        for path in sorted(docs.rglob("*")):
+            rel = path.relative_to(docs).as_posix()
+            if rel not in listed and rel not in private and rel not in dossier.refused_files and path.is_file() and not path.is_symlink():
+                entries.append(("file", rel, path))
     entries.append(("dossier", project.config_file.name, project.config_file))
+    # What else a trusted build reads and runs: INHERIT parents, hooks, the theme's custom_dir.
+    for path in project.config_chain[1:]:
+        entries.append(("dossier", project.display(path), path))
+    if not project.untrusted:
+        entries.extend(("dossier", project.display(path), path) for path in _build_inputs(project))
     for index in (dossier.reviews, dossier.declared_reviews):
         for review in index.reviews:
             entries.append(("review", review.file, project.root / review.file))
     sources = dossier.sources
     for jury in (sources.jury, sources.declared_jury) if sources else ():
-        if jury is not None and jury.is_file():
+        if jury is not None and _data_file(jury):
             entries.append(("jury", project.display(jury), jury))
     for name in project.settings.previous_attestations:
         path = project.resolve(name)
-        if path.is_file():
+        if _data_file(path):
             entries.append(("attestation", project.display(path), path))
     seen: set[tuple[str, str]] = set()
     unique = []
@@ -137,6 +150,33 @@ def source_files(dossier: Dossier) -> list[tuple[str, str, Path]]:
             seen.add((kind, name))
             unique.append((kind, name, path))
     return unique
+
+
+def _data_file(path: Path) -> bool:
+    """A data file the check could read (a FIFO, a device or a sparse giant is never hashed)."""
+    from portfolio_builder.core.datafile import MAX_DATA_FILE_BYTES
+    from portfolio_builder.core.paths import regular_file
+
+    try:
+        return regular_file(path) and path.stat().st_size <= MAX_DATA_FILE_BYTES
+    except OSError:
+        return False
+
+
+def _build_inputs(project: Project) -> list[Path]:
+    """Files a trusted MkDocs build of this dossier executes or renders: hooks and custom_dir."""
+    raw = project.raw_config
+    base = project.config_file.parent
+    found: list[Path] = []
+    hooks = raw.get("hooks")
+    for hook in hooks if isinstance(hooks, list) else []:
+        if isinstance(hook, str) and (base / hook).is_file():
+            found.append(base / hook)
+    theme = raw.get("theme")
+    custom = theme.get("custom_dir") if isinstance(theme, dict) else None
+    if isinstance(custom, str) and (base / custom).is_dir():
+        found.extend(p for p in sorted((base / custom).rglob("*")) if p.is_file() and not p.is_symlink())
+    return found
 
 
 # Files beside the site's manifest that it cannot list: itself and the signatures.
@@ -176,8 +216,36 @@ def manifest(dossier: Dossier, report_json: str, built_at: datetime | None = Non
         "public": dossier.options.public,
         "strict": dossier.options.strict,
         "report_sha256": sha256_text(report_json),
+        # How the build read the dossier, so that verify reads it the same way.
+        "reading": _reading(dossier.project),
         "files": files,
     }
+
+
+def _reading(project: Project) -> dict[str, Any]:
+    policy = project.policy
+    if policy is None:
+        return {"untrusted": False}
+    return {
+        "untrusted": True,
+        "jury": str(policy.jury) if policy.jury else None,
+        "reviews": str(policy.reviews) if policy.reviews else None,
+    }
+
+
+def reading_of(manifest_doc: dict[str, Any], issuers: tuple[Any, ...] = ()) -> Any:
+    """The ``Untrusted`` reading a site was built with (``None``: a single dossier's own build)."""
+    from portfolio_builder.core.project import Untrusted
+
+    reading = manifest_doc.get("reading") or {}
+    if not reading.get("untrusted"):
+        return None
+    jury, reviews = reading.get("jury"), reading.get("reviews")
+    return Untrusted(
+        jury=Path(jury) if isinstance(jury, str) and jury else None,
+        reviews=Path(reviews) if isinstance(reviews, str) and reviews else None,
+        issuers=issuers,
+    )
 
 
 def _identity(dossier: Dossier) -> dict[str, str]:
@@ -272,6 +340,10 @@ def _site_differences(site_dir: Path, manifest_doc: dict[str, Any]) -> list[tupl
     recorded = {entry["path"]: entry for entry in manifest_doc["site"]}
     current = {entry["path"]: entry for entry in site_files(site_dir)}
     differences: list[tuple[str, str]] = []
+    # A link or a FIFO in a site is never ours: a build writes regular files only.
+    for path in sorted(site_dir.rglob("*")):
+        if path.is_symlink() or not (path.is_file() or path.is_dir()):
+            differences.append(("site-added", path.relative_to(site_dir).as_posix()))
     for path, entry in recorded.items():
         found = current.get(path)
         if found is None:

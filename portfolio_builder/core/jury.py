@@ -10,9 +10,8 @@ from portfolio_builder.core import datafile
 from portfolio_builder.core.authority import Sources
 from portfolio_builder.core.problems import Problem, ProblemSink
 from portfolio_builder.core.project import Project
-from portfolio_builder.core.referential import Referential, check_level
+from portfolio_builder.core.referential import Referential, read_levels, unknown_code
 from portfolio_builder.core.rules import NOT_VALIDATED, VALIDATED
-
 
 
 @dataclass(slots=True)
@@ -76,16 +75,7 @@ def load_jury(
         if decision not in (VALIDATED, NOT_VALIDATED):
             continue  # reported by the schema
         if referential is not None and code not in referential.competencies:
-            suggestion = referential.suggest(code)
-            sink.error(
-                "unknown-competency",
-                doc.key_pos(("decisions", code)),
-                f"decisions.{code}",
-                "jury.unknown_competency",
-                hint_id="hint.did_you_mean" if suggestion else None,
-                hint_args={"suggestion": suggestion} if suggestion else {},
-                code=code,
-            )
+            unknown_code(sink, referential, code, doc.key_pos(("decisions", code)), f"decisions.{code}", "jury.unknown_competency")
             continue
         decisions[code] = decision
     qcm: dict[str, QcmResult] = {}
@@ -93,16 +83,7 @@ def load_jury(
         if not isinstance(result, dict) or not isinstance(result.get("passed"), bool):
             continue  # reported by the schema
         if referential is not None and code not in referential.domain_index:
-            suggestion = referential.suggest_domain(code)
-            sink.error(
-                "unknown-domain",
-                doc.key_pos(("qcm", code)),
-                f"qcm.{code}",
-                "jury.unknown_domain",
-                hint_id="hint.did_you_mean" if suggestion else None,
-                hint_args={"suggestion": suggestion} if suggestion else {},
-                code=code,
-            )
+            unknown_code(sink, referential, code, doc.key_pos(("qcm", code)), f"qcm.{code}", "jury.unknown_domain", domain=True)
             continue
         score = result.get("score")
         qcm[code] = QcmResult(result["passed"], float(score) if isinstance(score, (int, float)) else None)
@@ -147,18 +128,7 @@ def _levels_conditions_qcm(raw: dict, doc, sink: ProblemSink, referential: Refer
     qcm_required: dict[str, bool] = {}
     if referential is None:
         return levels, conditions, qcm_required
-    for code, value in (raw.get("levels") or {}).items() if isinstance(raw.get("levels"), dict) else ():
-        if code not in referential.competencies:
-            suggestion = referential.suggest(code)
-            sink.error(
-                "unknown-competency", doc.key_pos(("levels", code)), f"levels.{code}", "jury.unknown_competency",
-                hint_id="hint.did_you_mean" if suggestion else None,
-                hint_args={"suggestion": suggestion} if suggestion else {}, code=code,
-            )
-            continue
-        level = check_level(value, referential.levels, doc.pos(("levels", code)), f"levels.{code}", sink, referential.id)
-        if level is not None:
-            levels[code] = level
+    levels = read_levels(raw.get("levels"), doc, sink, referential, "jury.unknown_competency")
     known = referential.rules.condition_index
     for name, status in (raw.get("conditions") or {}).items() if isinstance(raw.get("conditions"), dict) else ():
         if name not in known:
@@ -183,11 +153,8 @@ def _levels_conditions_qcm(raw: dict, doc, sink: ProblemSink, referential: Refer
     elif isinstance(setting, dict):
         for code, value in setting.items():
             if code not in referential.domain_index:
-                suggestion = referential.suggest_domain(code)
-                sink.error(
-                    "unknown-domain", doc.key_pos(("qcm_required", code)), f"qcm_required.{code}", "jury.unknown_domain",
-                    hint_id="hint.did_you_mean" if suggestion else None,
-                    hint_args={"suggestion": suggestion} if suggestion else {}, code=code,
+                unknown_code(
+                    sink, referential, code, doc.key_pos(("qcm_required", code)), f"qcm_required.{code}", "jury.unknown_domain", domain=True
                 )
             elif isinstance(value, bool):
                 qcm_required[code] = value
@@ -373,13 +340,6 @@ def _check_attestation(att: Attestation, doc, sink: ProblemSink, settings, refer
     if referential is not None:
         for i, code in enumerate(att.validated_domains):
             if code not in referential.domain_index:
-                suggestion = referential.suggest_domain(code)
-                sink.error(
-                    "unknown-domain",
-                    doc.pos(("validated_domains", i)),
-                    f"validated_domains[{i}]",
-                    "attestation.unknown_domain",
-                    hint_id="hint.did_you_mean" if suggestion else None,
-                    hint_args={"suggestion": suggestion} if suggestion else {},
-                    code=code,
+                unknown_code(
+                    sink, referential, code, doc.pos(("validated_domains", i)), f"validated_domains[{i}]", "attestation.unknown_domain", domain=True
                 )

@@ -209,7 +209,7 @@ def build_sheet(session: Session) -> Sheet:
     ref = session.referential
     cols = columns(ref, session.qcm_domains)
     jury_date, members = session.jury_meta()
-    meta = [
+    meta: list[list[Any]] = [
         [FORMAT, VERSION, translate(lang, "sheet.format_note")],
         [meta_label("session", lang), session.session],
         [meta_label("institution", lang), session.institution],
@@ -408,22 +408,22 @@ def read_meta(grid: Grid) -> tuple[SheetMeta | None, list[Problem]]:
             sink.error("sheet-mismatch", (first[0], 1), "", "sheet.missing_meta", hint_id="sheet.fresh.hint", key=meta_label(key, meta.lang))
     # The jury fills in these two: without them a jury file would be invalid.
     if "date" in positions:
-        row = positions["date"]
+        line = positions["date"]
         if not meta.date:
-            sink.error("missing-metadata", (row, 2), f"B{row}", "sheet.date_missing", hint_id="sheet.date.hint")
+            sink.error("missing-metadata", (line, 2), f"B{line}", "sheet.date_missing", hint_id="sheet.date.hint")
         elif not _valid_date(meta.date):
-            sink.error("schema", (row, 2), f"B{row}", "sheet.date_invalid", hint_id="sheet.date.hint", found=meta.date)
+            sink.error("schema", (line, 2), f"B{line}", "sheet.date_invalid", hint_id="sheet.date.hint", found=meta.date)
     if "members" in positions and not meta.members:
-        row = positions["members"]
-        sink.error("missing-metadata", (row, 2), f"B{row}", "sheet.members_missing", hint_id="sheet.members.hint")
+        line = positions["members"]
+        sink.error("missing-metadata", (line, 2), f"B{line}", "sheet.members_missing", hint_id="sheet.members.hint")
     for key in ("session", "institution"):
         if key in positions and not getattr(meta, key) and key == "session":
-            row = positions[key]
-            sink.error("missing-metadata", (row, 2), f"B{row}", "sheet.session_missing")
+            line = positions[key]
+            sink.error("missing-metadata", (line, 2), f"B{line}", "sheet.session_missing")
     bad = [k for k in meta.candidates if not valid_id(k)]
     if bad and "candidates" in positions:
-        row = positions["candidates"]
-        sink.error("unknown-candidate", (row, 2), f"B{row}", "sheet.bad_id", hint_id="sheet.bad_id.hint", found=bad[0][:80])
+        line = positions["candidates"]
+        sink.error("unknown-candidate", (line, 2), f"B{line}", "sheet.bad_id", hint_id="sheet.bad_id.hint", found=bad[0][:80])
     return meta, sink.items
 
 
@@ -511,7 +511,7 @@ def read_table(grid: Grid, meta: SheetMeta, expected: Expected) -> tuple[list[Ro
         if _is_label_row(values, by_code):
             continue  # the human header row, when a spreadsheet moved it below the codes
 
-        def cell(code: str) -> Any:
+        def cell(code: str, values: list[Any] = values) -> Any:
             index = by_code.get(code)
             return values[index] if index is not None and index < len(values) else None
 
@@ -878,6 +878,11 @@ def _qcm_text(value: Any, lang: str) -> str:
     return f"{word} ({shown.replace('.', ',') if lang == 'fr' else shown})"
 
 
+def _dict_or_empty(value: Any) -> dict[Any, Any]:
+    """A part of a jury file read back: untrusted, so a mapping only when it is one."""
+    return value if isinstance(value, dict) else {}
+
+
 def describe_changes(current: dict[str, Any] | None, new: dict[str, Any], lang: str) -> list[str]:
     """« D1.1 : vide → validée »: what the jury changed, one line per fact."""
     old = current or {}
@@ -887,13 +892,13 @@ def describe_changes(current: dict[str, Any] | None, new: dict[str, Any], lang: 
     def word(decision: Any) -> str:
         return translate(lang, f"decision.{decision}") if decision in (VALIDATED, NOT_VALIDATED) else empty
 
-    old_decisions = old.get("decisions") if isinstance(old.get("decisions"), dict) else {}
+    old_decisions = _dict_or_empty(old.get("decisions"))
     new_decisions = new["decisions"]
     for code in list(new_decisions) + [c for c in old_decisions if c not in new_decisions]:
         before, after = old_decisions.get(code), new_decisions.get(code)
         if before != after:
             lines.append(translate(lang, "sheet.change", what=code, before=word(before), after=word(after)))
-    old_qcm = old.get("qcm") if isinstance(old.get("qcm"), dict) else {}
+    old_qcm = _dict_or_empty(old.get("qcm"))
     new_qcm = new.get("qcm") or {}
     for domain in sorted(set(old_qcm) | set(new_qcm)):
         before, after = old_qcm.get(domain), new_qcm.get(domain)
@@ -902,7 +907,7 @@ def describe_changes(current: dict[str, Any] | None, new: dict[str, Any], lang: 
                 translate(lang, "sheet.change", what=f"QCM {domain}", before=_qcm_text(before, lang), after=_qcm_text(after, lang))
             )
     for key, label in (("levels", "sheet.field.level"), ("conditions", "sheet.field.condition")):
-        before_all = old.get(key) if isinstance(old.get(key), dict) else {}
+        before_all = _dict_or_empty(old.get(key))
         after_all = new.get(key) or {}
         for item in list(after_all) + [k for k in before_all if k not in after_all]:
             before, after = before_all.get(item), after_all.get(item)

@@ -132,6 +132,7 @@ class Project:
         """Read as a cohort reads a dossier: confined, its own jury, reviews and keys never count."""
         return self.policy is not None
     docs_origin: Path | None = None  # a cohort's staged copy: the dossier's own docs folder it copies
+    config_chain: tuple[Path, ...] = ()  # mkdocs.yml and the INHERIT parents read with it
 
     @property
     def config_display(self) -> str:
@@ -175,11 +176,18 @@ def find_config(target: str | Path) -> Path:
     return path
 
 
-def _read_config(path: Path, sink: ProblemSink, depth: int = 0, trusted: bool = True) -> yamlread.YamlDoc:
+def _read_config(
+    path: Path, sink: ProblemSink, depth: int = 0, trusted: bool = True, chain: list[Path] | None = None
+) -> yamlread.YamlDoc:
+    """Read mkdocs.yml (and, trusted, its INHERIT parents, recorded in ``chain``)."""
     from portfolio_builder.core.datafile import MAX_DATA_FILE_BYTES
+    from portfolio_builder.core.paths import regular_file
     from portfolio_builder.i18n import Size
 
     try:
+        if path.exists() and not regular_file(path):  # a FIFO or /dev/zero would block or never end
+            sink.error("config", (1, 1), "", "config.unreadable", reason="not a regular file")
+            raise ConfigError(sink.items)
         size = path.stat().st_size
         if size > MAX_DATA_FILE_BYTES:  # never read a (sparse) giant into memory
             sink.error("yaml-too-complex", (1, 1), "", "config.too_large", name=path.name, size=Size(size), limit=Size(MAX_DATA_FILE_BYTES))
@@ -196,10 +204,12 @@ def _read_config(path: Path, sink: ProblemSink, depth: int = 0, trusted: bool = 
     if not isinstance(doc.data, dict):
         sink.error("config", doc.start, "", "config.not_mapping")
         raise ConfigError(sink.items)
+    if chain is not None:
+        chain.append(path)
     parent = doc.data.pop("INHERIT", None)
     if trusted and isinstance(parent, str) and depth < 5:
         # MkDocs' INHERIT: the parent's values, deep-merged under ours.
-        base = _read_config(path.parent / parent, ProblemSink(parent), depth + 1)
+        base = _read_config(path.parent / parent, ProblemSink(parent), depth + 1, chain=chain)
         doc.data = _deep_merge(base.data, doc.data)
     return doc
 
@@ -273,7 +283,8 @@ def load_project(target: str | Path, docs_dir: Path | None = None, untrusted: Un
     config_file = found_config.resolve()
     root = config_file.parent
     sink = ProblemSink(config_file.name)
-    doc = _read_config(config_file, sink, trusted=untrusted is None)
+    chain: list[Path] = []
+    doc = _read_config(config_file, sink, trusted=untrusted is None, chain=chain)
     config = doc.data
 
     found = find_plugin_entry(config.get("plugins"))
@@ -327,6 +338,7 @@ def load_project(target: str | Path, docs_dir: Path | None = None, untrusted: Un
         raw_config=config,
         policy=untrusted,
         docs_origin=docs_origin,
+        config_chain=tuple(chain),
     )
 
 

@@ -136,7 +136,7 @@ def build(dossier: Dossier) -> dict[str, Any]:
             }
             for e in sorted(dossier.evidence, key=lambda e: e.path)
         ],
-        "reviews": [_review_dict(r) | {"current": r.current} for r in reviews.reviews],
+        "reviews": [_review_fields(r) | {"current": r.current} for r in reviews.reviews],
         "outcome": _outcome_dict(dossier, lang),
         "forecast": _forecast_dict(dossier.forecast, lang),
         "problems": [p.to_dict(lang) for p in dossier.problems],
@@ -151,8 +151,10 @@ def _carried_dict(carried: Any) -> dict[str, str] | None:
 
 
 def _review_dict(review: Review | None) -> dict[str, Any] | None:
-    if review is None:
-        return None
+    return None if review is None else _review_fields(review)
+
+
+def _review_fields(review: Review) -> dict[str, Any]:
     return {
         "file": review.file,
         "evidence": review.evidence_path,

@@ -27,9 +27,9 @@ from pathlib import Path
 from portfolio_builder.core import datafile, history
 from portfolio_builder.core.evidence import Evidence
 from portfolio_builder.core.paths import is_inside, regular_file
-from portfolio_builder.core.project import Project
 from portfolio_builder.core.problems import Problem, ProblemSink
-from portfolio_builder.core.referential import Referential, check_level
+from portfolio_builder.core.project import Project
+from portfolio_builder.core.referential import Referential, read_levels, unknown_code
 from portfolio_builder.core.yamlread import YamlDoc
 
 MET, PARTIALLY_MET, NOT_MET = "met", "partially_met", "not_met"
@@ -183,16 +183,7 @@ def _review(
     for code, verdict in raw_verdicts.items():
         pos = doc.key_pos(("verdicts", code))
         if referential is not None and code not in referential.competencies:
-            suggestion = referential.suggest(code)
-            sink.error(
-                "unknown-competency",
-                pos,
-                f"verdicts.{code}",
-                "review.unknown_competency",
-                hint_id="hint.did_you_mean" if suggestion else None,
-                hint_args={"suggestion": suggestion} if suggestion else {},
-                code=code,
-            )
+            unknown_code(sink, referential, code, pos, f"verdicts.{code}", "review.unknown_competency")
             continue
         if not isinstance(verdict, str) or verdict not in VERDICT_RANK:
             continue  # a value other than met/partially_met/not_met: reported by the schema
@@ -208,23 +199,7 @@ def _review(
                 evidence=target.path,
             )
         verdicts[code] = verdict
-    levels: dict[str, int] = {}
-    raw_levels = raw.get("levels") if isinstance(raw.get("levels"), dict) else {}
-    for code, value in raw_levels.items():
-        if referential is None:
-            break
-        pos = doc.key_pos(("levels", code))
-        if code not in referential.competencies:
-            suggestion = referential.suggest(code)
-            sink.error(
-                "unknown-competency", pos, f"levels.{code}", "review.unknown_competency",
-                hint_id="hint.did_you_mean" if suggestion else None,
-                hint_args={"suggestion": suggestion} if suggestion else {}, code=code,
-            )
-            continue
-        level = check_level(value, referential.levels, doc.pos(("levels", code)), f"levels.{code}", sink, referential.id)
-        if level is not None:
-            levels[code] = level
+    levels = read_levels(raw.get("levels"), doc, sink, referential, "review.unknown_competency") if referential else {}
     when = raw.get("date")
     if not isinstance(when, str) or parse_when(when) is None:
         if isinstance(when, str) and not any(p.field == "date" for p in sink.items):

@@ -32,6 +32,7 @@ outcome and the forecast come from the same code:
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -114,7 +115,7 @@ class RuleKind:
 
     name: ClassVar[str]
 
-    def findings(self, ref: Referential, marks: dict[str, Mark], carried: set[str], words: Words) -> list[Finding]:
+    def findings(self, ref: Referential, marks: dict[str, Mark], carried: AbstractSet[str], words: Words) -> list[Finding]:
         raise NotImplementedError
 
     def certified_reason(self, ref: Referential, validated: int) -> Sentence:
@@ -134,7 +135,7 @@ class EveryCompetency(RuleKind):
 
     name = "all"
 
-    def findings(self, ref, marks, carried, words):
+    def findings(self, ref: Referential, marks: dict[str, Mark], carried: AbstractSet[str], words: Words) -> list[Finding]:
         found: list[Finding] = []
         for di, domain in enumerate(ref.domains):
             if domain.code in carried:
@@ -145,10 +146,10 @@ class EveryCompetency(RuleKind):
                     found.append(((mark.rank, di, 0, ci), mark.why))
         return found
 
-    def describe(self, ref):
+    def describe(self, ref: Referential) -> Sentence:
         return _say("rules.all")
 
-    def label(self, ref):
+    def label(self, ref: Referential) -> Sentence:
         return _say("cli.referentials.rule.all")
 
 
@@ -157,7 +158,7 @@ class Threshold(RuleKind):
 
     name = "threshold"
 
-    def findings(self, ref, marks, carried, words):
+    def findings(self, ref: Referential, marks: dict[str, Mark], carried: AbstractSet[str], words: Words) -> list[Finding]:
         rules = ref.rules
         found: list[Finding] = []
         good = sum(1 for m in marks.values() if m.state == VALIDATED)
@@ -175,7 +176,7 @@ class Threshold(RuleKind):
                     found.append(((0, di, 0, 0), words.domain_over(domain.code, lacking, limit)))
         return found
 
-    def describe(self, ref):
+    def describe(self, ref: Referential) -> Sentence:
         rules = ref.rules
         return _say(
             "rules.threshold",
@@ -184,7 +185,7 @@ class Threshold(RuleKind):
             limit=rules.max_not_validated_per_domain,
         )
 
-    def label(self, ref):
+    def label(self, ref: Referential) -> Sentence:
         return _say(
             "cli.referentials.rule.threshold",
             minimum=ref.rules.min_validated,
@@ -278,13 +279,14 @@ def _jury_mark(referential: Referential, code: str, decision: str | None, level:
     if decision != VALIDATED:
         return Mark(NOT_VALIDATED, _say("outcome.competency_not_validated", code=code)), None
     required = referential.min_level(code)
-    if required is None:
+    scale = referential.levels
+    if required is None or scale is None:  # min_level is None where the referential has no levels
         return Mark(VALIDATED), None
-    label = referential.levels.label(required)
+    label = scale.label(required)
     if level is None:
         return Mark(OPEN), _say("outcome.missing_level", code=code, required=label)
     if level < required:
-        return Mark(NOT_VALIDATED, _say("outcome.level_too_low", code=code, level=referential.levels.label(level), required=label)), None
+        return Mark(NOT_VALIDATED, _say("outcome.level_too_low", code=code, level=scale.label(level), required=label)), None
     return Mark(VALIDATED), None
 
 
@@ -292,7 +294,7 @@ def evaluate(
     referential: Referential,
     decisions: dict[str, str] | None,
     qcm_passed: dict[str, bool] | None,
-    carried: set[str] = frozenset(),
+    carried: AbstractSet[str] = frozenset(),
     *,
     qcm_required: set[str] | None = None,
     levels: dict[str, int] | None = None,
@@ -407,14 +409,15 @@ def _forecast_mark(referential: Referential, code: str, covered: set[str], met: 
     if code not in met:
         return Mark(NOT_VALIDATED, _say("forecast.no_met", code=code), rank=1)
     required = referential.min_level(code)
-    if required is None:
+    scale = referential.levels
+    if required is None or scale is None:  # min_level is None where the referential has no levels
         return Mark(VALIDATED)
-    label = referential.levels.label(required)
+    label = scale.label(required)
     level = levels.get(code)
     if level is None:
         return Mark(NOT_VALIDATED, _say("forecast.level_unknown", code=code, required=label), rank=2)
     if level < required:
-        return Mark(NOT_VALIDATED, _say("forecast.level_low", code=code, level=referential.levels.label(level), required=label), rank=2)
+        return Mark(NOT_VALIDATED, _say("forecast.level_low", code=code, level=scale.label(level), required=label), rank=2)
     return Mark(VALIDATED)
 
 
@@ -422,7 +425,7 @@ def forecast(
     referential: Referential,
     covered: set[str],
     met: set[str],
-    carried: set[str] = frozenset(),
+    carried: AbstractSet[str] = frozenset(),
     *,
     qcm_required: set[str] | None = None,
     levels: dict[str, int] | None = None,

@@ -1,26 +1,51 @@
 """JSON Schema validation with human messages at the right line.
 
-One compiled validator per schema file, built once and reused: building a
-validator is ~20x the cost of using one. Each ``jsonschema`` error is turned
-into a problem whose position is that of the offending value in the YAML file
-(or of the key for unknown fields, or of the mapping for missing fields).
+Two validators per schema, each built once and only when needed:
+
+- the fast path: code generated ahead of time by ``fastjsonschema`` from each
+  schema file (``core/compiled/``, regenerated with ``make schemas``, checked
+  current by the tests). It answers "valid or not" and imports nothing heavy;
+- ``jsonschema``, imported only to word the messages of a document the fast path
+  refused. It is the authority: a document the fast path refuses but jsonschema
+  accepts (the fast code is a little stricter on a few formats) has no problem.
+
+Each ``jsonschema`` error is turned into a problem whose position is that of the
+offending value in the YAML file (or of the key for unknown fields, or of the
+mapping for missing fields).
 """
 
 from __future__ import annotations
 
 import difflib
+import hashlib
+import importlib
 import json
 import re
+from collections.abc import Callable
 from functools import cache
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from portfolio_builder.core.problems import ProblemSink
 from portfolio_builder.core.yamlread import Path_, YamlDoc, field_name
 from portfolio_builder.i18n import Term, has
 from portfolio_builder.resources import schema_dir
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
+
+# The schema keywords the generated fast code implements exactly as jsonschema does (or more
+# strictly, never more loosely). A schema using any other keyword gets no fast path.
+FAST_KEYWORDS = frozenset(
+    {
+        "$defs", "$id", "$ref", "$schema", "additionalProperties", "allOf", "anyOf", "const", "default",
+        "description", "else", "enum", "format", "if", "items", "maxItems", "maxLength", "maximum",
+        "minItems", "minLength", "minProperties", "minimum", "not", "oneOf", "pattern", "properties",
+        "required", "then", "title", "type", "uniqueItems", "x-message", "examples", "$comment",
+    }
+)
+COMPILED_PACKAGE = "portfolio_builder.core.compiled"
 
 # Failures that deserve their own stable problem code, keyed by
 # (last path element, keyword). Everything else is ``schema``.
@@ -66,11 +91,114 @@ def load_schema(name: str) -> dict[str, Any]:
     return json.loads((schema_dir() / f"{name}.schema.json").read_text(encoding="utf-8"))
 
 
+def schema_digest(name: str) -> str:
+    return hashlib.sha256((schema_dir() / f"{name}.schema.json").read_bytes()).hexdigest()
+
+
 @cache
 def validator(name: str) -> Draft202012Validator:
-    schema = load_schema(name)
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    """The jsonschema validator (the schemas themselves are checked by the tests, not at each start)."""
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(load_schema(name), format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+@cache
+def fast_validator(name: str) -> Callable[[Any], Any] | None:
+    """The ahead-of-time compiled check of schema ``name``; None when it is missing or stale."""
+    try:
+        module = importlib.import_module(f"{COMPILED_PACKAGE}.{name.replace('-', '_')}")
+    except ImportError:
+        return None
+    if getattr(module, "SCHEMA_SHA256", None) != schema_digest(name):
+        return None  # the schema changed since `make schemas`: jsonschema alone, still correct
+    return module.validate
+
+
+def is_valid(name: str, instance: Any) -> bool:
+    fast = fast_validator(name)
+    if fast is not None:
+        try:
+            fast(instance)
+            return True
+        except Exception:  # noqa: BLE001 - any refusal of the fast code: jsonschema decides
+            pass  # maybe only stricter than jsonschema: let it decide
+    return validator(name).is_valid(instance)
+
+
+def _python_equal_is_json_equal(value: Any) -> bool:
+    # The generated code compares with Python's ==, where True == 1 == 1.0; JSON Schema
+    # does not. Only text and null compare alike in both.
+    return value is None or isinstance(value, str)
+
+
+def fast_keywords_only(schema: Any) -> bool:
+    """True when every keyword of ``schema`` is one the fast code implements like jsonschema
+    (or more strictly, never more loosely)."""
+    if isinstance(schema, list):
+        return all(fast_keywords_only(item) for item in schema)
+    if not isinstance(schema, dict):
+        return True
+    for key, value in schema.items():
+        if key not in FAST_KEYWORDS:
+            return False
+        if key == "const" and not _python_equal_is_json_equal(value):
+            return False
+        if key == "enum" and not all(_python_equal_is_json_equal(v) for v in value):
+            return False
+        if key in ("properties", "$defs"):
+            if not all(fast_keywords_only(v) for v in value.values()):
+                return False
+        elif key not in ("enum", "const", "default", "examples", "required") and not fast_keywords_only(value):
+            return False
+    return True
+
+
+_EXCEPTIONS = '''
+class JsonSchemaValueException(ValueError):
+    """Raised by the generated code; only "invalid" matters here (jsonschema words the problems)."""
+
+    def __init__(self, message, value=None, name=None, definition=None, rule=None):
+        super().__init__(message)
+
+
+class JsonSchemaValuesException(ValueError):
+    def __init__(self, errors):
+        super().__init__(errors)
+'''
+
+
+def generate_fast_validators(dest: Path) -> list[str]:
+    """Write one module per schema into ``dest`` (``make schemas``); return the schemas compiled.
+
+    The code is fastjsonschema's own; only its import of the two exception classes is
+    replaced by local ones, so that checking a page never imports the code generator."""
+    import fastjsonschema
+
+    dest.mkdir(parents=True, exist_ok=True)
+    for old in dest.glob("*.py"):
+        if old.name != "__init__.py":
+            old.unlink()
+    (dest / "__init__.py").write_text(
+        '"""Generated by `make schemas` (fastjsonschema) from schema/*.schema.json: do not edit."""\n', encoding="utf-8"
+    )
+    done = []
+    for path in sorted(schema_dir().glob("*.schema.json")):
+        name = path.name.removesuffix(".schema.json")
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        if not fast_keywords_only(schema):
+            continue
+        code = fastjsonschema.compile_to_code(schema, use_default=False, use_formats=True)
+        entry = re.search(r"^def (validate\w*)\(data", code, re.M)
+        assert entry is not None
+        code = code.replace("from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException\n", _EXCEPTIONS)
+        # YAML and JSON never yield a Decimal: spare every start the import of `decimal`.
+        code = code.replace("from decimal import Decimal\n", "Decimal = float  # no Decimal can reach these checks\n")
+        header = f'"""Generated by `make schemas` from schema/{path.name}: do not edit."""\n# ruff: noqa\n'
+        footer = f"\n\nSCHEMA_SHA256 = {schema_digest(name)!r}\nvalidate = {entry.group(1)}\n"
+        (dest / f"{name.replace('-', '_')}.py").write_text(header + code + footer, encoding="utf-8")
+        done.append(name)
+    return done
 
 
 def validate(
@@ -84,6 +212,13 @@ def validate(
 ) -> bool:
     """Validate ``doc.data`` (or ``instance``) and report every error. True if valid."""
     data = doc.data if instance is None else instance
+    fast = fast_validator(name)
+    if fast is not None:
+        try:
+            fast(data)
+            return True  # the common case: jsonschema is never imported
+        except Exception:  # noqa: BLE001 - any refusal of the fast code: jsonschema decides
+            pass  # jsonschema words every problem (and has the last word)
     errors = list(validator(name).iter_errors(data))
     # jsonschema yields one `required` error per missing key, each naming the
     # whole list: the n-th error at one place is about the n-th missing key.
@@ -101,6 +236,8 @@ def validate(
 
 def _deepest(error: ValidationError) -> ValidationError:
     """For ``oneOf``/``anyOf``, the sub-error of the branch the value was meant for."""
+    from jsonschema.exceptions import best_match
+
     while error.context:
         candidates = [e for e in error.context if not _wrong_kind(e)] or list(error.context)
         error = best_match(candidates)
@@ -269,3 +406,10 @@ def _describe(value: Any) -> str:
     else:
         text = repr(value) if isinstance(value, str) else str(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+if __name__ == "__main__":  # `make schemas`
+    import sys
+
+    target = Path(__file__).resolve().parent / "compiled"
+    print("compiled:", ", ".join(generate_fast_validators(target)), file=sys.stderr)

@@ -272,9 +272,10 @@ def _competency_row(dossier: Dossier, code: str, url_for: UrlFor) -> dict[str, A
 def _level(dossier: Dossier, code: str) -> dict[str, Any] | None:
     """Levels as the site shows them (``None`` where the referential has none)."""
     level = dossier.level(code)
-    if level is None:
+    ref = dossier.referential
+    if level is None or ref is None or ref.levels is None:  # level() is None without a referential's levels
         return None
-    levels = dossier.referential.levels
+    levels = ref.levels
     lang = dossier.lang
     return {
         "evidenced": levels.label(level.evidenced),
@@ -466,8 +467,8 @@ def qcm_setting_lines(dossier: Dossier) -> list[str]:
                 why += translate(lang, "qcm.certainty.line", certainty=certainty)
             if ref.rules.qcm_source:
                 why += (" ; " if lang == "fr" else "; ") + translate(lang, "qcm.source.line", source=ref.rules.qcm_source)
-        setting = translate(lang, "qcm.setting.required" if required else "qcm.setting.waived")
-        lines.append(translate(lang, "qcm.setting.line", setting=setting, domains=", ".join(domains), why=why))
+        setting_text = translate(lang, "qcm.setting.required" if required else "qcm.setting.waived")
+        lines.append(translate(lang, "qcm.setting.line", setting=setting_text, domains=", ".join(domains), why=why))
     return lines
 
 

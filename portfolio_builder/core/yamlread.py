@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from yaml.constructor import SafeConstructor
@@ -29,6 +29,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from portfolio_builder.core.problems import ProblemSink
 from portfolio_builder.i18n import Term
 
+_Loader: type[yaml.SafeLoader] | type[yaml.CSafeLoader]
 try:  # libyaml is ~10x faster; fall back quietly where it is missing.
     _Loader = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - depends on the PyYAML build
@@ -116,7 +117,7 @@ class _Builder:
             self.check_tag(node, SEQ, path)
             return [self.build(child, path + (i,), depth + 1) for i, child in enumerate(node.value)]
         self.check_tag(node, MAP, path)
-        return self.mapping(node, path, depth)
+        return self.mapping(cast(MappingNode, node), path, depth)  # the only other kind of node
 
     def mapping(self, node: MappingNode, path: Path_, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}

@@ -11,8 +11,8 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Callable
-from pathlib import Path
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
@@ -130,8 +130,9 @@ def attach_nav(nav: Navigation, files: Files, pages: GeneratedPages, dossier: Do
         items.insert(0, home)
 
     ref = dossier.referential
-    if ref is not None and page_of(view.COMPETENCIES_SRC) is not None and id(page_of(view.COMPETENCIES_SRC)) not in listed:
-        children: list[StructureItem] = [page_of(view.COMPETENCIES_SRC)]
+    competencies_page = page_of(view.COMPETENCIES_SRC)
+    if ref is not None and competencies_page is not None and id(competencies_page) not in listed:
+        children: list[StructureItem] = [competencies_page]
         for domain in ref.domains:
             domain_pages = [page_of(view.competency_src(c.code)) for c in domain.competencies]
             title = html.escape(f"{domain.code} {domain.title}", quote=False)

@@ -63,6 +63,8 @@ def mark_stale(state: State, files: Files, nav: Navigation, dossier: Dossier, co
     titles: dict[str, str] = {}
     pages = [f for f in files.documentation_pages() if f.generated_by is None and f.abs_src_path]
     for file in pages:
+        if not file.abs_src_path:  # never: pages are the files with a source
+            continue
         title = title_of(Path(file.abs_src_path)) or ""
         titles[file.src_uri] = title
         page = file.page

@@ -22,16 +22,15 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
-from portfolio_builder.core import docs_tree, integrity
+from portfolio_builder.core import docs_tree, frontmatter, integrity, view
 from portfolio_builder.core import report as report_mod
-from portfolio_builder.core import view
 from portfolio_builder.core.check import Dossier, Options, check_project
-from portfolio_builder.core.limits import DEFAULT as DEFAULT_LIMITS, Limits
-from portfolio_builder.core import frontmatter
+from portfolio_builder.core.limits import DEFAULT as DEFAULT_LIMITS
+from portfolio_builder.core.limits import Limits
 from portfolio_builder.core.problems import Problem, ProblemSink
 from portfolio_builder.core.project import ConfigError, Untrusted, load_project
 from portfolio_builder.i18n import strings, translate
-from portfolio_builder.mkdocs_plugin import generated, incremental, livereload
+from portfolio_builder.mkdocs_plugin import generated, incremental, livereload, nav_cache
 from portfolio_builder.mkdocs_plugin.config import PortfolioConfig
 from portfolio_builder.resources import material_overrides_dir
 from portfolio_builder.web import a11y, csp, sanitize
@@ -54,6 +53,7 @@ class BuildOptions:
     issuers: tuple[Any, ...] = ()  # trusted issuers' public keys (credentials.KeyFile)
     sign_key: Any = None  # the institution's private key: report.jwt and manifest.jwt are written
     limits: Limits = DEFAULT_LIMITS  # `portfolio build --limit`, or the cohort's
+    shared_assets: Path | None = None  # cohort: the theme's assets are hard links into this store
 
     @classmethod
     def from_env(cls) -> BuildOptions:
@@ -201,6 +201,10 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
                     break
         self.pages = generated.add_pages(files, config, dossier)
         self._files = files
+        if self.options.shared_assets is not None:
+            from portfolio_builder.mkdocs_plugin import shared
+
+            shared.share_theme_files(files, config.theme.dirs, self.options.shared_assets, config.site_dir, config.use_directory_urls)
         return files
 
     def _is_private(self, src: str) -> bool:
@@ -262,6 +266,8 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         if env.bytecode_cache is None:
             # Compiling Material's templates is most of a small build: reuse them across builds.
             env.bytecode_cache = template_cache()
+        # Each nav item off the current page's path rendered once, not once per page.
+        nav_cache.install(env)
         self.report_json = report_mod.to_json(report_mod.build(dossier))
         self.manifest = integrity.manifest(dossier, self.report_json)
         self.manifest_view = view.manifest_summary(self.manifest, dossier.lang)
@@ -270,7 +276,8 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         return env
 
     @event_priority(-100)
-    def on_page_context(self, context: dict[str, Any], *, page: Page, config: MkDocsConfig, nav: Navigation) -> dict[str, Any]:
+    # MkDocs types the context as a closed TypedDict, yet themes and plugins add their own keys to it.
+    def on_page_context(self, context: dict[str, Any], *, page: Page, config: MkDocsConfig, nav: Navigation) -> dict[str, Any]:  # type: ignore[override]
         dossier = self._dossier()
         assert self.pages is not None
         self.incremental.rebuilt.add(page.url)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import gzip
-import http.server
 import threading
 from collections.abc import Iterator
 from pathlib import Path

@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from portfolio_builder.cli import main
-from tests.conftest import evidence_page, mkdocs_text
+from tests.conftest import evidence_page
 
 pytestmark = pytest.mark.slow
 

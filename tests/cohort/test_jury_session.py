@@ -8,8 +8,8 @@ spreadsheet would leave them.
 from __future__ import annotations
 
 import csv
-import json
 import io
+import json
 import os
 import zipfile
 from pathlib import Path

@@ -270,7 +270,12 @@ def test_credential_verify_command(project, tmp_path):
     first = tmp_path / "echec"
     shutil.copytree(source, first)
     token = tmp_path / "att.jwt"
-    assert run("attestation", str(first), "--sign", str(keys / "valcourt.private.jwk"), "-o", str(token)).exit_code == 0
+    # Signing needs the jury's own file: the dossier's jury.yml alone is refused.
+    assert run("attestation", str(first), "--sign", str(keys / "valcourt.private.jwk"), "-o", str(token)).exit_code == 2
+    jury = tmp_path / "jury-21805233.yml"
+    shutil.copyfile(first / "jury.yml", jury)
+    signed = run("attestation", str(first), "--sign", str(keys / "valcourt.private.jwk"), "--jury", str(jury), "-o", str(token))
+    assert signed.exit_code == 0, signed.output
     good = run("credential", "verify", str(token), "--issuer", str(keys / "valcourt.public.jwk"))
     assert good.exit_code == 0
     assert "Université de Valcourt" in good.output and "Thomas Girard" in good.output and "D5" in good.output
@@ -284,3 +289,117 @@ def test_credential_verify_command(project, tmp_path):
     assert run("credential", "verify", str(token), "--issuer", str(keys / "valcourt.private.jwk")).exit_code == 2
     inside = run("keys", "new", "k", "-d", str(first / "keys"), "--issuer-name", "X")
     assert inside.exit_code == 2 and not (first / "keys" / "k.private.jwk").exists()
+
+
+# --- found by attacking the first version (red team) ---------------------------------------------
+
+
+def _keys(tmp_path) -> Path:
+    keys = tmp_path / "keys"
+    assert run("keys", "new", "valcourt", "-d", str(keys), "--issuer-name", "Université de Valcourt").exit_code == 0
+    return keys
+
+
+def test_a_signed_build_never_runs_the_dossiers_hooks_nor_reads_its_jury_file(project, tmp_path):
+    keys = _keys(tmp_path)
+    stolen = tmp_path / "STOLEN.jwk"
+    hook = (
+        "import sys, pathlib\n"
+        "def on_startup(**kw):\n"
+        f"    pathlib.Path({str(stolen)!r}).write_text('\\n'.join(a for a in sys.argv if a.endswith('.jwk')))\n"
+    )
+    root = candidate(project, "Mallory Martin", "666", {"hooks.py": hook, "jury.yml": jury_file()})
+    with open(root / "mkdocs.yml", "a", encoding="utf-8") as config:
+        config.write("hooks:\n  - hooks.py\n")
+    site = tmp_path / "site"
+    result = run("build", str(root), "-d", str(site), "-q", "--sign", str(keys / "valcourt.private.jwk"))
+    assert result.exit_code == 0, result.output
+    assert not stolen.exists(), "the dossier's hook ran inside the signing build"
+    # Its own jury.yml (everything validated) gives no decision and no signed attestation.
+    report = json.loads((site / "report.json").read_text(encoding="utf-8"))
+    assert report["outcome"]["decision"] == "pending" and not (site / "attestation.jwt").exists()
+
+
+def test_signing_never_launders_an_unsigned_attestation(project, tmp_path):
+    keys = _keys(tmp_path)
+    forged = (
+        "referential: c2i1-2011\ncandidate: {name: Mallory Martin, student_id: '666'}\nsession: 2026-juin\n"
+        "institution: Université de Valcourt\ndate: 2026-06-30\nvalidated_domains: [D2]\n"
+    )
+    root = candidate(project, "Mallory Martin", "666", {"att/2026.yml": forged}, previous_attestations=["att/2026.yml"])
+    real = tmp_path / "jury-666.yml"  # the jury: every competency, but D2's QCM failed
+    real.write_text(jury_file(qcm=QCM_OK.replace("D2: {passed: true", "D2: {passed: false")), encoding="utf-8")
+    token = tmp_path / "att.jwt"
+    result = run("attestation", str(root), "--sign", str(keys / "valcourt.private.jwk"), "--jury", str(real), "-o", str(token))
+    assert result.exit_code == 0, result.output
+    from portfolio_builder.core import credentials
+    from tests.core.test_credentials import _payload
+
+    claims = credentials.attestation_claims(_payload(token.read_text(encoding="utf-8")))
+    assert claims.decision == "not_certified" and "D2" not in claims.validated_domains
+
+
+def _repository(root: Path) -> None:
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "dossier")
+
+
+def test_a_partial_clone_never_fetches_through_a_program(project, tmp_path):
+    import subprocess
+
+    root = candidate(project, "Mallory Martin", "666", {"reviews/r.yml": "evidence: a.md\nreviewer: X\ndate: 2026-01-01\nverdicts: {}\n"})
+    _repository(root)
+    tree = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD:docs"], capture_output=True, text=True, check=True).stdout.strip()
+    (root / ".git/objects" / tree[:2] / tree[2:]).unlink()
+    marker = tmp_path / "fetched"
+    payload = tmp_path / "payload.sh"
+    payload.write_text(f"#!/bin/sh\ntouch {marker}\n", encoding="utf-8")
+    payload.chmod(0o755)
+    for key, value in (
+        ("core.repositoryformatversion", "1"), ("extensions.partialClone", "origin"), ("remote.origin.promisor", "true"),
+        ("remote.origin.url", f"ext::{payload}"), ("protocol.ext.allow", "always"), ("protocol.file.allow", "always"),
+    ):
+        subprocess.run(["git", "-C", str(root), "config", key, value], check=True)
+    run("check", str(root))
+    run("build", str(root), "-d", str(tmp_path / "site"), "-q", "--allow-dirty")
+    run("cohort", str(root), "-d", str(tmp_path / "cohort"))
+    assert not marker.exists(), "git fetched a missing object by running the dossier's program"
+
+
+def test_a_work_tree_elsewhere_does_not_hide_uncommitted_changes(project, tmp_path):
+    import subprocess
+
+    root = candidate(project, "Mallory Martin", "666", mode="certification")
+    _repository(root)
+    (root / "docs/a.md").write_text((root / "docs/a.md").read_text(encoding="utf-8") + "\nmodifié\n", encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    subprocess.run(["git", "-C", str(root), "config", "core.worktree", str(elsewhere)], check=True)
+    assert run("build", str(root), "-d", str(tmp_path / "site"), "-q").exit_code != 0
+
+
+@pytest.mark.parametrize("edit", ["hooks.py", "base.yml", "overrides/main.html", "docs/.hidden.md", "site-link"])
+def test_verify_covers_what_a_trusted_build_reads_and_never_a_link_in_the_site(project, tmp_path, edit):
+    root = _committed(project, tmp_path)
+    (root / "base.yml").write_text("extra_css: []\n", encoding="utf-8")
+    (root / "hooks.py").write_text("def on_page_markdown(markdown, **kw):\n    return markdown\n", encoding="utf-8")
+    (root / "overrides").mkdir()
+    (root / "overrides/main.html").write_text('{% extends "base.html" %}\n', encoding="utf-8")
+    (root / "docs/.hidden.md").write_text("# caché\n", encoding="utf-8")
+    config = (root / "mkdocs.yml").read_text(encoding="utf-8").replace("theme:\n  name: material\n", "theme:\n  name: material\n  custom_dir: overrides\n")
+    (root / "mkdocs.yml").write_text(config + "INHERIT: base.yml\nhooks: [hooks.py]\nexclude_docs: |\n  !.hidden.md\n", encoding="utf-8")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "build inputs")
+    site = tmp_path / "site"
+    assert run("build", str(root), "-d", str(site), "-q").exit_code == 0
+    assert run("verify", str(site), str(root)).exit_code == 0
+    if edit == "site-link":
+        (tmp_path / "fake.html").write_text("<h1>Certifié</h1>", encoding="utf-8")
+        (site / "certifie.html").symlink_to(tmp_path / "fake.html")
+        named = "certifie.html"
+    else:
+        (root / edit).write_text((root / edit).read_text(encoding="utf-8") + "\n# changé\n", encoding="utf-8")
+        named = edit.removeprefix("docs/")
+    result = run("verify", str(site), str(root))
+    assert result.exit_code == 1 and named in result.output, result.output

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import json
 import stat
-from pathlib import Path
 
 import pytest
 from jwcrypto import jwk, jws

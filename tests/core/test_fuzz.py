@@ -11,12 +11,11 @@ aliases, tabs, quotes, ``---``).
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import dataclasses
 import itertools
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from portfolio_builder.core import jury as jury_mod
-from portfolio_builder.core.project import load_project
 from portfolio_builder.core.referential import load_shipped
 from tests.conftest import C2I1_CODES, check_problems, evidence_page, run_check
 

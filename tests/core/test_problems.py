@@ -16,12 +16,12 @@ from typing import Any, Callable
 
 import pytest
 
+import tests.core.test_credentials as credential_tests
 from portfolio_builder.core import problems as problems_mod
 from portfolio_builder.core.check import Options, check_project
 from portfolio_builder.core.limits import Limits
 from portfolio_builder.core.problems import CODES, ERROR, WARNING, Problem, ProblemSink
 from tests.conftest import alias_bomb, check_problems, evidence_page, mkdocs_text, run_check
-import tests.core.test_credentials as credential_tests
 
 # Codes that only the MkDocs plugin (the site build) produces; its own tests
 # cover them. Each is checked below to be absent from the core's source, so

@@ -30,7 +30,7 @@ from portfolio_builder.core import editor_schema, frontmatter, referential
 from portfolio_builder.core.problems import ProblemSink
 from portfolio_builder.core.project import ConfigError
 from tests.conftest import evidence_page, mkdocs_text, run_check
-from tests.corpus.cases import BASE_FILES, CASES, CASE
+from tests.corpus.cases import BASE_FILES, CASE, CASES
 from tests.corpus.dossier import ROOT, make_dossier
 
 FRONT_MATTER_CODES = {

@@ -154,7 +154,7 @@ def test_attestation_carries_over_to_the_next_attempt(tmp_path):
     keys = tmp_path / "keys"
     assert cli("keys", "new", "valcourt", "-d", str(keys), "--issuer-name", "Université de Valcourt").exit_code == 0
     signed = tmp_path / "attestation-2026-juin.jwt"
-    result = cli("attestation", str(first), "--sign", str(keys / "valcourt.private.jwk"), "-o", str(signed))
+    result = cli("attestation", str(first), "--sign", str(keys / "valcourt.private.jwk"), "--jury", str(first / "jury.yml"), "-o", str(signed))
     assert result.exit_code == 0, result.output
     (second / "mkdocs.yml").write_text(config.replace(str(attestation), str(signed)), encoding="utf-8")
     report = json.loads(cli("check", str(second), "--format", "json", "--issuer", str(keys / "valcourt.public.jwk")).output)
