@@ -14,10 +14,10 @@ import csv
 import io
 import json
 import re
-
-import pytest
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from ._support import (
     BROWSER,

@@ -68,9 +68,10 @@ def test_every_shipped_referential_round_trips(tmp_path, ref_id):
 
 
 def test_the_imported_file_validates_against_the_referential_schema(tmp_path):
-    from jsonschema import Draft202012Validator
     import json
+
     import yaml
+    from jsonschema import Draft202012Validator
 
     exported = tmp_path / "c.csv"
     exported.write_text(moodle.export_csv(referential_mod.load_shipped("c2i2e-2011")), encoding="utf-8")
