@@ -14,30 +14,33 @@ EXIT_OK, EXIT_ERRORS, EXIT_CONFIG = 0, 1, 2
 
 
 def _refuse_output(output: Path, project: Path, lang: str) -> None:
-    """Never over a folder, never inside the dossier's sources."""
+    """Never over a folder, never into the pages the site is built from."""
     from portfolio_builder.core.paths import is_inside
-    from portfolio_builder.core.project import find_config
+    from portfolio_builder.core.project import ConfigError, load_project
 
     if output.is_dir():
         click.echo(translate(lang, "cli.output_exists_dir", path=str(output)), err=True)
         sys.exit(EXIT_CONFIG)
     try:
-        root = find_config(project).parent.resolve()
-    except Exception:  # noqa: BLE001 - the build reports an unusable project itself
-        return
-    if is_inside(output.resolve(), root) and output.suffix.lower() not in (".pdf", ".zip"):
+        docs = load_project(project).docs_dir.resolve()
+    except ConfigError:
+        return  # the build reports an unusable project itself
+    if is_inside(output.resolve(), docs):
         click.echo(translate(lang, "cli.output_in_sources", path=str(output)), err=True)
         sys.exit(EXIT_CONFIG)
 
 
-def _run(project: Path, lang: str | None, action):
+def _run(project: Path, lang: str | None, action, sign_key: Path | None = None, issuers: tuple[Path, ...] = ()):
     from portfolio_builder import build as build_mod
+    from portfolio_builder import cli_trust
     from portfolio_builder.cli import _project_lang, print_config_error
     from portfolio_builder.core.project import ConfigError
 
     lang = _project_lang(project, lang)
+    key = cli_trust.private_key(sign_key, lang) if sign_key else None
     # The dossier may have problems: it still prints, with its problems in the report.
-    request = build_mod.BuildRequest(project=project, quiet=True, allow_dirty=True)
+    request = build_mod.BuildRequest(project=project, quiet=True, allow_dirty=True, sign_key=key,
+                                     issuers=tuple(cli_trust.trusted_issuers(issuers, lang)))
     try:
         return lang, action(request, lang)
     except ConfigError as error:
@@ -52,8 +55,10 @@ def register(main: click.Group, referentials: click.Group, h, lang_option) -> No
     @main.command(help=h("help.pdf"))
     @click.argument("project", required=False, default=".", type=click.Path(path_type=Path))
     @click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help=h("help.pdf.output"))
+    @click.option("--sign", "sign_key", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None, help=h("help.build.sign"))
+    @click.option("--issuer", "issuers", multiple=True, type=click.Path(path_type=Path, exists=True, dir_okay=False), help=h("help.trusted_issuer"))
     @lang_option
-    def pdf(project: Path, output: Path, lang: str | None) -> None:
+    def pdf(project: Path, output: Path, sign_key: Path | None, issuers: tuple[Path, ...], lang: str | None) -> None:
         from portfolio_builder import outputs
 
         def action(request, out_lang):
@@ -64,22 +69,24 @@ def register(main: click.Group, referentials: click.Group, h, lang_option) -> No
                 click.echo(translate(out_lang, "cli.pdf_no_weasyprint", reason=str(error).splitlines()[0][:200]), err=True)
                 sys.exit(EXIT_CONFIG)
 
-        out_lang, result = _run(project, lang, action)
+        out_lang, result = _run(project, lang, action, sign_key, issuers)
         click.echo(translate(out_lang, "cli.pdf_written", path=os.path.relpath(result.path), pages=result.pages,
                              size=human_size(result.size, out_lang), attachments=", ".join(result.attachments)))
 
     @main.command(name="zip", help=h("help.zip"))
     @click.argument("project", required=False, default=".", type=click.Path(path_type=Path))
     @click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help=h("help.zip.output"))
+    @click.option("--sign", "sign_key", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None, help=h("help.build.sign"))
+    @click.option("--issuer", "issuers", multiple=True, type=click.Path(path_type=Path, exists=True, dir_okay=False), help=h("help.trusted_issuer"))
     @lang_option
-    def zip_command(project: Path, output: Path, lang: str | None) -> None:
+    def zip_command(project: Path, output: Path, sign_key: Path | None, issuers: tuple[Path, ...], lang: str | None) -> None:
         from portfolio_builder import outputs
 
         def action(request, out_lang):
             _refuse_output(output, project, out_lang)
             return outputs.write_zip(request, output)
 
-        out_lang, (path, with_pdf) = _run(project, lang, action)
+        out_lang, (path, with_pdf) = _run(project, lang, action, sign_key, issuers)
         extra = translate(out_lang, "cli.zip_with_pdf" if with_pdf else "cli.zip_without_pdf")
         click.echo(translate(out_lang, "cli.zip_written", path=os.path.relpath(path), pdf=extra))
 

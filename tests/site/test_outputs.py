@@ -179,3 +179,24 @@ def test_zip_holds_the_offline_site_the_manifest_and_the_pdf(tmp_path):
         assert archive.read("manifest.json") == archive.read("site/manifest.json")
         assert archive.read("dossier.pdf").startswith(b"%PDF-")
         assert all(not n.startswith("/") and ".." not in n.split("/") for n in names)
+
+
+def test_a_signed_build_embeds_the_signed_attestation(tmp_path):
+    from portfolio_builder.core import credentials
+
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    credentials.new_keys(keys, "valcourt", credentials.Issuer("https://univ-valcourt.example.fr", "Université de Valcourt"))
+    target = tmp_path / "signed.pdf"
+    result = portfolio("pdf", str(ECHEC), "-o", str(target), "--sign", str(keys / "valcourt.private.jwk"))
+    assert result.returncode == 0, result.stderr
+    attachments = pypdf.PdfReader(str(target)).attachments
+    assert {"attestation.jwt", "report.jwt", "manifest.jwt"} <= set(attachments)
+    assert attachments["attestation.jwt"][0].count(b".") == 2  # a compact JWS
+
+
+def test_the_pdf_is_never_written_into_the_pages(project, tmp_path):
+    root = project({"docs/p.md": evidence_page("D1.1")})
+    result = portfolio("pdf", str(root), "-o", str(root / "docs" / "dossier.pdf"))
+    assert result.returncode == 2 and not (root / "docs" / "dossier.pdf").exists()
+    assert "Traceback" not in result.stderr
