@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import zipfile
@@ -122,15 +123,20 @@ def _inside_site(url: str, site: Path) -> bool:
     return path.is_file() and is_inside(path.resolve(), site)
 
 
-def site_fetcher(weasyprint: Any, site: Path) -> Any:
+def site_fetcher(weasyprint: Any, site: Path, shared: frozenset[str] = frozenset()) -> Any:
     """Only the site's own files (and data: URLs): a page cannot make the PDF read anything else,
-    neither another file of the machine (through a link, ``../``, a symbolic link) nor the network."""
+    neither another file of the machine (through a link, ``../``, a symbolic link) nor the network.
+
+    ``shared``: the theme's stylesheets (file URLs), parsed once for all pages and given to
+    each page in their order; a page's own link to one of them then reads as empty."""
     base = getattr(weasyprint.urls, "URLFetcher", None)
     if base is None:  # WeasyPrint < 68: a function
 
         def fetch(url: str, *args: Any, **kwargs: Any) -> Any:
             if not _inside_site(url, site):
                 raise ValueError(f"refused: {url}")
+            if url in shared:
+                return {"string": b"", "mime_type": "text/css", "encoding": "utf-8"}
             return weasyprint.default_url_fetcher(url, *args, **kwargs)
 
         return fetch
@@ -139,9 +145,26 @@ def site_fetcher(weasyprint: Any, site: Path) -> Any:
         def fetch(self, url: str, headers: Any = None) -> Any:
             if not _inside_site(url, site):
                 raise ValueError(f"refused: {url}")
+            if url in shared:
+                return weasyprint.urls.URLFetcherResponse(url, body=b"", headers={"Content-Type": "text/css"})
             return super().fetch(url, headers)
 
     return SiteFetcher(allowed_protocols=("file", "data"))
+
+
+_STYLESHEET = re.compile(r"""<link\b[^>]*\brel=["']?stylesheet["']?[^>]*\bhref=["']([^"'#?]+)""", re.I)
+
+
+def _theme_stylesheets(page: Path, site: Path) -> list[Path]:
+    """The stylesheets of the theme a page links to, in its order (the same on every page)."""
+    found = []
+    for href in _STYLESHEET.findall(page.read_text(encoding="utf-8", errors="replace")):
+        if "://" in href or href.startswith(("/", "data:")):
+            continue
+        file = (page.parent / href).resolve()
+        if file.is_file() and is_inside(file, site) and is_inside(file, site / "assets"):
+            found.append(file)
+    return found
 
 
 def render_pdf(site: Path, output: Path, title: str = "") -> PdfResult:
@@ -152,9 +175,13 @@ def render_pdf(site: Path, output: Path, title: str = "") -> PdfResult:
     lang = report.get("language", "fr")
     t = strings(lang)
 
-    fetch = site_fetcher(weasyprint, site)
-
-    print_css = weasyprint.CSS(filename=str(theme_dir() / "pdf" / "pdf.css"), url_fetcher=fetch)
+    report_page = site / "portfolio" / "report.html"
+    plain_fetch = site_fetcher(weasyprint, site)
+    theme_css = _theme_stylesheets(report_page, site)
+    fetch = site_fetcher(weasyprint, site, frozenset(f.as_uri() for f in theme_css))
+    # Parsed once (Material's stylesheet is most of a page's layout time), then given to every page.
+    shared = [weasyprint.CSS(filename=str(f), url_fetcher=plain_fetch) for f in theme_css]
+    print_css = weasyprint.CSS(filename=str(theme_dir() / "pdf" / "pdf.css"), url_fetcher=plain_fetch)
     env = _templates()
     dossier = report.get("dossier") or {}
     outcome = report.get("outcome") or {}
@@ -170,7 +197,7 @@ def render_pdf(site: Path, output: Path, title: str = "") -> PdfResult:
     annex_html = env.get_template("annex.html").render(t=t, lang=lang, attachments=attachments)
 
     documents = [weasyprint.HTML(string=cover_html, base_url=str(site) + "/", url_fetcher=fetch).render(stylesheets=[print_css])]
-    pages = [site / "portfolio" / "report.html"]
+    pages = [report_page]
     seen = {pages[0]}
     for evidence in report.get("evidence", []):
         page = _page_file(site, evidence["path"])
@@ -179,11 +206,11 @@ def render_pdf(site: Path, output: Path, title: str = "") -> PdfResult:
             pages.append(page)
     attestation = site / "portfolio" / "attestation.html"
     for page in pages:
-        documents.append(weasyprint.HTML(filename=str(page), url_fetcher=fetch).render(stylesheets=[print_css]))
+        documents.append(weasyprint.HTML(filename=str(page), url_fetcher=fetch).render(stylesheets=[*shared, print_css]))
     if attachments:
         documents.append(weasyprint.HTML(string=annex_html, base_url=str(site) + "/", url_fetcher=fetch).render(stylesheets=[print_css]))
     if attestation.is_file():
-        documents.append(weasyprint.HTML(filename=str(attestation), url_fetcher=fetch).render(stylesheets=[print_css]))
+        documents.append(weasyprint.HTML(filename=str(attestation), url_fetcher=fetch).render(stylesheets=[*shared, print_css]))
     all_pages = [p for doc in documents for p in doc.pages]
     combined = documents[0].copy(all_pages)
     combined.metadata.title = title or dossier.get("site_name") or t["nav.report"]
