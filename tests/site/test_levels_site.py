@@ -28,8 +28,9 @@ def text(html: str) -> str:
 
 def test_crcn_sample_report_shows_levels(crcn):
     html = crcn.html("portfolio/report/")
-    assert '<th scope="col">Niveau</th>' in html
-    assert 'colspan="9"' in html
+    # Issue 13: complex-table markup (ids) and no de-duplicated Types column: 8 columns.
+    assert '<th scope="col" id="pb-m-level">Niveau</th>' in html
+    assert 'colspan="8"' in html
     plain = text(html)
     assert "niveau validé 4 (Indépendant) (tuteur) · niveau revendiqué 4 (Indépendant)" in plain
     assert "Niveaux de maîtrise : 1 à 8 — Novice (1–2), Indépendant (3–4), Avancé (5–6), Expert (7–8)" in plain
@@ -60,7 +61,7 @@ def test_a_referential_without_levels_has_no_level_column(project, tmp_path):
     root = project({"docs/a.md": evidence_page("D1.1")})
     built = build_site(root, tmp_path / "site")
     html = built.html("portfolio/report/")
-    assert '<th scope="col">Niveau</th>' not in html and 'colspan="8"' in html
+    assert 'id="pb-m-level"' not in html and 'colspan="7"' in html  # issue 13: the Types column is gone
     assert "pb-level" not in built.html("portfolio/competencies/d1-1/")
 
 
