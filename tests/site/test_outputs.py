@@ -200,3 +200,13 @@ def test_the_pdf_is_never_written_into_the_pages(project, tmp_path):
     result = portfolio("pdf", str(root), "-o", str(root / "docs" / "dossier.pdf"))
     assert result.returncode == 2 and not (root / "docs" / "dossier.pdf").exists()
     assert "Traceback" not in result.stderr
+
+
+def test_zip_without_weasyprint_still_holds_the_site_and_says_why_there_is_no_pdf(tmp_path):
+    target = tmp_path / "d.zip"
+    result = portfolio("zip", str(ECHEC), "-o", str(target), code="import sys; sys.modules['weasyprint'] = None; ")
+    assert result.returncode == 0, result.stderr
+    assert "portfolio-builder[pdf]" in result.stdout
+    with zipfile.ZipFile(target) as archive:
+        names = set(archive.namelist())
+    assert "site/index.html" in names and "manifest.json" in names and "dossier.pdf" not in names
