@@ -43,6 +43,9 @@ def make_offline(config: Any) -> None:
     lead everywhere.
     """
     config.use_directory_urls = False
+    # Instant loading fetches pages with XHR, which file:// refuses: plain links instead.
+    features = list(config.theme.get("features") or [])
+    config.theme["features"] = [f for f in features if not str(f).startswith("navigation.instant")]
     for name in ("material/search", "search"):
         plugin = config.plugins.get(name)
         if plugin is None:

@@ -210,3 +210,16 @@ def test_zip_without_weasyprint_still_holds_the_site_and_says_why_there_is_no_pd
     with zipfile.ZipFile(target) as archive:
         names = set(archive.namelist())
     assert "site/index.html" in names and "manifest.json" in names and "dossier.pdf" not in names
+
+
+def test_offline_drops_what_needs_a_server(project, tmp_path):
+    from tests.conftest import mkdocs_text
+
+    config = mkdocs_text().replace("theme:\n  name: material\n", "theme:\n  name: material\n  features: [navigation.instant, navigation.instant.prefetch, navigation.sections]\n")
+    root = project({"docs/p.md": evidence_page("D1.1"), "mkdocs.yml": config})
+    site = tmp_path / "site"
+    result = portfolio("build", str(root), "-d", str(site), "--offline", "--allow-dirty", "-q")
+    assert result.returncode == 0, result.stderr
+    page = (site / "index.html").read_text(encoding="utf-8")
+    assert "navigation.instant" not in page and "navigation.sections" in page
+    assert not (site / "search").exists() and 'href="portfolio/report.html"' in page
