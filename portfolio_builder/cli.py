@@ -424,7 +424,8 @@ def _project_lang(project: Path, lang: str | None) -> str:
 @click.option("-a", "--dev-addr", default="127.0.0.1:8000", show_default=True, help=_h("help.serve.addr"))
 @click.option("--open", "open_browser", is_flag=True, help=_h("help.serve.open"))
 @click.option("--full-rebuild", is_flag=True, help=_h("help.serve.full_rebuild"))
-def serve(project: Path, dev_addr: str, open_browser: bool, full_rebuild: bool) -> None:
+@click.option("--issuer", "issuers", multiple=True, type=click.Path(path_type=Path, exists=True, dir_okay=False), help=_h("help.trusted_issuer"))
+def serve(project: Path, dev_addr: str, open_browser: bool, full_rebuild: bool, issuers: tuple[Path, ...]) -> None:
     from mkdocs.commands import serve as mkdocs_serve
     from mkdocs.exceptions import Abort, ConfigurationError
 
@@ -432,6 +433,9 @@ def serve(project: Path, dev_addr: str, open_browser: bool, full_rebuild: bool) 
     from portfolio_builder.core.project import ConfigError, find_config, load_project
 
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    if issuers:
+        cli_trust.trusted_issuers(issuers, _default_lang(None))  # a bad key file: exit 2 before serving
+        os.environ["PORTFOLIO_ISSUERS"] = os.pathsep.join(str(p.resolve()) for p in issuers)
     try:
         config_file = find_config(project)
         # Read by the core first: an unusable mkdocs.yml (not UTF-8, broken YAML) is reported

@@ -60,7 +60,21 @@ class BuildOptions:
         return cls(
             public=os.environ.get("PORTFOLIO_PUBLIC") == "1",
             allow_dirty=os.environ.get("PORTFOLIO_ALLOW_DIRTY") == "1",
+            issuers=_issuers_from_env(),
         )
+
+
+def _issuers_from_env() -> tuple[Any, ...]:
+    """``PORTFOLIO_ISSUERS`` (key files, separated like PATH): trusted issuers for `mkdocs serve` and `portfolio serve`."""
+    names = [n for n in os.environ.get("PORTFOLIO_ISSUERS", "").split(os.pathsep) if n]
+    if not names:
+        return ()
+    from portfolio_builder.core import credentials
+
+    try:
+        return tuple(credentials.load_issuers([Path(n) for n in names]))
+    except credentials.CredentialError as error:
+        raise PluginError(translate("fr", error.key, **error.args_map)) from None
 
 
 class _Seal(BasePlugin):

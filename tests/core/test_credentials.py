@@ -344,3 +344,16 @@ def test_a_single_dossier_labels_what_it_says_of_the_jury_and_tutors(project):
 
     report = view.report_page(dossier, lambda src: src)
     assert report["jury"]["declared"] is True
+
+
+def test_served_sites_take_their_trusted_issuers_from_the_environment(keys, monkeypatch):
+    from portfolio_builder.mkdocs_plugin.plugin import BuildOptions
+
+    monkeypatch.setenv("PORTFOLIO_ISSUERS", str(keys["public"].path))
+    (issuer,) = BuildOptions.from_env().issuers
+    assert issuer.thumbprint == keys["public"].thumbprint
+    monkeypatch.setenv("PORTFOLIO_ISSUERS", str(keys["private"].path))  # a private key is never a trusted issuer
+    from mkdocs.exceptions import PluginError
+
+    with pytest.raises(PluginError):
+        BuildOptions.from_env()
