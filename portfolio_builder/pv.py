@@ -18,6 +18,7 @@ import jinja2
 
 from portfolio_builder import __version__
 from portfolio_builder.core.jury_sheet import Session
+from portfolio_builder.core.paths import sha256_file
 from portfolio_builder.core.rules import CERTIFIED, NOT_CERTIFIED, PENDING
 from portfolio_builder.core.view import format_date
 from portfolio_builder.i18n import strings, translate
@@ -136,7 +137,7 @@ def minutes_credential(
                 "id": ref.id,
                 "version": ref.version,
                 "title": ref.title,
-                "sha256": credentials.referential_sha256(ref.origin) if ref.origin else "",
+                "sha256": sha256_file(ref.origin) if ref.origin else "",
             },
             "candidates": [
                 {

@@ -19,7 +19,6 @@ exact bytes of ``report.json``.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import uuid
@@ -30,6 +29,8 @@ from typing import Any
 
 from jwcrypto import jwk, jws
 from jwcrypto.common import JWException
+
+from portfolio_builder.core.paths import sha256_file
 
 ALGORITHM = "RS256"  # OB 3.0: « MUST be RS256 as a minimum »
 KEY_BITS = 3072
@@ -182,13 +183,6 @@ def _datetime(value: datetime) -> str:
     return value.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def referential_sha256(origin: str) -> str:
-    digest = hashlib.sha256()
-    with open(origin, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 16), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
 
 def attestation_credential(
     document: dict[str, Any],
@@ -206,7 +200,7 @@ def attestation_credential(
     issued = issued_at or datetime.now(timezone.utc)
     candidate = document["candidate"]
     student_id = candidate.get("student_id", "")
-    ref_hash = referential_sha256(referential.origin)
+    ref_hash = sha256_file(referential.origin)
     achievement_id = _uuid(issuer.id, "achievement", referential.id, referential.version)
     subject_id = _uuid(issuer.id, "student", student_id)
     target_url = referential.urls[0] if referential.urls else achievement_id

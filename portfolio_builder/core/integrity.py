@@ -18,19 +18,12 @@ from typing import Any
 from portfolio_builder import __version__
 from portfolio_builder.core import history
 from portfolio_builder.core.check import Dossier
-from portfolio_builder.core.paths import is_inside
+from portfolio_builder.core.paths import is_inside, sha256_file
 from portfolio_builder.core.problems import Problem, ProblemSink
 from portfolio_builder.core.project import Project
 
 MANIFEST_VERSION = 1
 
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 16), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def sha256_text(text: str) -> str:
