@@ -13,7 +13,6 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure import StructureItem
@@ -26,58 +25,39 @@ from portfolio_builder.core import view
 from portfolio_builder.core.check import Dossier
 from portfolio_builder.core.frontmatter import title_of
 from portfolio_builder.i18n import translate
+from portfolio_builder.publish import render
 
-REPORT, COMPETENCY, COMPETENCIES, ATTESTATION, HOME = "report", "competency", "competencies", "attestation", "home"
+REPORT, COMPETENCY, COMPETENCIES, ATTESTATION, HOME = render.REPORT, render.COMPETENCY, render.COMPETENCIES, render.ATTESTATION, render.HOME
 
 
 @dataclass(slots=True)
 class GeneratedPages:
-    kinds: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # src → (kind, competency code)
+    generated: dict[str, render.GeneratedPage] = field(default_factory=dict)  # src → the page we generate
     urls: dict[str, str] = field(default_factory=dict)  # every file's src → its URL from the site root
 
     def kind_of(self, src: str) -> tuple[str, str | None] | None:
-        return self.kinds.get(src)
+        found = self.generated.get(src)
+        return (found.kind, found.code) if found is not None else None
 
 
-# Pages read as wide tables or printed: no side navigation, the whole width for the matrix.
-_FULL_WIDTH = ("report", "attestation")
-
-
-def _page_file(config: MkDocsConfig, src: str, kind: str, title: str, body: str = "") -> File:
+def _page_file(config: MkDocsConfig, generated: render.GeneratedPage) -> File:
     # JSON is valid YAML: the title needs no further quoting. Material renders titles as
-    # HTML, and a referential's titles are text.
-    title = html.escape(title, quote=False)
-    hide = "hide: [navigation, toc]\n" if kind in _FULL_WIDTH else ""
-    content = (
-        f"---\ntemplate: portfolio/{kind}.html\ntitle: {json.dumps(title, ensure_ascii=False)}\n{hide}---\n\n"
-        f"{html.escape(body, quote=False)}\n"
-    )
-    return File.generated(config, src, content=content, inclusion=InclusionLevel.NOT_IN_NAV)
+    # HTML, and a referential's titles are text. The content is ours (publish/render.py),
+    # put in by the plugin's on_page_context; the body is what the search index gets.
+    title = html.escape(generated.title, quote=False)
+    hide = "hide: [navigation, toc]\n" if generated.kind in render.FULL_WIDTH else ""
+    content = f"---\ntitle: {json.dumps(title, ensure_ascii=False)}\n{hide}---\n\n{html.escape(generated.search_text, quote=False)}\n"
+    return File.generated(config, generated.src, content=content, inclusion=InclusionLevel.NOT_IN_NAV)
 
 
 def add_pages(files: Files, config: MkDocsConfig, dossier: Dossier) -> GeneratedPages:
-    lang = dossier.lang
     pages = GeneratedPages()
-
-    def add(src: str, kind: str, title: str, code: str | None = None, body: str = "") -> None:
-        existing = files.get_file_from_path(src)
+    for generated in render.generated_pages(dossier, with_home=files.get_file_from_path(view.HOME_SRC) is None):
+        existing = files.get_file_from_path(generated.src)
         if existing is not None:
             files.remove(existing)  # reported as `reserved-path` by the core
-        files.append(_page_file(config, src, kind, title, body))
-        pages.kinds[src] = (kind, code)
-
-    add(view.REPORT_SRC, REPORT, translate(lang, "nav.report"))
-    ref = dossier.referential
-    if ref is not None:
-        add(view.COMPETENCIES_SRC, COMPETENCIES, translate(lang, "nav.competencies"))
-        for domain in ref.domains:
-            for competency in domain.competencies:
-                body = f"{competency.title}. {domain.code} {domain.title}. {competency.description}"
-                add(view.competency_src(competency.code), COMPETENCY, f"{competency.code} {competency.title}", competency.code, body)
-        if view.has_attestation(dossier):
-            add(view.ATTESTATION_SRC, ATTESTATION, translate(lang, "nav.attestation"))
-    if files.get_file_from_path(view.HOME_SRC) is None:
-        add(view.HOME_SRC, HOME, dossier.project.site_name or translate(lang, "nav.home"))
+        files.append(_page_file(config, generated))
+        pages.generated[generated.src] = generated
     pages.urls = {f.src_uri: f.url for f in files}
     return pages
 
@@ -90,22 +70,6 @@ def url_resolver(page: Page, urls: dict[str, str]) -> Callable[[str], str]:
         return get_relative_url(target, page.url) if target else "."
 
     return url_for
-
-
-def page_data(
-    kind: str, src: str, dossier: Dossier, url_for: Callable[[str], str], pages: GeneratedPages, signer: str = ""
-) -> dict[str, Any]:
-    found = pages.kind_of(src)
-    code = found[1] if found else None
-    if kind == COMPETENCY and code is not None:
-        return view.competency_page(dossier, code, url_for)
-    if kind == COMPETENCIES:
-        return view.competencies_overview(dossier, url_for)
-    if kind == REPORT:
-        return view.report_page(dossier, url_for)
-    if kind == ATTESTATION:
-        return view.attestation_page(dossier, url_for, signer)
-    return {}
 
 
 def attach_nav(nav: Navigation, files: Files, pages: GeneratedPages, dossier: Dossier) -> Navigation:

@@ -3,7 +3,7 @@
 Each event handler delegates: the core checks the dossier and produces the data
 of every page (``core.view``); ``generated`` adds the competency, report and
 attestation pages and their nav; ``web`` sanitises HTML and sets the CSP; the
-templates in ``theme/material/portfolio/`` lay the data out.
+fragments in ``theme/portfolio/`` (rendered by ``publish/render.py``) lay the data out.
 """
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ from portfolio_builder.core.project import ConfigError, Untrusted, load_project
 from portfolio_builder.i18n import strings, translate
 from portfolio_builder.mkdocs_plugin import generated, incremental, livereload, nav_cache
 from portfolio_builder.mkdocs_plugin.config import PortfolioConfig
+from portfolio_builder.publish import guard, render
+from portfolio_builder.publish.render import template_cache
 from portfolio_builder.resources import material_overrides_dir
 from portfolio_builder.web import a11y, csp, sanitize
 
@@ -147,29 +149,14 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         return config
 
     def _refuse_fatal(self, config: MkDocsConfig, dossier: Dossier) -> None:
-        """Stop before MkDocs cleans the site folder or walks the docs folder."""
-        lang = dossier.lang
-        if self.options.untrusted is None and any(p.code == "symlink-outside" for p in dossier.problems):
-            # MkDocs would follow the link while walking the docs folder.
-            raise PluginError(translate(lang, "plugin.symlink_outside"))
-        if self.is_serve:
-            return  # keep serving: the report page shows the problems
-        if dossier.over_limit:
-            # Nothing is written yet: the previous site stays as it was.
-            count = sum(1 for p in dossier.problems if p.code in ("file-too-large", "dossier-too-large"))
-            raise PluginError(translate(lang, "plugin.over_limit", count=count))
-        private_links = [p for p in dossier.problems if p.code == "private-link"]
-        if private_links:
-            # Nothing is written yet: a public site linking to private work is refused whole.
-            raise PluginError(translate(lang, "plugin.private_links", count=len(private_links)))
-        if dossier.config_failed:
-            raise PluginError(translate(lang, "plugin.config_failed"))
+        """Stop before MkDocs cleans the site folder or walks the docs folder (publish/guard.py)."""
         outputs = tuple(p for p in (self.options.site_target,) if p is not None)
-        dirty = integrity.dirty_problem(dossier.project, self.options.allow_dirty, outputs)
-        if dirty is not None:
-            raise PluginError(f"{dirty.format(lang)}\n{translate(lang, 'plugin.dirty_tree')}")
-        if config.strict and dossier.problems:
-            raise PluginError(translate(lang, "plugin.strict_failed", count=len(dossier.problems)))
+        reason = guard.fatal_reason(
+            dossier, strict=config.strict, serve=self.is_serve, untrusted=self.options.untrusted is not None,
+            allow_dirty=self.options.allow_dirty, outputs=outputs,
+        )
+        if reason is not None:
+            raise PluginError(reason)
 
     def _configure_theme(self, config: MkDocsConfig, dossier: Dossier) -> None:
         theme = config.theme
@@ -298,21 +285,20 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         url_for = generated.url_resolver(page, self.pages.urls)
         context["portfolio_site"] = view.site(dossier, url_for)
         context["portfolio_manifest"] = self.manifest_view
-        found = self.pages.kind_of(page.file.src_uri)
-        if found is not None:
-            context["portfolio"] = generated.page_data(found[0], page.file.src_uri, dossier, url_for, self.pages, self.signer)
+        generated_page = self.pages.generated.get(page.file.src_uri)
+        if generated_page is not None:
+            # Our pages are our fragments, rendered by our own environment (publish/render.py).
+            page.content = render.page(generated_page, dossier, url_for, self.manifest_view, self.signer)
+            return context
         evidence = self.evidence_index.get(page.file.src_uri)
         card = None
         if evidence is not None:
-            card = self._render("portfolio/partials/evidence-card.html", context, card=view.evidence_card(dossier, evidence, url_for))
+            card = render.evidence_card(dossier, evidence, url_for)
         elif page.is_homepage:
-            card = self._render("portfolio/partials/home-card.html", context)
+            card = render.home_card(dossier, url_for, context["portfolio_site"])
         if card is not None:
-            page.content = _after_title(page.content or "", card)
+            page.content = render.after_title(page.content or "", card)
         return context
-
-    def _render(self, template: str, context: dict[str, Any], **extra: Any) -> str:
-        return self.env.get_template(template).render({**context, **extra})
 
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         return self._finish_html(output)
@@ -420,19 +406,6 @@ def _escaped(value: Any) -> Any:
     return value
 
 
-def template_cache() -> Any:
-    """A per-user cache of compiled templates (Jinja checks each template's source)."""
-    import jinja2
-
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    folder = base / "portfolio_builder" / f"jinja-{jinja2.__version__}"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None
-    return jinja2.FileSystemBytecodeCache(str(folder))
-
-
 def _inert(file: File, config: MkDocsConfig) -> File:
     """An active file a browser would run, made inert: SVG cleaned (images keep working),
     HTML and XML published as text under ``<name>.txt`` (links to it follow, as MkDocs
@@ -448,15 +421,3 @@ def _inert(file: File, config: MkDocsConfig) -> File:
         dest_uri=docs_tree.inert_name(file.dest_uri),
         inclusion=file.inclusion,
     )
-
-
-def _after_title(html: str, card: str) -> str:
-    """Place the card right after the page's first heading if it opens the page."""
-    stripped = html.lstrip()
-    if stripped.startswith("<h1"):
-        end = stripped.find("</h1>")
-        if end != -1:
-            end += len("</h1>")
-            return stripped[:end] + card + stripped[end:]
-    return card + html
-
