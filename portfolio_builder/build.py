@@ -68,6 +68,7 @@ class BuildRequest:
     limits: Any = None  # core.limits.Limits: `--limit`, or the cohort's; None = the defaults
     offline: bool = False  # `--offline`: a site that works from file:// (outputs.make_offline)
     shared_assets: Path | None = None  # cohort: hard-link the theme's assets from this store
+    engine: str | None = None  # `--engine`: the staged project built by this engine (None: MkDocs and the plugin)
 
 
 def _sibling(target: Path, mark: str) -> Path:
@@ -271,6 +272,8 @@ def build(request: BuildRequest) -> Path:
     from mkdocs.exceptions import Abort, ConfigurationError, MkDocsException
 
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    if request.engine is not None:
+        return build_staged(request)
     project = read_project(request)
     target = target_dir(request, project)
     lock = contextlib.nullcontext() if request.locked_by_caller else output_lock(target)
@@ -297,3 +300,64 @@ def build(request: BuildRequest) -> Path:
         finally:
             shutil.rmtree(work, ignore_errors=True)
     return target
+
+
+def build_staged(request: BuildRequest) -> Path:
+    """``--engine``: stage the dossier (publish/stage.py), build the staged project with that
+    engine, check its output, post-process it (publish/postprocess.py), publish it atomically."""
+    from portfolio_builder.publish import engines, postprocess
+    from portfolio_builder.publish import stage as stage_mod
+
+    engine = request.engine or "mkdocs"
+    project = read_project(request)
+    lang = project.settings.language
+    target = target_dir(request, project)
+    lock = contextlib.nullcontext() if request.locked_by_caller else output_lock(target)
+    with lock:
+        staging = _sibling(target, TMP_MARK + "stage-")  # a leftover is removed like any other
+        try:
+            clean_leftovers(target)
+            stage_request = stage_mod.StageRequest(
+                project=request.config_file or request.project,
+                public=request.public,
+                strict=request.strict,
+                allow_dirty=request.allow_dirty,
+                issuers=tuple(request.issuers),
+                sign_key=request.sign_key,
+                limits=request.limits,
+                offline=request.offline,
+                outputs=(target,),
+            )
+            dossier = stage_mod.check(stage_request)
+            _print_problems(dossier, request)
+            staged = stage_mod.stage(stage_request, staging, dossier)
+            work = staged.site
+            engines.run(engine, staged, lang, quiet=request.quiet, silent=request.silent)
+            engines.verify(engine, staged, work, lang)
+            postprocess.finish_site(
+                work, lang=staged.lang, noindex=staged.noindex, report_json=staged.report_json, manifest=staged.manifest,
+                credential=staged.credential, sign_key=request.sign_key,
+            )
+            publish(work, target)
+        except (stage_mod.StageRefused, engines.EngineError) as exc:
+            raise BuildFailed(str(exc)) from None
+        except OSError as exc:
+            raise BuildFailed(f"{exc.filename or target}: {exc.strerror or exc}") from None
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def _print_problems(dossier: Any, request: BuildRequest) -> None:
+    """What the plugin logs: every problem (missing competencies summed up), then the summary."""
+    from portfolio_builder.core import view
+
+    if request.silent:
+        return
+    for problem in dossier.problems:
+        if problem.code == "missing-competency" and not problem.is_error:
+            continue
+        level = "ERROR" if problem.is_error else "WARNING"
+        print(f"{level:<8}-  {problem.format(dossier.lang)}", file=sys.stderr)
+    if not request.quiet:
+        print(f"{'INFO':<8}-  {view.summary_line(dossier)}", file=sys.stderr)

@@ -1681,4 +1681,46 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{evidence} preuve(s), {attachments} pièce(s) jointe(s), {others} autre(s) : configuration, revues, jury, attestations",
         "{evidence} evidence page(s), {attachments} attachment(s), {others} other(s): configuration, reviews, jury, attestations",
     ),
+    # --- work-A ---
+    "stage.target_is_source": (
+        "{stage} contient le dossier ou ses pages : la préparation y remplacerait vos sources. Choisissez un autre dossier",
+        "{stage} holds the dossier or its pages: staging would replace your sources there. Choose another folder",
+    ),
+    "stage.target_not_stage": (
+        "{stage} existe et n'est pas un projet préparé par « portfolio stage » : il serait remplacé. Choisissez un dossier vide",
+        "{stage} exists and is not a project written by 'portfolio stage': it would be replaced. Choose an empty folder",
+    ),
+    "stage.done": (
+        "Projet préparé dans {stage} ({pages} pages) : « mkdocs build -f {stage}/mkdocs.yml » (ou properdocs, zensical)",
+        "Project staged in {stage} ({pages} pages): 'mkdocs build -f {stage}/mkdocs.yml' (or properdocs, zensical)",
+    ),
+    "engine.missing": (
+        "le moteur {engine} n'est pas installé : pip install 'portfolio-builder[{extra}]'",
+        "the {engine} engine is not installed: pip install 'portfolio-builder[{extra}]'",
+    ),
+    "engine.failed": (
+        "le moteur {engine} a échoué (code {code}) : {detail}",
+        "the {engine} engine failed (exit status {code}): {detail}",
+    ),
+    "engine.missing_pages": (
+        "le moteur {engine} n'a pas publié {count} page(s) attendue(s) : {pages}. Le site précédent est inchangé",
+        "the {engine} engine did not publish {count} expected page(s): {pages}. The previous site is unchanged",
+    ),
+    "engine.unsanitised": (
+        "le moteur {engine} n'a pas appliqué l'extension portfolio_builder.publish.mdext à {count} page(s) : {pages}. Le site précédent est inchangé",
+        "the {engine} engine did not apply the portfolio_builder.publish.mdext extension to {count} page(s): {pages}. The previous site is unchanged",
+    ),
+    "help.build.engine": (
+        "Le moteur qui publie le projet préparé (portfolio stage) : mkdocs, properdocs ou zensical. Sans cette option : MkDocs et le greffon portfolio.",
+        "The engine that publishes the staged project (portfolio stage): mkdocs, properdocs or zensical. Without it: MkDocs and the portfolio plugin.",
+    ),
+    "help.stage": (
+        "Préparer un projet complet et ordinaire, publiable par MkDocs, ProperDocs ou Zensical, sans le greffon.",
+        "Write a complete, plain project that MkDocs, ProperDocs or Zensical publishes, without the plugin.",
+    ),
+    "engine.institution_build": (
+        "--engine ne s'emploie pas encore avec --sign, --jury ni --reviews : la construction de l'établissement passe par MkDocs et le greffon",
+        "--engine is not yet used with --sign, --jury or --reviews: the institution's build goes through MkDocs and the plugin",
+    ),
+    "help.stage.output": ("Le dossier où écrire le projet préparé.", "The folder to write the staged project into."),
 }

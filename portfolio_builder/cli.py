@@ -305,6 +305,7 @@ def referentials(ctx: click.Context, lang: str | None) -> None:
 @click.option("--issuer", "issuers", multiple=True, type=click.Path(path_type=Path, exists=True, dir_okay=False), help=_h("help.trusted_issuer"))
 @JURY_OPTION
 @REVIEWS_OPTION
+@click.option("--engine", type=click.Choice(["mkdocs", "properdocs", "zensical"]), default=None, help=_h("help.build.engine"))
 @LIMIT_OPTION
 @LANG_OPTION
 def build(
@@ -319,6 +320,7 @@ def build(
     issuers: tuple[Path, ...],
     jury: Path | None,
     reviews: Path | None,
+    engine: str | None,
     limits: tuple[str, ...],
     lang: str | None,
 ) -> None:
@@ -327,6 +329,11 @@ def build(
 
     chosen = _parse_limits(limits, lang)
     lang = _project_lang(project, lang)
+    if engine is not None:
+        _check_engine(engine, lang)
+        if sign_key or jury is not None or reviews is not None:
+            click.echo(translate(lang, "engine.institution_build"), err=True)
+            sys.exit(EXIT_CONFIG)
     key = cli_trust.private_key(sign_key, lang) if sign_key else None
     trusted = cli_trust.trusted_issuers(issuers, lang)
     if key is not None or jury is not None or reviews is not None:
@@ -344,6 +351,7 @@ def build(
         issuers=tuple(trusted),
         limits=chosen,
         offline=offline,
+        engine=engine,
     )
     try:
         target = build_mod.build(request)
@@ -358,6 +366,51 @@ def build(
         click.echo(translate(lang, "cli.build_failed", reason="" if error.logged else str(error)).rstrip(), err=True)
         sys.exit(EXIT_ERRORS)
     click.echo(translate(lang, "cli.built", site=os.path.relpath(target)))
+
+
+def _check_engine(engine: str, lang: str) -> None:
+    from portfolio_builder.publish import engines
+
+    if not engines.available(engine):
+        click.echo(translate(lang, "engine.missing", engine=engine, extra=engines.EXTRAS[engine] or engine), err=True)
+        sys.exit(EXIT_CONFIG)
+
+
+@main.command(help=_h("help.stage"))
+@click.argument("project", required=False, default=".", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help=_h("help.stage.output"))
+@click.option("--strict", is_flag=True, help=_h("help.build.strict"))
+@click.option("--public", is_flag=True, help=_h("help.build.public"))
+@click.option("--allow-dirty", is_flag=True, help=_h("help.build.allow_dirty"))
+@click.option("--offline", is_flag=True, help=_h("help.build.offline"))
+@LIMIT_OPTION
+@LANG_OPTION
+def stage(
+    project: Path, output: Path, strict: bool, public: bool, allow_dirty: bool, offline: bool, limits: tuple[str, ...], lang: str | None
+) -> None:
+    from portfolio_builder.core.project import ConfigError
+    from portfolio_builder.publish import stage as stage_mod
+
+    chosen = _parse_limits(limits, lang)
+    lang = _project_lang(project, lang)
+    request = stage_mod.StageRequest(
+        project=project, public=public, strict=strict, allow_dirty=allow_dirty, limits=chosen, offline=offline
+    )
+    try:
+        dossier = stage_mod.check(request)
+        staged = stage_mod.stage(request, output, dossier)
+    except ConfigError as error:
+        print_config_error(error, lang, project if project.is_dir() else None)
+        sys.exit(EXIT_CONFIG)
+    except stage_mod.StageRefused as error:
+        click.echo(translate(lang, "cli.build_failed", reason=str(error)).rstrip(), err=True)
+        sys.exit(EXIT_ERRORS)
+    except OSError as error:
+        click.echo(translate(lang, "cli.build_failed", reason=f"{error.filename or output}: {error.strerror or error}"), err=True)
+        sys.exit(EXIT_ERRORS)
+    for problem in dossier.problems:
+        click.echo(problem.format(dossier.lang), err=True)
+    click.echo(translate(lang, "stage.done", stage=os.path.relpath(staged.root), pages=len(staged.expected)))
 
 
 def _trusting_own(key, trusted: list) -> tuple:

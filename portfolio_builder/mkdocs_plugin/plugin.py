@@ -9,7 +9,6 @@ fragments in ``theme/portfolio/`` (rendered by ``publish/render.py``) lay the da
 from __future__ import annotations
 
 import html
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,10 +31,10 @@ from portfolio_builder.core.project import ConfigError, Untrusted, load_project
 from portfolio_builder.i18n import strings, translate
 from portfolio_builder.mkdocs_plugin import generated, incremental, livereload, nav_cache
 from portfolio_builder.mkdocs_plugin.config import PortfolioConfig
-from portfolio_builder.publish import guard, render
+from portfolio_builder.publish import guard, postprocess, render
 from portfolio_builder.publish.render import template_cache
 from portfolio_builder.resources import material_overrides_dir
-from portfolio_builder.web import a11y, csp, sanitize
+from portfolio_builder.web import sanitize
 
 log = get_plugin_logger("portfolio")
 
@@ -310,31 +309,20 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
 
     def _finish_html(self, output: str) -> str:
         dossier = self._dossier()
-        output = a11y.name_search_dialog(output, translate(dossier.lang, "ui.search_dialog"))
-        return csp.inject(output, noindex=not dossier.project.settings.indexing)
+        return postprocess.finish_html(output, dossier.lang, noindex=not dossier.project.settings.indexing)
 
     @event_priority(50)  # before the search plugin writes its index
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if self.dirty and self._files is not None:
             incremental.merge_search_index(self.incremental, config.plugins, self._files)
         site = Path(config.site_dir)
-        (site / "report.json").write_text(self.report_json, encoding="utf-8")
-        (site / "report.csv").write_text(report_mod.to_csv(json.loads(self.report_json)), encoding="utf-8")
-        if self.credential:
-            (site / view.CREDENTIAL_SRC).write_text(self.credential, encoding="utf-8")
+        postprocess.write_data(site, self.report_json, self.credential)
         if self.is_serve:
             livereload.write_script(site)  # served sites only: see livereload.py
 
     def seal(self, site: Path) -> None:
         """Last of the build (``_Seal``): the manifest of every published file, then the signatures."""
-        self.manifest["site"] = integrity.site_files(site)
-        manifest_json = integrity.to_json(self.manifest)
-        (site / "manifest.json").write_text(manifest_json, encoding="utf-8")
-        if self.options.sign_key is not None:
-            from portfolio_builder.core import credentials
-
-            (site / "report.jwt").write_text(credentials.sign_report(self.report_json, self.options.sign_key), encoding="utf-8")
-            (site / "manifest.jwt").write_text(credentials.sign_report(manifest_json, self.options.sign_key), encoding="utf-8")
+        postprocess.seal(site, self.manifest, self.report_json, self.options.sign_key)
 
     @property
     def signer(self) -> str:

@@ -24,6 +24,7 @@ from markdown.postprocessors import Postprocessor
 from portfolio_builder.web import sanitize
 
 CARD = "card"
+MARK = "mark"  # an empty region: proof that the extension processed the page
 
 
 def begin(token: str, key: str) -> str:

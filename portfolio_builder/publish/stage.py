@@ -1,0 +1,455 @@
+"""Stage a dossier as a plain project that any engine publishes: MkDocs, ProperDocs, Zensical.
+
+The staged folder holds everything the site needs and nothing of ours runs in the engine
+but a Python-Markdown extension (``mdext``):
+
+- ``docs/``: the candidate's pages, their front matter rewritten by us (an escaped ``title``,
+  ``description`` and ``hide``, never their ``template:``), each evidence page and the home
+  page beginning with its card (our HTML, rendered by ``render``); the generated pages
+  (report, competencies, each competency, attestation) as Markdown files holding our HTML;
+  the candidate's other files (active ones inert, reserved and refused ones left out);
+  ``report.json``, ``report.csv``, ``manifest.json``; our CSS and scripts;
+- ``overrides/``: Material's inline scripts moved to files (Zensical reads the same
+  partials): the CSP allows no inline script, in any engine;
+- ``mkdocs.yml``: derived, **without our plugin**, with an explicit ``nav:`` and our
+  extension last in ``markdown_extensions``; MkDocs, ProperDocs and Zensical read it.
+
+The candidate's sources are only read. The stage goes where it is asked, never inside
+the docs folder nor over the project; ``portfolio build --engine`` stages beside the
+output folder and removes the stage afterwards.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import secrets
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import yaml
+
+from portfolio_builder.core import docs_tree, integrity, view
+from portfolio_builder.core import report as report_mod
+from portfolio_builder.core.check import Dossier, Options, check_project
+from portfolio_builder.core.frontmatter import decode, split
+from portfolio_builder.core.limits import DEFAULT as DEFAULT_LIMITS
+from portfolio_builder.core.paths import is_inside
+from portfolio_builder.core.problems import ProblemSink
+from portfolio_builder.core.project import Project, find_config, load_project
+from portfolio_builder.i18n import translate
+from portfolio_builder.publish import guard, mdext, render
+from portfolio_builder.resources import material_overrides_dir
+from portfolio_builder.web import sanitize
+
+ENGINES = ("mkdocs", "properdocs", "zensical")
+STAGE_MARK = ".portfolio-stage"  # a folder holding this file is a stage: it may be replaced
+CSS_PATH = "assets/portfolio/portfolio.css"
+CONFIG_NAME = "mkdocs.yml"  # MkDocs, ProperDocs and Zensical all read it
+_H1 = re.compile(r"^#[ \t]+(.+?)[ \t]*#*[ \t]*$", re.MULTILINE)
+_HIDE = {"navigation", "toc", "footer", "path", "tags", "feedback"}
+
+
+class StageRefused(Exception):
+    """The dossier is not staged; the message is localised."""
+
+
+@dataclass
+class StageRequest:
+    project: Path  # folder or mkdocs.yml
+    public: bool = False
+    strict: bool = False
+    allow_dirty: bool = False
+    issuers: tuple[Any, ...] = ()
+    sign_key: Any = None
+    limits: Any = None
+    offline: bool = False
+    outputs: tuple[Path, ...] = ()  # where the site is published (not a change to the dossier)
+
+
+@dataclass
+class Staged:
+    root: Path
+    dossier: Dossier
+    token: str
+    expected: dict[str, str] = field(default_factory=dict)  # page src → its HTML file in the site
+    generated: list[str] = field(default_factory=list)  # the srcs of the pages we generated
+    report_json: str = ""
+    manifest: dict[str, Any] = field(default_factory=dict)
+    credential: str = ""
+
+    @property
+    def site(self) -> Path:
+        """Where the engine writes the site (inside the stage: Zensical requires it)."""
+        return self.root / "site"
+
+    @property
+    def config_file(self) -> Path:
+        return self.root / CONFIG_NAME
+
+    @property
+    def lang(self) -> str:
+        return self.dossier.lang
+
+    @property
+    def noindex(self) -> bool:
+        return not self.dossier.project.settings.indexing
+
+
+def check(request: StageRequest) -> Dossier:
+    project = load_project(find_config(request.project))
+    limits = request.limits if request.limits is not None else DEFAULT_LIMITS
+    return check_project(project, Options(strict=request.strict, public=request.public, issuers=request.issuers, limits=limits))
+
+
+def stage(request: StageRequest, out: Path, dossier: Dossier | None = None) -> Staged:
+    """Write the staged project into ``out``; raise StageRefused when the dossier must not be built."""
+    dossier = dossier or check(request)
+    project = dossier.project
+    lang = dossier.lang
+    reason = guard.fatal_reason(
+        dossier, strict=request.strict, untrusted=project.untrusted, allow_dirty=request.allow_dirty, outputs=request.outputs
+    )
+    if reason is not None:
+        raise StageRefused(reason)
+    out = _prepare(out.resolve(), project)
+    raw = project.raw_config
+    use_directory_urls = bool(raw.get("use_directory_urls", True)) and not request.offline
+    docs = out / "docs"
+    token = secrets.token_hex(16)
+    staged = Staged(out, dossier, token)
+
+    private = dossier.private_pages if request.public else set()
+    pages = [p for p in dossier.pages if p not in private and p not in dossier.refused_files]
+    others = [(a, rel) for a, rel in dossier.other_files if rel not in private and rel not in dossier.refused_files]
+    generated = render.generated_pages(dossier, with_home=view.HOME_SRC not in pages)
+    urls = _urls(pages, [rel for _a, rel in others], [g.src for g in generated], dossier.active_files, use_directory_urls)
+
+    report_json = report_mod.to_json(report_mod.build(dossier))
+    manifest = integrity.manifest(dossier, report_json)
+    manifest_view = view.manifest_summary(manifest, lang)
+    credential = _credential(dossier, request.sign_key)
+    signer = request.sign_key.issuer.name if credential and request.sign_key is not None else ""
+    staged.report_json, staged.manifest, staged.credential = report_json, manifest, credential
+
+    evidence = dossier.evidence_by_path()
+    titles: dict[str, str] = {}
+    for src in pages:
+        url_for = _resolver(urls, src)
+        absolute = project.docs_dir / src
+        meta, body = _read_page(absolute, src)
+        title = _title(meta, body, src)
+        titles[src] = title
+        front: dict[str, Any] = {"title": html.escape(title, quote=False)}
+        if isinstance(meta.get("description"), str):
+            front["description"] = html.escape(meta["description"])
+        hide = meta.get("hide")
+        if isinstance(hide, list) and all(isinstance(h, str) and h in _HIDE for h in hide):
+            front["hide"] = hide
+        card = ""
+        if src in evidence:
+            card = render.evidence_card(dossier, evidence[src], url_for)
+        elif src == view.HOME_SRC:
+            card = render.home_card(dossier, url_for)
+        # Every page opens with a region (its card, or an empty mark): a page our extension did
+        # not process still holds the token, and the build fails (engines.verify).
+        opening = mdext.region(token, mdext.CARD, card) if card else mdext.region(token, mdext.MARK, "")
+        text = _front_matter(front) + opening + body
+        _write(docs / src, text.encode("utf-8"))
+        staged.expected[src] = urls["@dest:" + src]
+    for absolute, rel in others:
+        data = absolute.read_bytes()
+        dest = rel
+        if rel in dossier.active_files:
+            if docs_tree.active_kind(rel) == docs_tree.ACTIVE_SVG:
+                data = sanitize.clean_svg(data)
+            else:
+                dest = docs_tree.inert_name(rel)
+        _write(docs / dest, data)
+    for page in generated:
+        url_for = _resolver(urls, page.src)
+        front = {"title": html.escape(page.title, quote=False)}
+        if page.kind in render.FULL_WIDTH:
+            front["hide"] = ["navigation", "toc"]
+        body = render.page(page, dossier, url_for, manifest_view, signer)
+        _write(docs / page.src, (_front_matter(front) + mdext.region(token, page.kind, body)).encode("utf-8"))
+        staged.expected[page.src] = urls["@dest:" + page.src]
+        staged.generated.append(page.src)
+        titles[page.src] = page.title
+
+    # Our CSS and scripts; the data files (the manifest gets the site's files after the build).
+    assets = material_overrides_dir() / "assets" / "portfolio"
+    shutil.copytree(assets, docs / "assets" / "portfolio", dirs_exist_ok=True)
+    _write(docs / "report.json", report_json.encode("utf-8"))
+    _write(docs / "report.csv", report_mod.to_csv(json.loads(report_json)).encode("utf-8"))
+    _write(docs / "manifest.json", integrity.to_json(manifest).encode("utf-8"))
+    if credential:
+        _write(docs / view.CREDENTIAL_SRC, credential.encode("utf-8"))
+
+    overrides = out / "overrides"
+    _copy_partials(material_overrides_dir() / "partials", overrides / "partials", lang)
+    custom = (raw.get("theme") or {}).get("custom_dir") if isinstance(raw.get("theme"), dict) else None
+    if isinstance(custom, str) and not project.untrusted:
+        own = (project.root / custom).resolve()
+        if own.is_dir() and is_inside(own, project.root):
+            shutil.copytree(own, overrides, dirs_exist_ok=True)  # the dossier's own overrides win, as with the plugin
+
+    nav = _nav(dossier, raw.get("nav"), pages, generated, titles, project)
+    config = _config(dossier, raw, nav, token, request, use_directory_urls)
+    _write(out / CONFIG_NAME, yaml.safe_dump(config, allow_unicode=True, sort_keys=False).encode("utf-8"))
+    return staged
+
+
+# -- the stage folder ---------------------------------------------------------------
+
+
+_T = re.compile(r"""\bt\[["']([\w.]+)["']\]""")
+
+
+def _copy_partials(source: Path, dest: Path, lang: str) -> None:
+    """Our overrides of Material's partials, our words written in (the engine has no ``t``)."""
+    from portfolio_builder.i18n import strings
+
+    words = strings(lang)
+    for path in sorted(source.rglob("*.html")):
+        text = _T.sub(lambda m: json.dumps(words[m.group(1)], ensure_ascii=False), path.read_text(encoding="utf-8"))
+        _write(dest / path.relative_to(source), text.encode("utf-8"))
+
+
+def _prepare(out: Path, project: Project) -> Path:
+    lang = project.settings.language
+    for source in (project.root, project.docs_dir):
+        if is_inside(source, out) or is_inside(out, project.docs_dir):
+            # Replacing the stage would delete the sources; inside the docs folder it would be walked as docs.
+            raise StageRefused(translate(lang, "stage.target_is_source", stage=str(out)))
+    if out.exists():
+        if not out.is_dir() or (any(out.iterdir()) and not (out / STAGE_MARK).is_file()):
+            raise StageRefused(translate(lang, "stage.target_not_stage", stage=str(out)))
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    (out / STAGE_MARK).write_text("portfolio stage\n", encoding="utf-8")
+    return out
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+def _front_matter(front: dict[str, Any]) -> str:
+    # JSON is valid YAML: every value is quoted as it must be.
+    lines = [f"{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in front.items()]
+    return "---\n" + "\n".join(lines) + "\n---\n\n"
+
+
+def _read_page(path: Path, src: str) -> tuple[dict[str, Any], str]:
+    """The page's front matter (as our reader reads it) and body; undecodable bytes replaced."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return {}, ""  # reported by the core (`encoding`: unreadable)
+    text = decode(data, ProblemSink(src))
+    if text is None:
+        text = data.decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
+    source = split(text, ProblemSink(src))
+    if not source.has_front_matter:
+        return {}, text
+    return dict(source.meta or {}), source.body
+
+
+def _title(meta: dict[str, Any], body: str, src: str) -> str:
+    """The title as the engine would find it (front matter, first heading, file name), as text."""
+    title = meta.get("title")
+    if isinstance(title, str) and title.strip():
+        return title.strip()
+    heading = _H1.search(body)
+    if heading:
+        return heading.group(1)
+    path = PurePosixPath(src)
+    if path.stem in ("index", "README"):
+        return _dirname_title(path.parent.name) if path.parent.name else "Home"
+    return _dirname_title(path.stem)
+
+
+def _dirname_title(name: str) -> str:
+    """How MkDocs names a section (or a page without a title) after a file or folder."""
+    title = name.replace("-", " ").replace("_", " ")
+    return title.capitalize() if title.lower() == title else title
+
+
+# -- URLs ----------------------------------------------------------------------------
+
+
+def _urls(pages: list[str], others: list[str], generated: list[str], active: set[str], use_directory_urls: bool) -> dict[str, str]:
+    """Each file's URL from the site root, exactly as the engines compute it (MkDocs' File)."""
+    from mkdocs.structure.files import File
+
+    urls: dict[str, str] = {}
+    for src in [*pages, *generated]:
+        file = File(src, "docs", "site", use_directory_urls)
+        urls[src] = file.url
+        urls["@dest:" + src] = file.dest_uri
+    for src in others:
+        dest = docs_tree.inert_name(src) if src in active and docs_tree.active_kind(src) != docs_tree.ACTIVE_SVG else None
+        urls[src] = File(src, "docs", "site", use_directory_urls, dest_uri=dest).url
+    return urls
+
+
+def _resolver(urls: dict[str, str], src: str) -> Callable[[str], str]:
+    from mkdocs.utils import get_relative_url
+
+    here = urls[src]
+
+    def url_for(target_src: str) -> str:
+        target = urls.get(target_src, target_src)
+        return get_relative_url(target, here) if target else "."
+
+    return url_for
+
+
+# -- nav and configuration -------------------------------------------------------------
+
+
+def _nav(
+    dossier: Dossier, declared: Any, pages: list[str], generated: list[render.GeneratedPage], titles: dict[str, str],
+    project: Project,
+) -> list[Any]:
+    """The nav as the plugin makes it: home, the candidate's pages, Compétences, the report."""
+    lang = dossier.lang
+    staged = set(pages) | {g.src for g in generated}
+    listed: set[str] = set()
+    if isinstance(declared, list):
+        items = _declared_nav(declared, staged, listed)
+    else:
+        items = _tree_nav([p for p in pages], titles)
+        listed.update(pages)
+    items = [item for item in items if item != view.HOME_SRC and not (isinstance(item, dict) and view.HOME_SRC in item.values())]
+    items.insert(0, {translate(lang, "nav.home"): view.HOME_SRC})
+    ref = dossier.referential
+    if ref is not None and view.COMPETENCIES_SRC in staged and view.COMPETENCIES_SRC not in listed:
+        children: list[Any] = [view.COMPETENCIES_SRC]
+        for domain in ref.domains:
+            domain_pages = [view.competency_src(c.code) for c in domain.competencies]
+            children.append({html.escape(f"{domain.code} {domain.title}", quote=False): domain_pages})
+        items.append({translate(lang, "nav.competencies"): children})
+    for src in (view.REPORT_SRC, view.ATTESTATION_SRC):
+        if src in staged and src not in listed:
+            items.append(src)
+    return items
+
+
+def _declared_nav(entries: list[Any], staged: set[str], listed: set[str]) -> list[Any]:
+    """The dossier's own ``nav:``, keeping only staged pages and web links; titles escaped."""
+    result: list[Any] = []
+    for entry in entries:
+        title, value = (None, entry) if not isinstance(entry, dict) or len(entry) != 1 else next(iter(entry.items()))
+        if isinstance(value, list):
+            children = _declared_nav(value, staged, listed)
+            if children and title is not None:
+                result.append({html.escape(str(title), quote=False): children})
+            continue
+        if not isinstance(value, str):
+            continue
+        path = value.lstrip("/")
+        if path in staged:
+            listed.add(path)
+            result.append(path if title is None else {html.escape(str(title), quote=False): path})
+        elif re.match(r"https?://", value) and title is not None:
+            result.append({html.escape(str(title), quote=False): value})
+    return result
+
+
+def _tree_nav(pages: list[str], titles: dict[str, str]) -> list[Any]:
+    """The nav MkDocs makes from the docs folder: a folder's pages (index first), then its
+    subfolders as sections, named after their index page's title (as the plugin names them)."""
+    root: dict[str, Any] = {"pages": [], "dirs": {}}
+    for src in sorted(pages, key=_sort_key):
+        node = root
+        parts = src.split("/")
+        for part in parts[:-1]:
+            node = node["dirs"].setdefault(part, {"pages": [], "dirs": {}})
+        node["pages"].append(src)
+
+    def items(node: dict[str, Any], name: str) -> list[Any]:
+        result: list[Any] = list(node["pages"])
+        for dirname, child in node["dirs"].items():
+            sub = f"{name}{dirname}/"
+            index = next((p for p in child["pages"] if PurePosixPath(p).stem == "index"), None)
+            title = titles.get(index) if index else None
+            result.append({html.escape(title or _dirname_title(dirname), quote=False): items(child, sub)})
+        return result
+
+    return items(root, "")
+
+
+def _sort_key(src: str) -> tuple[Any, ...]:
+    parts = src.split("/")
+    stem = PurePosixPath(parts[-1]).stem
+    return (*[(1, p) for p in parts[:-1]], (0, stem not in ("index", "README"), parts[-1]))
+
+
+def _config(
+    dossier: Dossier, raw: dict[str, Any], nav: list[Any], token: str, request: StageRequest, use_directory_urls: bool
+) -> dict[str, Any]:
+    project = dossier.project
+    settings = project.settings
+    declared = raw.get("theme")
+    theme_in: dict[str, Any] = declared if isinstance(declared, dict) else {}
+    theme: dict[str, Any] = {k: v for k, v in theme_in.items() if k not in ("custom_dir", "font", "name")}
+    # Our overrides move Material's (and Zensical's) inline scripts to files: the CSP allows none.
+    theme = {"name": "material", **theme, "font": False, "custom_dir": "overrides"}
+    features = [str(f) for f in theme.get("features") or []]
+    if request.offline:
+        features = [f for f in features if not f.startswith("navigation.instant")]
+    if settings.prune_nav and "navigation.prune" not in features and "navigation.expand" not in features:
+        features.append("navigation.prune")
+    theme["features"] = features
+    theme["language"] = dossier.lang if theme.get("language") in (None, "en", "fr") else theme["language"]
+    extensions = [e for e in raw.get("markdown_extensions") or [] if _extension_name(e) != "portfolio_builder.publish.mdext"]
+    sanitise = bool(settings.sanitize_html or project.untrusted)
+    extensions.append({"portfolio_builder.publish.mdext": {"token": token, "sanitize": sanitise}})
+    plugins = [] if request.offline else ["search"]
+    config: dict[str, Any] = {
+        "site_name": html.escape(project.site_name or translate(dossier.lang, "nav.home"), quote=False),
+        "docs_dir": "docs",
+        "site_dir": "site",  # inside the stage: Zensical requires it
+        "use_directory_urls": use_directory_urls,
+        "theme": theme,
+        "markdown_extensions": extensions,
+        "plugins": plugins,
+        "extra_css": [CSS_PATH, *[str(c) for c in raw.get("extra_css") or [] if isinstance(c, str)]],
+        "nav": nav,
+    }
+    for key in ("site_description", "site_author", "copyright"):
+        if isinstance(raw.get(key), str):
+            # Our footer (overrides/partials/copyright.html) escapes the copyright itself.
+            config[key] = raw[key] if key == "copyright" else html.escape(raw[key])
+    if isinstance(raw.get("site_url"), str) and re.match(r"https?://", raw["site_url"]):
+        config["site_url"] = raw["site_url"]
+    return config
+
+
+def _extension_name(entry: Any) -> str:
+    return next(iter(entry)) if isinstance(entry, dict) and entry else str(entry)
+
+
+def _credential(dossier: Dossier, sign_key: Any) -> str:
+    """The signed attestation of this build, when the jury has decided and the build signs."""
+    if sign_key is None or not view.has_attestation(dossier):
+        return ""
+    from portfolio_builder.core import attestation
+
+    try:
+        return attestation.issue_credential(dossier, sign_key)
+    except attestation.NotDecided:
+        return ""
+
+
+def cleanup(root: Path) -> None:
+    if (root / STAGE_MARK).is_file():
+        shutil.rmtree(root, ignore_errors=True)
+
