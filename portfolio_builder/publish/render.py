@@ -12,6 +12,7 @@ already computed by the view model.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -65,8 +66,19 @@ def environment() -> jinja2.Environment:
     )
 
 
+_BLANK = re.compile(r"^[ \t]+$", re.MULTILINE)
+
+
 def _render(name: str, lang: str, **context: Any) -> str:
-    return environment().get_template(_TEMPLATES[name]).render(t=strings(lang), **context)
+    return normalise(environment().get_template(_TEMPLATES[name]).render(t=strings(lang), **context))
+
+
+def normalise(html: str) -> str:
+    """Our HTML as Python-Markdown keeps a raw HTML block, so that it reaches every engine
+    byte for byte: no tab (expanded by Markdown; ``&#9;`` is the same character in HTML), no
+    line of blanks only, no ``\r``, no STX/ETX (Markdown's own markers)."""
+    html = html.replace("\r\n", "\n").replace("\r", "\n").replace("\x02", "").replace("\x03", "")
+    return _BLANK.sub("", html.replace("\t", "&#9;"))
 
 
 @dataclass(frozen=True, slots=True)

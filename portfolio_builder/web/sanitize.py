@@ -40,7 +40,22 @@ def _cleaner_args() -> dict:
         "url_schemes": _URL_SCHEMES,
         "strip_comments": True,
         "link_rel": "noopener noreferrer",
+        "attribute_filter": _ours_stripped,
     }
+
+
+_OURS = "pb-"  # the prefix of our classes and ids (cards, report, competency pages)
+
+
+def _ours_stripped(tag: str, name: str, value: str) -> str | None:
+    """A candidate's HTML cannot pass for ours: no ``pb-`` class (a fake evidence card with a
+    tutor's verdict) nor ``pb-`` id (our headings, which our cards' labels point to)."""
+    if name == "class" and _OURS in value:
+        kept = " ".join(c for c in value.split() if not c.startswith(_OURS))
+        return kept or None
+    if name == "id" and value.startswith(_OURS):
+        return None
+    return value
 
 
 def clean(html: str) -> str:
