@@ -403,8 +403,9 @@ def _config(
     # Our overrides move Material's (and Zensical's) inline scripts to files: the CSP allows none.
     theme = {"name": "material", **theme, "font": False, "custom_dir": "overrides"}
     features = [str(f) for f in theme.get("features") or []]
+    plugins = ["search"]
     if request.offline:
-        features = [f for f in features if not f.startswith("navigation.instant")]
+        features, plugins = _offline(features, plugins)
     if settings.prune_nav and "navigation.prune" not in features and "navigation.expand" not in features:
         features.append("navigation.prune")
     theme["features"] = features
@@ -412,7 +413,6 @@ def _config(
     extensions = [e for e in raw.get("markdown_extensions") or [] if _extension_name(e) != "portfolio_builder.publish.mdext"]
     sanitise = bool(settings.sanitize_html or project.untrusted)
     extensions.append({"portfolio_builder.publish.mdext": {"token": token, "sanitize": sanitise}})
-    plugins = [] if request.offline else ["search"]
     config: dict[str, Any] = {
         "site_name": html.escape(project.site_name or translate(dossier.lang, "nav.home"), quote=False),
         "docs_dir": "docs",
@@ -431,6 +431,23 @@ def _config(
     if isinstance(raw.get("site_url"), str) and re.match(r"https?://", raw["site_url"]):
         config["site_url"] = raw["site_url"]
     return config
+
+
+class _Plugins(dict):
+    events: dict[str, list[Any]] = {}
+
+
+def _offline(features: list[str], plugins: list[str]) -> tuple[list[str], list[str]]:
+    """What ``outputs.make_offline`` does to a loaded MkDocs config, applied to the staged one."""
+    from types import SimpleNamespace
+
+    from portfolio_builder.outputs import make_offline
+
+    config = SimpleNamespace(use_directory_urls=False, theme={"features": list(features)}, plugins=_Plugins({p: object() for p in plugins}))
+    config.plugins.events = {}
+    make_offline(config)
+    kept = [p for p in plugins if p in config.plugins]
+    return [str(f) for f in config.theme.get("features") or []], kept
 
 
 def _extension_name(entry: Any) -> str:

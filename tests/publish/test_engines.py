@@ -170,3 +170,24 @@ def test_the_plugin_and_the_staged_project_publish_the_same_pages(tmp_path: Path
     assert compared == 1 + 15 + 1 + 1 + 20  # home, evidence, report, overview, competencies
     # The same report document, field for field.
     assert json.loads((plugin / "report.json").read_text(encoding="utf-8")) == json.loads((staged / "report.json").read_text(encoding="utf-8"))
+
+
+def test_offline_with_an_engine(tmp_path: Path) -> None:
+    site = _build(ROOT, tmp_path / "site", "mkdocs", offline=True)
+    assert (site / "portfolio/report.html").is_file() and not (site / "search").exists()
+    home = (site / "index.html").read_text(encoding="utf-8")
+    assert 'href="portfolio/report.html"' in home
+
+
+def test_an_english_dossier_gets_english_messages(tmp_path: Path, project, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = project({"docs/index.md": "# Home\n"}, portfolio={"language": "en"})
+    run = engines.run
+
+    def dropping(engine, staged, lang, quiet=False, silent=False):
+        run(engine, staged, lang, quiet, silent)
+        (staged.site / "portfolio/report/index.html").unlink()
+
+    monkeypatch.setattr(engines, "run", dropping)
+    result = CliRunner().invoke(main, ["build", str(root), "-d", str(tmp_path / "site"), "--engine", "mkdocs", "-q"])
+    assert result.exit_code == 1
+    assert "the mkdocs engine did not publish 1 expected page(s): portfolio/report.md" in result.output
