@@ -63,7 +63,7 @@ _BLOCK_TAG = re.compile(
 )
 _HEAD_END = re.compile(r"</head\s*>", re.I)
 _HEADER_NAV = re.compile(r"<nav\b[^>]*\bclass=\"md-header__inner\b[^>]*>", re.I)
-_NAV_END = re.compile(r"</nav\s*>", re.I)
+_NAV_TAG = re.compile(r"<(/?)nav\b[^>]*>", re.I)
 _BODY = re.compile(r"<body\b[^>]*>", re.I)
 
 
@@ -214,15 +214,24 @@ def inject(page_html: str, lang: str, root: str, files: list[str]) -> str | None
     )
     form = form_html(lang, root, files)
     nav = _HEADER_NAV.search(page_html, head.end())
-    end = _NAV_END.search(page_html, nav.end()) if nav else None
-    if end is not None:
-        at = end.start()
-    else:
+    at = _closing_nav(page_html, nav.end()) if nav else None
+    if at is None:
         body = _BODY.search(page_html, head.end())
         if body is None:
             return None
         at = body.end()
     return page_html[: head.start()] + tags + page_html[head.start() : at] + form + page_html[at:]
+
+
+def _closing_nav(page_html: str, start: int) -> int | None:
+    """Where the ``<nav>`` opened just before ``start`` closes (Material's search dialog,
+    when there is one, has a ``<nav>`` of its own inside the header's)."""
+    depth = 1
+    for tag in _NAV_TAG.finditer(page_html, start):
+        depth += -1 if tag.group(1) else 1
+        if depth == 0:
+            return tag.start()
+    return None
 
 
 def _root(rel: PurePosixPath) -> str:
