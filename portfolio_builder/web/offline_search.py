@@ -275,11 +275,11 @@ def publish(site: Path, docs_dir: Path | None = None) -> Published:
     offline = theme_dir() / "offline"
     (site / SCRIPT).write_bytes((offline / "search.js").read_bytes())
     (site / STYLESHEET).write_bytes((offline / "search.css").read_bytes())
-    files = []
+    files = []  # what the page loads at its first search, in this order (relative to the root)
     for file in lunr:
         (folder / file.name).write_bytes(file.read_bytes())
-        files.append(file.name)
-    files.append(PurePosixPath(INDEX_SCRIPT).name)
+        files.append(f"{FOLDER}/{file.name}")
+    files.append(INDEX_SCRIPT)
     if source == REPLACED:
         (site / REPLACED).unlink()
     count = 0

@@ -131,7 +131,7 @@ def test_the_words_are_the_dossiers_language(tmp_path):
     assert result.source == "search.json" and result.entries == 3
     page = (site / "index.html").read_text(encoding="utf-8")
     assert 'aria-label="Search the dossier"' in page and 'data-lang="en"' in page
-    assert 'data-files="lunr.js search_index.js"' in page  # no French stemmer for English
+    assert 'data-files="search/lunr.js search/search_index.js"' in page  # no French stemmer for English
     assert (site / "search.json").exists()  # Zensical's own file is left as it wrote it
 
 

@@ -247,3 +247,23 @@ def test_the_online_site_keeps_materials_search_and_an_offline_one_without_a_sea
     assert result.returncode == 0, result.stderr
     assert "pb-search" not in (offline / "index.html").read_text(encoding="utf-8") and not (offline / "search").exists()
     assert "pas d'index de recherche" in result.stderr
+
+
+def test_a_dossier_cannot_replace_the_offline_searchs_files(project, tmp_path):
+    # Malicious input: the candidate's own search script (or index) in place of ours.
+    evil = "document.title = 'pwned';\n"
+    root = project({
+        "docs/p.md": evidence_page("D1.1"),
+        "docs/search/portfolio-search.js": evil,
+        "docs/search/search_index.js": evil,
+        "docs/Search/lunr.js": evil,
+    })
+    site = tmp_path / "site"
+    result = portfolio("build", str(root), "-d", str(site), "--offline", "--allow-dirty")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("reserved-path") >= 3, result.stderr
+    from portfolio_builder.resources import theme_dir
+
+    assert (site / "search" / "portfolio-search.js").read_bytes() == (theme_dir() / "offline" / "search.js").read_bytes()
+    for name in ("search_index.js", "lunr.js"):
+        assert evil not in (site / "search" / name).read_text(encoding="utf-8")

@@ -31,10 +31,11 @@
     return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "");
   }
 
+  // name: a path relative to the site root (data-files).
   function loadScript(name) {
     return new Promise(function (resolve, reject) {
       var script = document.createElement("script");
-      script.src = root + "search/" + name;
+      script.src = root + name;
       script.onload = resolve;
       script.onerror = reject;
       document.head.appendChild(script);
