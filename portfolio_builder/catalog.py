@@ -1693,6 +1693,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "search.offline.none": ("Aucun résultat pour « {query} »", "No result for “{query}”"),
     "search.offline.one": ("1 résultat", "1 result"),
     "search.offline.many": ("{count} résultats", "{count} results"),
+    "search.offline.more": ("{count} résultats, les {shown} premiers affichés", "{count} results, the first {shown} shown"),
     "search.offline.failed": ("La recherche n'a pas pu être chargée.", "The search could not be loaded."),
     "search.offline.too_large": (
         "{path} : l'index de recherche dépasse {limit} ; le site hors ligne est sans recherche",

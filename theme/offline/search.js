@@ -207,7 +207,8 @@
     } else if (n === 1) {
       say(form.getAttribute("data-one"));
     } else {
-      say(form.getAttribute("data-many").replace("{count}", String(n)));
+      var key = n > MAX_RESULTS ? "data-more" : "data-many";
+      say(form.getAttribute(key).replace("{count}", String(n)).replace("{shown}", String(MAX_RESULTS)));
     }
     open();
   }
