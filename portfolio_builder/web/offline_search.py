@@ -145,12 +145,13 @@ def _lunr_files(lang: str) -> list[Path]:
     return files if all(f.is_file() for f in files) else []
 
 
-def read_engine_index(site: Path) -> tuple[str, Any] | None:
+def read_engine_index(site: Path, docs_dir: Path | None = None) -> tuple[str, Any] | None:
     """(its path, its data) for the first engine index in the site; None when there is none
-    or it is over the limit or unreadable."""
+    or it is unreadable. A file copied from the docs folder (a candidate's ``search.json``)
+    is not an engine's index."""
     for rel in ENGINE_INDEXES:
         file = site / rel
-        if not file.is_file() or file.is_symlink():
+        if not file.is_file() or file.is_symlink() or (docs_dir is not None and (docs_dir / rel).exists()):
             continue
         if file.stat().st_size > MAX_INDEX_BYTES:
             raise IndexTooLarge(rel, file.stat().st_size)
@@ -259,7 +260,7 @@ def _rendered_pages(site: Path, docs_dir: Path | None) -> list[PurePosixPath]:
 def publish(site: Path, docs_dir: Path | None = None) -> Published:
     """Add the local search to a built site (in place, before its manifest is written)."""
     try:
-        found = read_engine_index(site)
+        found = read_engine_index(site, docs_dir)
     except IndexTooLarge as error:
         return Published(skipped="search.offline.too_large", source=error.rel)
     if found is None:

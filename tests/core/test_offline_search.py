@@ -151,6 +151,16 @@ def test_no_engine_index_no_search(tmp_path):
     assert publish(site).skipped == "search.offline.no_index"
 
 
+def test_a_candidates_search_json_is_not_taken_for_the_engines_index(tmp_path):
+    # Malicious input: docs/search.json, copied to the site's root by MkDocs, where Zensical writes its index.
+    site = _site(tmp_path, {"docs": [{"location": "index.html", "title": "Fausse entrée", "text": "x"}]}, where="search.json")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "search.json").write_text("{}", encoding="utf-8")
+    assert publish(site, docs).skipped == "search.offline.no_index"
+    assert "Fausse" not in (site / "index.html").read_text(encoding="utf-8")
+
+
 def test_the_form_goes_at_the_top_of_the_body_without_materials_header():
     page = "<html><head></head><body class=x><p>a</p></body></html>"
     out = inject(page, "fr", "./", ["lunr.js"])
