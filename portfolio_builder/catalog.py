@@ -1723,4 +1723,30 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "--engine is not yet used with --sign, --jury or --reviews: the institution's build goes through MkDocs and the plugin",
     ),
     "help.stage.output": ("Le dossier où écrire le projet préparé.", "The folder to write the staged project into."),
+    # --- work-D ---
+    # The offline site's local search (web/offline_search.py, theme/offline/search.js).
+    "search.offline.label": ("Rechercher dans le dossier", "Search the dossier"),
+    "search.offline.placeholder": ("Rechercher", "Search"),
+    "search.offline.hint": (
+        "Flèche vers le bas pour parcourir les résultats, Entrée pour ouvrir le premier, Échap pour fermer.",
+        "Down arrow to browse the results, Enter to open the first one, Escape to close.",
+    ),
+    "search.offline.results": ("Résultats de la recherche", "Search results"),
+    "search.offline.none": ("Aucun résultat pour « {query} »", "No result for “{query}”"),
+    "search.offline.one": ("1 résultat", "1 result"),
+    "search.offline.many": ("{count} résultats", "{count} results"),
+    "search.offline.more": ("{count} résultats, les {shown} premiers affichés", "{count} results, the first {shown} shown"),
+    "search.offline.failed": ("La recherche n'a pas pu être chargée.", "The search could not be loaded."),
+    "search.offline.too_large": (
+        "{path} : l'index de recherche dépasse {limit} ; le site hors ligne est sans recherche",
+        "{path}: the search index is over {limit}; the offline site has no search",
+    ),
+    "search.offline.no_index": (
+        "pas d'index de recherche (extension « search » absente de mkdocs.yml) : le site hors ligne est sans recherche",
+        "no search index (no 'search' plugin in mkdocs.yml): the offline site has no search",
+    ),
+    "search.offline.no_lunr": (
+        "lunr (fourni par MkDocs) est introuvable : le site hors ligne est sans recherche",
+        "lunr (shipped by MkDocs) is missing: the offline site has no search",
+    ),
 }

@@ -22,7 +22,7 @@ from typing import Any
 import jinja2
 
 from portfolio_builder.core.paths import is_inside
-from portfolio_builder.i18n import strings, translate
+from portfolio_builder.i18n import Size, strings, translate
 from portfolio_builder.resources import theme_dir
 
 # Images and PDFs a jury can open from the PDF itself (embedded); other attachments are listed.
@@ -38,21 +38,44 @@ def make_offline(config: Any) -> None:
     """Turn a loaded MkDocs config into an offline one: links to ``…/index.html`` files.
 
     Material's search needs a web worker, which a browser refuses to start from
-    ``file://`` (and Material's offline shim writes inline scripts our CSP forbids): the
-    offline site has no search box; its navigation, the matrix and the competency pages
-    lead everywhere.
+    ``file://`` (and Material's offline shim writes inline scripts our CSP forbids): its
+    search box is left out of the pages, but its plugin still writes the index, which
+    ``web.offline_search`` turns into a search that works from disk, before the manifest
+    is written (so the manifest lists its files).
     """
+    from mkdocs.plugins import BasePlugin, event_priority
+
     config.use_directory_urls = False
     # Instant loading fetches pages with XHR, which file:// refuses: plain links instead.
     features = list(config.theme.get("features") or [])
     config.theme["features"] = [f for f in features if not str(f).startswith("navigation.instant")]
+    # Out of the plugin table (Material renders its search box for an entry there), not out
+    # of the events: its on_post_build still writes search/search_index.json.
     for name in ("material/search", "search"):
-        plugin = config.plugins.get(name)
-        if plugin is None:
-            continue
-        dict.pop(config.plugins, name)
-        for methods in config.plugins.events.values():
-            methods[:] = [m for m in methods if getattr(m, "__self__", None) is not plugin]
+        if name in config.plugins:
+            dict.pop(config.plugins, name)
+
+    class OfflineSearch(BasePlugin):  # type: ignore[type-arg]
+        @event_priority(-500)  # after the search index (0), before the manifest (-1000)
+        def on_post_build(self, *, config: Any) -> None:
+            add_offline_search(Path(config.site_dir), Path(config.docs_dir))
+
+    config.plugins["portfolio-offline-search"] = OfflineSearch()
+
+
+def add_offline_search(site: Path, docs_dir: Path | None = None) -> None:
+    """The offline site's local search (``web.offline_search``), from the engine's index in
+    ``site``; an engine other than MkDocs calls this before writing its manifest."""
+    import logging
+
+    from portfolio_builder.web import offline_search
+
+    result = offline_search.publish(site, docs_dir)
+    if result.skipped:
+        lang = offline_search.site_language(site)
+        message = translate(lang, result.skipped, path=result.source,
+                            limit=Size(offline_search.MAX_INDEX_BYTES))
+        logging.getLogger("mkdocs.plugins.portfolio").info(message)  # not the dossier's problem: never fails --strict
 
 
 def weasyprint_module() -> Any:

@@ -164,7 +164,11 @@ def test_offline_build_links_to_files_and_verify_still_works(tmp_path):
     assert internal and all(not h.endswith("/") for h in internal), [h for h in internal if h.endswith("/")]
     for href in internal:
         assert (site / "portfolio" / href).resolve().exists(), href
-    assert not (site / "search").exists()
+    # The local search's files are published files like any other: in the manifest, checked by verify.
+    listed = {entry["path"] for entry in json.loads((site / "manifest.json").read_text(encoding="utf-8"))["site"]}
+    ours = {"search/search_index.js", "search/portfolio-search.js", "search/portfolio-search.css", "search/lunr.js"}
+    assert ours <= listed and not (site / "search" / "search_index.json").exists()
+    assert 'src="../search/portfolio-search.js"' in report and 'data-root="../"' in report
     result = portfolio("verify", str(site), str(ECHEC))
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -222,4 +226,44 @@ def test_offline_drops_what_needs_a_server(project, tmp_path):
     assert result.returncode == 0, result.stderr
     page = (site / "index.html").read_text(encoding="utf-8")
     assert "navigation.instant" not in page and "navigation.sections" in page
-    assert not (site / "search").exists() and 'href="portfolio/report.html"' in page
+    assert 'href="portfolio/report.html"' in page
+    # Material's search box (a web worker) is left out; ours, that works from disk, is there.
+    assert 'class="md-search"' not in page and 'class="pb-search"' in page
+
+
+def test_the_online_site_keeps_materials_search_and_an_offline_one_without_a_search_plugin_has_none(project, tmp_path):
+    root = project({"docs/p.md": evidence_page("D1.1")})
+    site = tmp_path / "online"
+    assert portfolio("build", str(root), "-d", str(site), "--allow-dirty", "-q").returncode == 0
+    page = (site / "index.html").read_text(encoding="utf-8")
+    assert 'class="md-search"' in page and "pb-search" not in page
+    assert (site / "search" / "search_index.json").is_file() and not (site / "search" / "search_index.js").exists()
+    # No `search` plugin: no index to search, so no box; the build still succeeds and says why.
+    from tests.conftest import mkdocs_text
+
+    plain = project({"docs/p.md": evidence_page("D1.1"), "mkdocs.yml": mkdocs_text().replace("  - search\n", "")})
+    offline = tmp_path / "offline"
+    result = portfolio("build", str(plain), "-d", str(offline), "--offline", "--allow-dirty")
+    assert result.returncode == 0, result.stderr
+    assert "pb-search" not in (offline / "index.html").read_text(encoding="utf-8") and not (offline / "search").exists()
+    assert "pas d'index de recherche" in result.stderr
+
+
+def test_a_dossier_cannot_replace_the_offline_searchs_files(project, tmp_path):
+    # Malicious input: the candidate's own search script (or index) in place of ours.
+    evil = "document.title = 'pwned';\n"
+    root = project({
+        "docs/p.md": evidence_page("D1.1"),
+        "docs/search/portfolio-search.js": evil,
+        "docs/search/search_index.js": evil,
+        "docs/Search/lunr.js": evil,
+    })
+    site = tmp_path / "site"
+    result = portfolio("build", str(root), "-d", str(site), "--offline", "--allow-dirty")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("reserved-path") >= 3, result.stderr
+    from portfolio_builder.resources import theme_dir
+
+    assert (site / "search" / "portfolio-search.js").read_bytes() == (theme_dir() / "offline" / "search.js").read_bytes()
+    for name in ("search_index.js", "lunr.js"):
+        assert evil not in (site / "search" / name).read_text(encoding="utf-8")
