@@ -1681,4 +1681,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{evidence} preuve(s), {attachments} pièce(s) jointe(s), {others} autre(s) : configuration, revues, jury, attestations",
         "{evidence} evidence page(s), {attachments} attachment(s), {others} other(s): configuration, reviews, jury, attestations",
     ),
+    # --- work-B ---
+    # How numbers and clauses are written (core.view: no language test in the code).
+    "format.decimal": (",", "."),
+    "format.clause_separator": (" ; ", "; "),
 }

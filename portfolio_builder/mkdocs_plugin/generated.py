@@ -55,7 +55,7 @@ def _page_file(config: MkDocsConfig, src: str, kind: str, title: str, body: str 
     return File.generated(config, src, content=content, inclusion=InclusionLevel.NOT_IN_NAV)
 
 
-def add_pages(files: Files, config: MkDocsConfig, dossier: Dossier) -> GeneratedPages:
+def add_pages(files: Files, config: MkDocsConfig, dossier: Dossier, report: dict[str, Any]) -> GeneratedPages:
     lang = dossier.lang
     pages = GeneratedPages()
 
@@ -74,7 +74,7 @@ def add_pages(files: Files, config: MkDocsConfig, dossier: Dossier) -> Generated
             for competency in domain.competencies:
                 body = f"{competency.title}. {domain.code} {domain.title}. {competency.description}"
                 add(view.competency_src(competency.code), COMPETENCY, f"{competency.code} {competency.title}", competency.code, body)
-        if view.has_attestation(dossier):
+        if view.has_attestation(report):
             add(view.ATTESTATION_SRC, ATTESTATION, translate(lang, "nav.attestation"))
     if files.get_file_from_path(view.HOME_SRC) is None:
         add(view.HOME_SRC, HOME, dossier.project.site_name or translate(lang, "nav.home"))
@@ -93,18 +93,19 @@ def url_resolver(page: Page, urls: dict[str, str]) -> Callable[[str], str]:
 
 
 def page_data(
-    kind: str, src: str, dossier: Dossier, url_for: Callable[[str], str], pages: GeneratedPages, signer: str = ""
+    kind: str, src: str, report: dict[str, Any], url_for: Callable[[str], str], pages: GeneratedPages, signer: str = ""
 ) -> dict[str, Any]:
+    """A generated page's data, from the report document alone (``report.json``)."""
     found = pages.kind_of(src)
     code = found[1] if found else None
     if kind == COMPETENCY and code is not None:
-        return view.competency_page(dossier, code, url_for)
+        return view.competency_page(report, code, url_for)
     if kind == COMPETENCIES:
-        return view.competencies_overview(dossier, url_for)
+        return view.competencies_overview(report, url_for)
     if kind == REPORT:
-        return view.report_page(dossier, url_for)
+        return view.report_page(report, url_for)
     if kind == ATTESTATION:
-        return view.attestation_page(dossier, url_for, signer)
+        return view.attestation_page(report, url_for, signer)
     return {}
 
 

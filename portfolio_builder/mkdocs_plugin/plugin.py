@@ -97,6 +97,7 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         self.pages: generated.GeneratedPages | None = None
         self.env: Any = None
         self.report_json = ""
+        self.report: dict[str, Any] = {}  # report.json read back: every page's data comes from it alone
         self.manifest: dict[str, Any] = {}
         self.manifest_view: dict[str, Any] = {}
         self.evidence_index: dict[str, Any] = {}
@@ -141,7 +142,10 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
             if problem.code == "missing-competency" and not problem.is_error:
                 continue  # summarised below in one line; the report page lists them
             (log.error if problem.is_error else log.warning)(problem.format(lang))
-        log.info(view.summary_line(dossier))
+        # The report document, once per build: the pages are laid out from report.json itself.
+        self.report_json = report_mod.to_json(report_mod.build(dossier))
+        self.report = json.loads(self.report_json)
+        log.info(view.summary_line(self.report))
         self._refuse_fatal(config, dossier)
         self._configure_theme(config, dossier)
         return config
@@ -213,7 +217,7 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
                 if os.path.isfile(os.path.join(folder, path)) and files.get_file_from_path(path) is None:
                     files.append(File(path, folder, config.site_dir, config.use_directory_urls))
                     break
-        self.pages = generated.add_pages(files, config, dossier)
+        self.pages = generated.add_pages(files, config, dossier, self.report)
         self._files = files
         if self.options.shared_assets is not None:
             from portfolio_builder.mkdocs_plugin import shared
@@ -229,7 +233,7 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         assert self.pages is not None
         nav = generated.attach_nav(nav, files, self.pages, self._dossier())
         if self.dirty:
-            incremental.mark_stale(self.incremental, files, nav, self._dossier(), config.config_file_path)
+            incremental.mark_stale(self.incremental, files, nav, self._dossier(), config.config_file_path, self.report)
         return nav
 
     # -- pages --------------------------------------------------------------
@@ -282,7 +286,6 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
             env.bytecode_cache = template_cache()
         # Each nav item off the current page's path rendered once, not once per page.
         nav_cache.install(env)
-        self.report_json = report_mod.to_json(report_mod.build(dossier))
         self.manifest = integrity.manifest(dossier, self.report_json)
         self.manifest_view = view.manifest_summary(self.manifest, dossier.lang)
         self.evidence_index = dossier.evidence_by_path()
@@ -292,19 +295,17 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
     @event_priority(-100)
     # MkDocs types the context as a closed TypedDict, yet themes and plugins add their own keys to it.
     def on_page_context(self, context: dict[str, Any], *, page: Page, config: MkDocsConfig, nav: Navigation) -> dict[str, Any]:  # type: ignore[override]
-        dossier = self._dossier()
         assert self.pages is not None
         self.incremental.rebuilt.add(page.url)
         url_for = generated.url_resolver(page, self.pages.urls)
-        context["portfolio_site"] = view.site(dossier, url_for)
+        context["portfolio_site"] = view.site(self.report, url_for)
         context["portfolio_manifest"] = self.manifest_view
         found = self.pages.kind_of(page.file.src_uri)
         if found is not None:
-            context["portfolio"] = generated.page_data(found[0], page.file.src_uri, dossier, url_for, self.pages, self.signer)
-        evidence = self.evidence_index.get(page.file.src_uri)
+            context["portfolio"] = generated.page_data(found[0], page.file.src_uri, self.report, url_for, self.pages, self.signer)
         card = None
-        if evidence is not None:
-            card = self._render("portfolio/partials/evidence-card.html", context, card=view.evidence_card(dossier, evidence, url_for))
+        if page.file.src_uri in self.evidence_index:
+            card = self._render("portfolio/partials/evidence-card.html", context, card=view.evidence_card(self.report, page.file.src_uri, url_for))
         elif page.is_homepage:
             card = self._render("portfolio/partials/home-card.html", context)
         if card is not None:
@@ -361,7 +362,7 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         if self._credential is None:
             self._credential = ""
             dossier = self.dossier
-            if self.options.sign_key is not None and dossier is not None and view.has_attestation(dossier):
+            if self.options.sign_key is not None and dossier is not None and view.has_attestation(self.report):
                 from portfolio_builder.core import attestation
 
                 try:
