@@ -26,7 +26,7 @@ from portfolio_builder.core.links import resolve as resolve_link
 from portfolio_builder.core.problems import ERROR, WARNING, Problem, ProblemSink
 from portfolio_builder.core.project import Project, load_project
 from portfolio_builder.core.referential import Referential
-from portfolio_builder.i18n import translate
+from portfolio_builder.i18n import LANGUAGES, translate
 
 
 @dataclass(frozen=True, slots=True)
@@ -517,7 +517,7 @@ def _missing_metadata(project: Project) -> list[Problem]:
     """A certification dossier must say who, where and when: the jury needs it."""
     sink = ProblemSink(project.config_display)
     settings = project.settings
-    placeholders = {translate(lang, key) for lang in ("fr", "en") for key in _PLACEHOLDERS}
+    placeholders = {translate(lang, key) for lang in LANGUAGES for key in _PLACEHOLDERS}
     for name, value in (("candidate", settings.candidate_name), ("institution", settings.institution), ("session", settings.session)):
         if value in placeholders:
             # `portfolio new` wrote an example value: the jury needs the real one.

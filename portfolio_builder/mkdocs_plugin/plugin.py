@@ -29,7 +29,7 @@ from portfolio_builder.core.limits import DEFAULT as DEFAULT_LIMITS
 from portfolio_builder.core.limits import Limits
 from portfolio_builder.core.problems import Problem, ProblemSink
 from portfolio_builder.core.project import ConfigError, Untrusted, load_project
-from portfolio_builder.i18n import strings, translate
+from portfolio_builder.i18n import LANGUAGES, strings, translate
 from portfolio_builder.mkdocs_plugin import generated, incremental, livereload, nav_cache
 from portfolio_builder.mkdocs_plugin.config import PortfolioConfig
 from portfolio_builder.resources import material_overrides_dir
@@ -190,7 +190,7 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         if dossier.project.settings.prune_nav and "navigation.prune" not in features and "navigation.expand" not in features:
             # Material renders the whole nav into every page: without pruning the build is quadratic.
             theme["features"] = [*features, "navigation.prune"]
-        theme["language"] = dossier.lang if theme.get("language") in (None, "en", "fr") else theme["language"]
+        theme["language"] = dossier.lang if theme.get("language") in (None, *LANGUAGES) else theme["language"]
 
     # -- files and navigation ---------------------------------------------------
     @event_priority(-50)
