@@ -207,7 +207,7 @@ def check(
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context()) as pool:
             results = list(pool.map(_check_one, args, chunksize=max(1, len(args) // (jobs * 4))))
     else:
         results = [_check_one(a) for a in args]

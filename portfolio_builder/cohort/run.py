@@ -311,7 +311,7 @@ def _stop(slot: _Slot) -> None:
 
 
 def _prewarm() -> None:
-    """Import what every build needs once, before the workers fork: each starts warm."""
+    """Import what every build needs once, before the workers start: forked, each starts warm."""
     import material  # noqa: F401
     import mkdocs.commands.build  # noqa: F401
     import mkdocs.config  # noqa: F401
@@ -338,7 +338,9 @@ def _run_isolated(
     from portfolio_builder import build as build_mod
 
     _prewarm()
-    context = multiprocessing.get_context("fork")
+    # The platform's own start method (fork on Linux, spawn on macOS and Windows): the
+    # worker is a top-level function and every task is plain, picklable data.
+    context = multiprocessing.get_context()
     waiting = list(tasks.items())
     seconds = policy.limits.build_seconds
     slots = [_start_slot(context, policy.limits) for _ in range(min(jobs, len(waiting)))]

@@ -184,7 +184,7 @@ def gather(cohort: Cohort, folders: list[Path], jobs: int | None = None, issuers
         tasks.append((str(folder), student_id, policy.untrusted(slug, student_id, unique), lang))
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(tasks) or 1))
     if jobs > 1 and len(tasks) >= PARALLEL_THRESHOLD:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context()) as pool:
             outputs = list(pool.map(_one_packed, tasks, chunksize=max(1, len(tasks) // (jobs * 4))))
     else:
         outputs = [_one(*task) for task in tasks]

@@ -461,8 +461,8 @@ def _read_pages(
 
     size = max(50, -(-len(pages) // jobs))
     chunks = [(pages[i : i + size], project, referential, prefix) for i in range(0, len(pages), size)]
-    context = multiprocessing.get_context("fork")
-    # Frozen, the objects inherited by the workers are never traversed by their garbage
+    context = multiprocessing.get_context()  # the platform's default: fork, or spawn where fork is not
+    # Frozen, the objects a forked worker inherits are never traversed by its garbage
     # collector: no copy-on-write of the whole heap in each worker (a third of check's CPU).
     gc.freeze()
     try:
