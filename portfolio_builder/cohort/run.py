@@ -28,7 +28,7 @@ from typing import Any
 from portfolio_builder.core.check import Options, check_project
 from portfolio_builder.core.limits import DEFAULT as DEFAULT_LIMITS
 from portfolio_builder.core.limits import Limits
-from portfolio_builder.core.project import ConfigError, Untrusted, load_project
+from portfolio_builder.core.project import ConfigError, Project, Untrusted, load_project, with_policy
 from portfolio_builder.core.view import slug as make_slug
 from portfolio_builder.i18n import translate
 
@@ -111,11 +111,19 @@ def unique_slugs(names: list[str]) -> list[str]:
 
 def _identity(folder: Path) -> tuple[str, str]:
     """(candidate name or folder name, student_id), read as an untrusted dossier."""
+    name, student_id, _project = read_identity(folder)
+    return name, student_id
+
+
+def read_identity(folder: Path) -> tuple[str, str, Project | None]:
+    """(candidate name or folder name, student_id, the project read): the one reading of a
+    dossier's mkdocs.yml in a cohort; its policy is applied later (``project.with_policy``)."""
     try:
-        settings = load_project(folder, untrusted=Untrusted()).settings
+        project = load_project(folder, untrusted=Untrusted())
     except ConfigError:
-        return folder.resolve().name, ""
-    return settings.candidate_name or folder.resolve().name, settings.student_id
+        return folder.resolve().name, "", None
+    settings = project.settings
+    return settings.candidate_name or folder.resolve().name, settings.student_id, project
 
 
 # Problems found on the dossier itself, which its staged copy no longer shows.
@@ -134,8 +142,12 @@ def build_one(
     allow_dirty: bool = False,
     sign_key: Any = None,
     public: bool = False,
+    read: Project | None = None,
 ) -> DossierResult:
-    """Worker: check, stage, then build with the trusted configuration. Never raises."""
+    """Worker: check, stage, then build with the trusted configuration. Never raises.
+
+    ``read``: the dossier as the cohort already read it (``read_identity``): its
+    mkdocs.yml is not read again, only the policy ``untrusted`` applied."""
     from portfolio_builder import build as build_mod
     from portfolio_builder.cohort import trusted
 
@@ -143,7 +155,7 @@ def build_one(
     _share_compiled_templates()
     result = DossierResult(source=folder, slug=slug)
     try:
-        project = load_project(folder, untrusted=untrusted)
+        project = with_policy(read, untrusted) if read is not None else load_project(folder, untrusted=untrusted)
     except ConfigError as error:
         result.problems = [p.format(lang) for p in error.problems]
         result.failure = translate(lang, "cohort.failure.config")
@@ -205,7 +217,8 @@ def build_all(
     jobs: int | None = None,
     progress: Callable[[DossierResult], None] | None = None,
 ) -> list[DossierResult]:
-    identities = [_identity(folder) for folder in folders]
+    read = [read_identity(folder) for folder in folders]  # each mkdocs.yml read once
+    identities = [(name, student_id) for name, student_id, _project in read]
     slugs = unique_slugs([name for name, _ in identities])
     bases = Counter(make_slug(name, empty="dossier") for name, _ in identities)
     ids = Counter(student_id for _, student_id in identities if student_id)
@@ -214,7 +227,7 @@ def build_all(
         for slug, (name, student_id) in zip(slugs, identities)
     }
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(folders)))
-    tasks = {slug: (str(folder), readings[slug]) for slug, folder in zip(slugs, folders)}
+    tasks = {slug: (str(folder), readings[slug], project) for slug, folder, (_n, _s, project) in zip(slugs, folders, read)}
     results: dict[str, DossierResult] = {}
 
     names = dict(zip(slugs, (name for name, _ in identities)))
@@ -323,7 +336,7 @@ def _prewarm() -> None:
 
 
 def _run_isolated(
-    tasks: dict[str, tuple[str, Untrusted]],
+    tasks: dict[str, tuple[str, Untrusted, Project | None]],
     site_root: Path,
     policy: CohortPolicy,
     jobs: int,
@@ -356,10 +369,13 @@ def _run_isolated(
             for slot in slots:
                 if slot.slug or not waiting:
                     continue
-                slug, (folder, reading) = waiting.pop(0)
+                slug, (folder, reading, project) = waiting.pop(0)
                 slot.slug, slot.deadline = slug, time.monotonic() + seconds
                 slot.work = tempfile.mkdtemp(prefix=f"portfolio-cohort-{slug}-")
-                args = (folder, slug, str(site_root), reading, policy.language, policy.limits, policy.markdown_extensions, slot.work, policy.allow_dirty)
+                args = (
+                    folder, slug, str(site_root), reading, policy.language, policy.limits, policy.markdown_extensions,
+                    slot.work, policy.allow_dirty, None, False, project,
+                )
                 try:
                     slot.tasks.send(args)
                 except (BrokenPipeError, OSError):

@@ -56,6 +56,8 @@ class Project:
         return self.policy is not None
     docs_origin: Path | None = None  # a cohort's staged copy: the dossier's own docs folder it copies
     config_chain: tuple[Path, ...] = ()  # mkdocs.yml and the INHERIT parents read with it
+    declared: Settings | None = None  # the settings as the entry says them, before a cohort's policy
+    read_problems: tuple[Problem, ...] = ()  # what reading mkdocs.yml found, before a cohort's policy
 
     @property
     def config_display(self) -> str:
@@ -245,7 +247,8 @@ def load_project(target: str | Path, docs_dir: Path | None = None, untrusted: Un
             path=str(docs_dir),
         )
         raise ConfigError(sink.items)
-    settings = Settings.from_entry(entry)
+    declared = settings = Settings.from_entry(entry)
+    read_problems = tuple(sink.items)
     if untrusted is not None:
         settings = _confine(settings, root, doc, entry_path, sink, untrusted)
     return Project(
@@ -262,7 +265,23 @@ def load_project(target: str | Path, docs_dir: Path | None = None, untrusted: Un
         policy=untrusted,
         docs_origin=docs_origin,
         config_chain=tuple(chain),
+        declared=declared,
+        read_problems=read_problems,
     )
+
+
+def with_policy(project: Project, untrusted: Untrusted) -> Project:
+    """The same dossier read under another cohort policy, without reading mkdocs.yml again.
+
+    ``project`` was loaded untrusted (no ``!ENV``, no ``INHERIT``, confined paths): a
+    cohort reads each dossier once, for its identity, then applies the policy that
+    identity selects (its jury file, its reviews).
+    """
+    if project.policy is None or project.declared is None:
+        raise ValueError("with_policy needs a project loaded untrusted")
+    sink = ProblemSink(project.config_file.name)
+    settings = _confine(project.declared, project.root, project.doc, project.entry_path, sink, untrusted)
+    return replace(project, settings=settings, problems=[*project.read_problems, *sink.items], policy=untrusted)
 
 
 def _refuse_linked_config(path: Path) -> None:
