@@ -23,7 +23,6 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
 from portfolio_builder.core import view
-from portfolio_builder.core.check import Dossier
 from portfolio_builder.core.frontmatter import title_of
 from portfolio_builder.i18n import translate
 
@@ -55,8 +54,9 @@ def _page_file(config: MkDocsConfig, src: str, kind: str, title: str, body: str 
     return File.generated(config, src, content=content, inclusion=InclusionLevel.NOT_IN_NAV)
 
 
-def add_pages(files: Files, config: MkDocsConfig, dossier: Dossier, report: dict[str, Any]) -> GeneratedPages:
-    lang = dossier.lang
+def add_pages(files: Files, config: MkDocsConfig, report: dict[str, Any]) -> GeneratedPages:
+    """The generated pages, named and titled from the report document."""
+    lang = report["language"]
     pages = GeneratedPages()
 
     def add(src: str, kind: str, title: str, code: str | None = None, body: str = "") -> None:
@@ -67,17 +67,16 @@ def add_pages(files: Files, config: MkDocsConfig, dossier: Dossier, report: dict
         pages.kinds[src] = (kind, code)
 
     add(view.REPORT_SRC, REPORT, translate(lang, "nav.report"))
-    ref = dossier.referential
-    if ref is not None:
+    if report["domains"]:  # a referential was loaded
         add(view.COMPETENCIES_SRC, COMPETENCIES, translate(lang, "nav.competencies"))
-        for domain in ref.domains:
-            for competency in domain.competencies:
-                body = f"{competency.title}. {domain.code} {domain.title}. {competency.description}"
-                add(view.competency_src(competency.code), COMPETENCY, f"{competency.code} {competency.title}", competency.code, body)
+        for domain, competencies in _by_domain(report):
+            for competency in competencies:
+                body = f"{competency['title']}. {domain['code']} {domain['title']}. {competency.get('description', '')}"
+                add(view.competency_src(competency["code"]), COMPETENCY, f"{competency['code']} {competency['title']}", competency["code"], body)
         if view.has_attestation(report):
             add(view.ATTESTATION_SRC, ATTESTATION, translate(lang, "nav.attestation"))
     if files.get_file_from_path(view.HOME_SRC) is None:
-        add(view.HOME_SRC, HOME, dossier.project.site_name or translate(lang, "nav.home"))
+        add(view.HOME_SRC, HOME, report["dossier"]["site_name"] or translate(lang, "nav.home"))
     pages.urls = {f.src_uri: f.url for f in files}
     return pages
 
@@ -109,8 +108,16 @@ def page_data(
     return {}
 
 
-def attach_nav(nav: Navigation, files: Files, pages: GeneratedPages, dossier: Dossier) -> Navigation:
-    lang = dossier.lang
+def _by_domain(report: dict[str, Any]) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """Each domain of the report with its competencies, in the referential's order."""
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for row in report["competencies"]:
+        rows.setdefault(row["domain"], []).append(row)
+    return [(domain, rows.get(domain["code"], [])) for domain in report["domains"]]
+
+
+def attach_nav(nav: Navigation, files: Files, pages: GeneratedPages, report: dict[str, Any]) -> Navigation:
+    lang = report["language"]
 
     def page_of(src: str) -> Page | None:
         file = files.get_file_from_path(src)
@@ -130,13 +137,12 @@ def attach_nav(nav: Navigation, files: Files, pages: GeneratedPages, dossier: Do
         home.title = translate(lang, "nav.home")
         items.insert(0, home)
 
-    ref = dossier.referential
     competencies_page = page_of(view.COMPETENCIES_SRC)
-    if ref is not None and competencies_page is not None and id(competencies_page) not in listed:
+    if report["domains"] and competencies_page is not None and id(competencies_page) not in listed:
         children: list[StructureItem] = [competencies_page]
-        for domain in ref.domains:
-            domain_pages = [page_of(view.competency_src(c.code)) for c in domain.competencies]
-            title = html.escape(f"{domain.code} {domain.title}", quote=False)
+        for domain, competencies in _by_domain(report):
+            domain_pages = [page_of(view.competency_src(c["code"])) for c in competencies]
+            title = html.escape(f"{domain['code']} {domain['title']}", quote=False)
             children.append(Section(title, [p for p in domain_pages if p is not None]))
         items.append(Section(translate(lang, "nav.competencies"), children))
     for src in (view.REPORT_SRC, view.ATTESTATION_SRC):

@@ -217,7 +217,7 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
                 if os.path.isfile(os.path.join(folder, path)) and files.get_file_from_path(path) is None:
                     files.append(File(path, folder, config.site_dir, config.use_directory_urls))
                     break
-        self.pages = generated.add_pages(files, config, dossier, self.report)
+        self.pages = generated.add_pages(files, config, self.report)
         self._files = files
         if self.options.shared_assets is not None:
             from portfolio_builder.mkdocs_plugin import shared
@@ -231,7 +231,7 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
     @event_priority(-50)
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
         assert self.pages is not None
-        nav = generated.attach_nav(nav, files, self.pages, self._dossier())
+        nav = generated.attach_nav(nav, files, self.pages, self.report)
         if self.dirty:
             incremental.mark_stale(self.incremental, files, nav, self._dossier(), config.config_file_path, self.report)
         return nav
