@@ -25,6 +25,7 @@ from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
 
+from portfolio_builder.core import docs_tree
 from portfolio_builder.core.check import Options, check_project
 from portfolio_builder.core.limits import DEFAULT as DEFAULT_LIMITS
 from portfolio_builder.core.limits import Limits
@@ -160,17 +161,20 @@ def build_one(
         result.problems = [p.format(lang) for p in error.problems]
         result.failure = translate(lang, "cohort.failure.config")
         return result
-    checked = check_project(project, Options(limits=limits))
-    result.problems = [p.format(checked.lang) for p in checked.problems if p.is_error]
-    if checked.over_limit:
+    # The walk decides what is staged (no page is read here): the build checks the staged
+    # copy, once, and its report.json is what the row shows.
+    own_lang = project.settings.language
+    tree = docs_tree.walk(project.docs_dir, project.root, project.display(project.docs_dir) + "/", limits, untrusted=True)
+    if tree.over_limit:
         # Refused before anything is copied or written: its row says which limit.
+        result.problems = [p.format(own_lang) for p in tree.problems if p.is_error]
         result.failure = translate(lang, "cohort.failure.limits")
         return result
     work_dir = Path(work) if work else Path(tempfile.mkdtemp(prefix=f"portfolio-cohort-{slug}-"))
     try:
         docs = work_dir / "docs"
-        trusted.stage_docs(checked, docs)
-        staged = [p for p in checked.problems if p.code in _STAGED_CODES]
+        trusted.stage_tree(tree, limits, docs)
+        staged = [p for p in tree.problems if p.code in _STAGED_CODES]
         config_path = trusted.write_config(project, docs, work_dir / "mkdocs.yml", markdown_extensions)
         build_mod.build(
             build_mod.BuildRequest(
@@ -197,6 +201,10 @@ def build_one(
         result.warnings = [_format(p) for p in result.report["problems"] if p["severity"] == "warning"]
     except build_mod.BuildFailed as error:
         result.failure = str(error)
+        # No report.json: the row lists the dossier's errors, from a check of its own (the
+        # one case where a dossier is checked twice).
+        checked = check_project(project, Options(limits=limits))
+        result.problems = [p.format(checked.lang) for p in checked.problems if p.is_error]
     except Exception as error:  # noqa: BLE001 - one dossier must never stop the cohort
         result.failure = translate(lang, "cohort.failure.unexpected", error=f"{type(error).__name__}: {error}")
     finally:

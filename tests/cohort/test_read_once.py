@@ -38,10 +38,15 @@ def _counts(log: Path) -> Counter[str]:
 
 @pytest.mark.slow
 @pytest.mark.skipif(multiprocessing.get_start_method() != "fork", reason="counts across forked workers")
-def test_a_cohort_build_reads_and_checks_each_dossier_once_in_the_runner(tmp_path, monkeypatch):
+def test_a_cohort_build_reads_each_dossier_once_and_checks_it_once(tmp_path, monkeypatch):
+    """The runner reads mkdocs.yml once (the identity, then ``with_policy``) and only walks the
+    docs folder to stage it; the build checks the staged copy: one check per dossier."""
+    from portfolio_builder.mkdocs_plugin import plugin
+
     log = tmp_path / "calls.log"
     _counting(monkeypatch, log, run_mod, "load_project")
     _counting(monkeypatch, log, run_mod, "check_project")
+    _counting(monkeypatch, log, plugin, "check_project")
     info, folders = session_mod.load_cohort(COHORT)
     policy = run_mod.CohortPolicy(referential=info.referential, language=info.language)
     results = run_mod.build_all(folders, tmp_path / "site", policy, jobs=2)
