@@ -48,7 +48,8 @@ bench: $(TSTAMP)
 	$(BIN)/python benchmarks/hanging_cohort.py
 	$(BIN)/python benchmarks/pdf_speed.py
 
-# The fast validators of `portfolio check`, generated from schema/ (the tests check they are current).
+# schema/dossier.schema.json from core/settings.py, the language enums from the catalog, then the fast
+# validators of `portfolio check` generated from schema/ (the tests check they are all current).
 schemas: $(TSTAMP)
 	$(BIN)/python -m portfolio_builder.core.schemas
 

@@ -17,6 +17,7 @@ try:
     import fcntl
 except ImportError:  # Windows: msvcrt locks instead
     fcntl = None  # type: ignore[assignment]
+import json
 import logging
 import os
 import shutil
@@ -331,6 +332,7 @@ def build_staged(request: BuildRequest) -> Path:
             dossier = stage_mod.check(stage_request)
             _print_problems(dossier, request)
             staged = stage_mod.stage(stage_request, staging, dossier)
+            _print_summary(staged.report_json, request)
             work = staged.site
             engines.run(engine, staged, lang, quiet=request.quiet, silent=request.silent)
             engines.verify(engine, staged, work, lang)
@@ -349,9 +351,7 @@ def build_staged(request: BuildRequest) -> Path:
 
 
 def _print_problems(dossier: Any, request: BuildRequest) -> None:
-    """What the plugin logs: every problem (missing competencies summed up), then the summary."""
-    from portfolio_builder.core import view
-
+    """What the plugin logs: every problem (missing competencies summed up)."""
     if request.silent:
         return
     for problem in dossier.problems:
@@ -359,5 +359,11 @@ def _print_problems(dossier: Any, request: BuildRequest) -> None:
             continue
         level = "ERROR" if problem.is_error else "WARNING"
         print(f"{level:<8}-  {problem.format(dossier.lang)}", file=sys.stderr)
-    if not request.quiet:
-        print(f"{'INFO':<8}-  {view.summary_line(dossier)}", file=sys.stderr)
+
+
+def _print_summary(report_json: str, request: BuildRequest) -> None:
+    """The plugin's summary line, from the report document."""
+    from portfolio_builder.core import view
+
+    if not (request.silent or request.quiet):
+        print(f"{'INFO':<8}-  {view.summary_line(json.loads(report_json))}", file=sys.stderr)

@@ -1,10 +1,16 @@
 """Every user-facing string, as ``key: (français, English)``.
 
 Read through ``portfolio_builder.i18n``. Placeholders use ``str.format``
-names; both languages of an entry must use the same ones (a test checks).
+names; every language of an entry must use the same ones (a test checks).
+
+``LANGUAGES`` names the columns, in order: a new language is one more name here
+and one more column in each entry, and no change to the code (``i18n.LANGUAGES``,
+every ``--lang`` choice, the dossier schema's ``language`` all read it).
 """
 
-MESSAGES: dict[str, tuple[str, str]] = {
+LANGUAGES: tuple[str, ...] = ("fr", "en")
+
+MESSAGES: dict[str, tuple[str, ...]] = {
     # --- words -------------------------------------------------------------
     "word.or": (" ou ", " or "),
     "severity.error": ("erreur", "error"),
@@ -1749,4 +1755,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "lunr (fourni par MkDocs) est introuvable : le site hors ligne est sans recherche",
         "lunr (shipped by MkDocs) is missing: the offline site has no search",
     ),
+    # --- work-B ---
+    # How numbers and clauses are written (core.view: no language test in the code).
+    "format.decimal": (",", "."),
+    "format.clause_separator": (" ; ", "; "),
+    "format.units": ("o|Kio|Mio|Gio|Tio", "B|KiB|MiB|GiB|TiB"),
+    # "1" where a count of 0 takes the singular, as 1 does (« 0 problème »), else "0".
+    "format.zero_singular": ("1", "0"),
 }

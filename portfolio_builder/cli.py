@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 import click
 
 from portfolio_builder import __version__, cli_trust
-from portfolio_builder.i18n import translate, translate_count
+from portfolio_builder.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate, translate_count
 
 if TYPE_CHECKING:
     from portfolio_builder.core.check import Dossier
@@ -32,7 +32,7 @@ EXIT_OK, EXIT_ERRORS, EXIT_CONFIG = 0, 1, 2
 
 def _h(key: str) -> str:
     """Help text, in French unless PORTFOLIO_LANG=en (help prints before any dossier is read)."""
-    return translate(os.environ.get("PORTFOLIO_LANG", "fr"), key)
+    return translate(os.environ.get("PORTFOLIO_LANG", DEFAULT_LANGUAGE), key)
 
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -52,7 +52,7 @@ REVIEWS_OPTION: OptionDecorator = click.option(
 )
 LANG_OPTION: OptionDecorator = click.option(
     "--lang",
-    type=click.Choice(["fr", "en"]),
+    type=click.Choice(LANGUAGES),
     default=None,
     help=_h("help.lang"),
 )
@@ -86,7 +86,7 @@ LIMIT_OPTION: OptionDecorator = click.option("--limit", "limits", multiple=True,
 
 
 def _default_lang(lang: str | None) -> str:
-    return lang or os.environ.get("PORTFOLIO_LANG", "fr")
+    return lang or os.environ.get("PORTFOLIO_LANG", DEFAULT_LANGUAGE)
 
 
 def _where(project_root: Path, problem: Problem) -> str:
@@ -207,7 +207,7 @@ def check(
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context()) as pool:
             results = list(pool.map(_check_one, args, chunksize=max(1, len(args) // (jobs * 4))))
     else:
         results = [_check_one(a) for a in args]
@@ -697,7 +697,7 @@ def verify(site: Path, project: Path, issuers: tuple[Path, ...], lang: str | Non
 @main.command(help=_h("help.new"))
 @click.argument("directory", type=click.Path(path_type=Path))
 @click.option("-r", "--referential", "referential_id", default="c2i1-2011", show_default=True, help=_h("help.new.referential"))
-@click.option("--language", type=click.Choice(["fr", "en"]), default="fr", show_default=True, help=_h("help.new.language"))
+@click.option("--language", type=click.Choice(LANGUAGES), default=DEFAULT_LANGUAGE, show_default=True, help=_h("help.new.language"))
 @click.option("--candidate", default="", help=_h("help.new.candidate"))
 def new(directory: Path, referential_id: str, language: str, candidate: str) -> None:
     from portfolio_builder import scaffold

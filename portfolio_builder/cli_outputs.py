@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from portfolio_builder.i18n import human_size, translate
+from portfolio_builder.i18n import DEFAULT_LANGUAGE, LANGUAGES, human_size, translate
 
 EXIT_OK, EXIT_ERRORS, EXIT_CONFIG = 0, 1, 2
 
@@ -111,7 +111,7 @@ def register(main: click.Group, referentials: click.Group, h, lang_option) -> No
     @referentials.command(name="import", help=h("help.referentials.import"))
     @click.argument("source", type=click.Path(path_type=Path, exists=True, dir_okay=False))
     @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None, help=h("help.referentials.output"))
-    @click.option("--language", type=click.Choice(["fr", "en"]), default="fr", show_default=True, help=h("help.referentials.language"))
+    @click.option("--language", type=click.Choice(LANGUAGES), default=DEFAULT_LANGUAGE, show_default=True, help=h("help.referentials.language"))
     @lang_option
     def import_(source: Path, output: Path | None, language: str, lang: str | None) -> None:
         import yaml

@@ -2,8 +2,11 @@
 
 French is the default; a dossier that says ``language: en`` gets English. The
 CLI, the problems, the reports and the site templates all take their words
-from here, so a translation can never be half done: each entry carries both
-languages side by side and a test checks their placeholders agree.
+from here, so a translation can never be half done: each entry carries every
+language side by side and a test checks their placeholders agree.
+
+``LANGUAGES`` is the catalog's own list of columns (``catalog.LANGUAGES``): the one
+list of languages, which every choice, schema and table reads.
 """
 
 from __future__ import annotations
@@ -11,10 +14,11 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from portfolio_builder.catalog import MESSAGES
+from portfolio_builder import catalog
 
-LANGUAGES = ("fr", "en")
-DEFAULT_LANGUAGE = "fr"
+LANGUAGES: tuple[str, ...] = catalog.LANGUAGES
+DEFAULT_LANGUAGE = LANGUAGES[0]
+MESSAGES = catalog.MESSAGES
 
 
 class Term(str):
@@ -26,12 +30,12 @@ class Size(int):
 
 
 def human_size(size: int, lang: str | None) -> str:
-    units = ("o", "Kio", "Mio", "Gio", "Tio") if lang != "en" else ("B", "KiB", "MiB", "GiB", "TiB")
+    units = translate(lang, "format.units").split("|")
     value = float(size)
     for unit in units:
         if value < 1024 or unit == units[-1]:
             text = f"{value:.0f}" if unit == units[0] or value >= 100 else f"{value:.1f}"
-            return f"{text.replace('.', ',') if lang != 'en' else text} {unit}"
+            return f"{text.replace('.', translate(lang, 'format.decimal'))} {unit}"
         value /= 1024
     return str(size)  # pragma: no cover
 
@@ -44,8 +48,13 @@ def has(key: str) -> bool:
     return key in MESSAGES
 
 
+def column(lang: str | None) -> int:
+    """Where ``lang`` sits in each catalog entry (the default language's column otherwise)."""
+    return LANGUAGES.index(normalise(lang))
+
+
 def translate(lang: str | None, key: str, /, **args: Any) -> str:
-    index = 1 if lang == "en" else 0
+    index = column(lang)
     entry = MESSAGES.get(key)
     if entry is None:
         return key
@@ -59,8 +68,9 @@ def translate(lang: str | None, key: str, /, **args: Any) -> str:
 
 
 def translate_count(lang: str | None, key: str, count: int, /, **args: Any) -> str:
-    """``key.one`` where ``count`` takes the singular (French: 0 and 1; English: 1), else ``key``."""
-    singular = count == 1 or (count == 0 and lang != "en")
+    """``key.one`` where ``count`` takes the singular (French: 0 and 1; English: 1: the catalog's
+    ``format.zero_singular``), else ``key``."""
+    singular = count == 1 or (count == 0 and translate(lang, "format.zero_singular") == "1")
     wanted = f"{key}.one" if singular and has(f"{key}.one") else key
     return translate(lang, wanted, count=count, **args)
 
@@ -82,5 +92,5 @@ def _resolve(lang: str | None, value: Any) -> Any:
 @cache
 def strings(lang: str | None) -> dict[str, str]:
     """Every entry in one language: the site templates read them as plain data."""
-    index = 1 if lang == "en" else 0
+    index = column(lang)
     return {key: entry[index] for key, entry in MESSAGES.items()}

@@ -23,7 +23,7 @@ from typing import Any
 from portfolio_builder.core import jury_sheet as js
 from portfolio_builder.core.problems import Problem, ProblemSink
 from portfolio_builder.core.report import spreadsheet_csv
-from portfolio_builder.i18n import translate
+from portfolio_builder.i18n import LANGUAGES, translate
 from portfolio_builder.transaction import write_all
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -299,7 +299,7 @@ def _read_csv(path: Path, display: str, sink: ProblemSink) -> tuple[js.Grid, js.
     except csv.Error as exc:
         sink.error("encoding", (len(rows) + 1, 1), "", "sheet.unreadable_csv", reason=str(exc))
         raise Unreadable(sink.items) from None
-    id_labels = {js._fold(translate(lang, "sheet.column.id")) for lang in ("fr", "en")} | {"id"}
+    id_labels = {js._fold(translate(lang, "sheet.column.id")) for lang in LANGUAGES} | {"id"}
     split = next((i for i, (_n, cells) in enumerate(rows) if cells and js._fold(str(cells[0])) in id_labels), len(rows))
     return js.Grid(display, rows[:split]), js.Grid(display, rows[split:])
 

@@ -25,10 +25,11 @@ from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
 
+from portfolio_builder.core import docs_tree
 from portfolio_builder.core.check import Options, check_project
 from portfolio_builder.core.limits import DEFAULT as DEFAULT_LIMITS
 from portfolio_builder.core.limits import Limits
-from portfolio_builder.core.project import ConfigError, Untrusted, load_project
+from portfolio_builder.core.project import ConfigError, Project, Untrusted, load_project, with_policy
 from portfolio_builder.core.view import slug as make_slug
 from portfolio_builder.i18n import translate
 
@@ -111,11 +112,19 @@ def unique_slugs(names: list[str]) -> list[str]:
 
 def _identity(folder: Path) -> tuple[str, str]:
     """(candidate name or folder name, student_id), read as an untrusted dossier."""
+    name, student_id, _project = read_identity(folder)
+    return name, student_id
+
+
+def read_identity(folder: Path) -> tuple[str, str, Project | None]:
+    """(candidate name or folder name, student_id, the project read): the one reading of a
+    dossier's mkdocs.yml in a cohort; its policy is applied later (``project.with_policy``)."""
     try:
-        settings = load_project(folder, untrusted=Untrusted()).settings
+        project = load_project(folder, untrusted=Untrusted())
     except ConfigError:
-        return folder.resolve().name, ""
-    return settings.candidate_name or folder.resolve().name, settings.student_id
+        return folder.resolve().name, "", None
+    settings = project.settings
+    return settings.candidate_name or folder.resolve().name, settings.student_id, project
 
 
 # Problems found on the dossier itself, which its staged copy no longer shows.
@@ -134,8 +143,12 @@ def build_one(
     allow_dirty: bool = False,
     sign_key: Any = None,
     public: bool = False,
+    read: Project | None = None,
 ) -> DossierResult:
-    """Worker: check, stage, then build with the trusted configuration. Never raises."""
+    """Worker: check, stage, then build with the trusted configuration. Never raises.
+
+    ``read``: the dossier as the cohort already read it (``read_identity``): its
+    mkdocs.yml is not read again, only the policy ``untrusted`` applied."""
     from portfolio_builder import build as build_mod
     from portfolio_builder.cohort import trusted
 
@@ -143,22 +156,25 @@ def build_one(
     _share_compiled_templates()
     result = DossierResult(source=folder, slug=slug)
     try:
-        project = load_project(folder, untrusted=untrusted)
+        project = with_policy(read, untrusted) if read is not None else load_project(folder, untrusted=untrusted)
     except ConfigError as error:
         result.problems = [p.format(lang) for p in error.problems]
         result.failure = translate(lang, "cohort.failure.config")
         return result
-    checked = check_project(project, Options(limits=limits))
-    result.problems = [p.format(checked.lang) for p in checked.problems if p.is_error]
-    if checked.over_limit:
+    # The walk decides what is staged (no page is read here): the build checks the staged
+    # copy, once, and its report.json is what the row shows.
+    own_lang = project.settings.language
+    tree = docs_tree.walk(project.docs_dir, project.root, project.display(project.docs_dir) + "/", limits, untrusted=True)
+    if tree.over_limit:
         # Refused before anything is copied or written: its row says which limit.
+        result.problems = [p.format(own_lang) for p in tree.problems if p.is_error]
         result.failure = translate(lang, "cohort.failure.limits")
         return result
     work_dir = Path(work) if work else Path(tempfile.mkdtemp(prefix=f"portfolio-cohort-{slug}-"))
     try:
         docs = work_dir / "docs"
-        trusted.stage_docs(checked, docs)
-        staged = [p for p in checked.problems if p.code in _STAGED_CODES]
+        trusted.stage_tree(tree, limits, docs)
+        staged = [p for p in tree.problems if p.code in _STAGED_CODES]
         config_path = trusted.write_config(project, docs, work_dir / "mkdocs.yml", markdown_extensions)
         build_mod.build(
             build_mod.BuildRequest(
@@ -185,6 +201,10 @@ def build_one(
         result.warnings = [_format(p) for p in result.report["problems"] if p["severity"] == "warning"]
     except build_mod.BuildFailed as error:
         result.failure = str(error)
+        # No report.json: the row lists the dossier's errors, from a check of its own (the
+        # one case where a dossier is checked twice).
+        checked = check_project(project, Options(limits=limits))
+        result.problems = [p.format(checked.lang) for p in checked.problems if p.is_error]
     except Exception as error:  # noqa: BLE001 - one dossier must never stop the cohort
         result.failure = translate(lang, "cohort.failure.unexpected", error=f"{type(error).__name__}: {error}")
     finally:
@@ -205,7 +225,8 @@ def build_all(
     jobs: int | None = None,
     progress: Callable[[DossierResult], None] | None = None,
 ) -> list[DossierResult]:
-    identities = [_identity(folder) for folder in folders]
+    read = [read_identity(folder) for folder in folders]  # each mkdocs.yml read once
+    identities = [(name, student_id) for name, student_id, _project in read]
     slugs = unique_slugs([name for name, _ in identities])
     bases = Counter(make_slug(name, empty="dossier") for name, _ in identities)
     ids = Counter(student_id for _, student_id in identities if student_id)
@@ -214,7 +235,7 @@ def build_all(
         for slug, (name, student_id) in zip(slugs, identities)
     }
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(folders)))
-    tasks = {slug: (str(folder), readings[slug]) for slug, folder in zip(slugs, folders)}
+    tasks = {slug: (str(folder), readings[slug], project) for slug, folder, (_n, _s, project) in zip(slugs, folders, read)}
     results: dict[str, DossierResult] = {}
 
     names = dict(zip(slugs, (name for name, _ in identities)))
@@ -311,7 +332,7 @@ def _stop(slot: _Slot) -> None:
 
 
 def _prewarm() -> None:
-    """Import what every build needs once, before the workers fork: each starts warm."""
+    """Import what every build needs once, before the workers start: forked, each starts warm."""
     import material  # noqa: F401
     import mkdocs.commands.build  # noqa: F401
     import mkdocs.config  # noqa: F401
@@ -323,7 +344,7 @@ def _prewarm() -> None:
 
 
 def _run_isolated(
-    tasks: dict[str, tuple[str, Untrusted]],
+    tasks: dict[str, tuple[str, Untrusted, Project | None]],
     site_root: Path,
     policy: CohortPolicy,
     jobs: int,
@@ -338,7 +359,9 @@ def _run_isolated(
     from portfolio_builder import build as build_mod
 
     _prewarm()
-    context = multiprocessing.get_context("fork")
+    # The platform's own start method (fork on Linux, spawn on macOS and Windows): the
+    # worker is a top-level function and every task is plain, picklable data.
+    context = multiprocessing.get_context()
     waiting = list(tasks.items())
     seconds = policy.limits.build_seconds
     slots = [_start_slot(context, policy.limits) for _ in range(min(jobs, len(waiting)))]
@@ -354,10 +377,13 @@ def _run_isolated(
             for slot in slots:
                 if slot.slug or not waiting:
                     continue
-                slug, (folder, reading) = waiting.pop(0)
+                slug, (folder, reading, project) = waiting.pop(0)
                 slot.slug, slot.deadline = slug, time.monotonic() + seconds
                 slot.work = tempfile.mkdtemp(prefix=f"portfolio-cohort-{slug}-")
-                args = (folder, slug, str(site_root), reading, policy.language, policy.limits, policy.markdown_extensions, slot.work, policy.allow_dirty)
+                args = (
+                    folder, slug, str(site_root), reading, policy.language, policy.limits, policy.markdown_extensions,
+                    slot.work, policy.allow_dirty, None, False, project,
+                )
                 try:
                     slot.tasks.send(args)
                 except (BrokenPipeError, OSError):

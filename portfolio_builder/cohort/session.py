@@ -21,7 +21,7 @@ from portfolio_builder.cohort.dashboard import Cohort
 from portfolio_builder.core.check import Options, check_project
 from portfolio_builder.core.jury_sheet import Candidate, Facts, Session, valid_id
 from portfolio_builder.core.problems import Problem, ProblemSink
-from portfolio_builder.core.project import ConfigError, Untrusted, load_project
+from portfolio_builder.core.project import ConfigError, Project, Untrusted, load_project, with_policy
 from portfolio_builder.core.referential import Referential
 from portfolio_builder.core.view import slug as make_slug
 from portfolio_builder.i18n import translate
@@ -63,10 +63,14 @@ class Gathered:
 _JURY_RELEVANT = frozenset({"attestation-unsigned", "attestation-mismatch", "credential-invalid", "credential-untrusted", "credential-mismatch"})
 
 
-def _one(folder: str, key: str, untrusted: Untrusted, lang: str) -> tuple[Candidate | None, Referential | None, str, str, list[str]]:
-    """Worker: (candidate, referential, its session, its institution, errors). Never raises."""
+def _one(
+    folder: str, key: str, untrusted: Untrusted, lang: str, read: Project | None = None
+) -> tuple[Candidate | None, Referential | None, str, str, list[str]]:
+    """Worker: (candidate, referential, its session, its institution, errors). Never raises.
+
+    ``read``: the dossier as the session already read it (its mkdocs.yml is not read again)."""
     try:
-        project = load_project(folder, untrusted=untrusted)
+        project = with_policy(read, untrusted) if read is not None else load_project(folder, untrusted=untrusted)
     except ConfigError as error:  # noqa: SIM105
         return None, None, "", "", [p.format(lang) for p in error.problems if p.is_error]
     except Exception as error:  # noqa: BLE001 - one dossier never stops the session
@@ -137,14 +141,6 @@ def _declared_student_id(project) -> str:
     return str(value).strip() if value is not None else ""
 
 
-def _declared_in(folder: Path) -> str:
-    """The student number a dossier writes, even one its settings refused (to name it)."""
-    try:
-        return _declared_student_id(load_project(folder, untrusted=Untrusted()))
-    except ConfigError:
-        return ""
-
-
 def _one_packed(args: tuple) -> tuple:
     return _one(*args)
 
@@ -157,7 +153,8 @@ def gather(cohort: Cohort, folders: list[Path], jobs: int | None = None, issuers
     """
     lang = cohort.language
     result = Gathered(None)
-    identities = [run._identity(folder) for folder in folders]
+    read = [run.read_identity(folder) for folder in folders]  # each mkdocs.yml read once
+    identities = [(name, student_id) for name, student_id, _project in read]
     slugs = run.unique_slugs([name for name, _ in identities])
     bases = Counter(make_slug(name, empty="dossier") for name, _ in identities)
     shared = Counter(student_id for _, student_id in identities if student_id)
@@ -166,7 +163,7 @@ def gather(cohort: Cohort, folders: list[Path], jobs: int | None = None, issuers
         qcm_required=cohort.qcm_required, language=lang,
     )
     tasks = []
-    for folder, slug, (name, student_id) in zip(folders, slugs, identities):
+    for folder, slug, (name, student_id), (_n, _s, project) in zip(folders, slugs, identities, read):
         unique = bases[make_slug(name, empty="dossier")] == 1
         if shared[student_id] > 1:
             # Two dossiers claim one student number: neither gets a row (nor a decision) until it is resolved.
@@ -175,16 +172,16 @@ def gather(cohort: Cohort, folders: list[Path], jobs: int | None = None, issuers
             continue
         if not student_id or not valid_id(student_id):
             # Jury files are matched by student number alone (a name is anyone's to write).
-            declared = _declared_in(folder)
+            declared = _declared_student_id(project) if project is not None else ""
             if declared:
                 result.errors.append(translate(lang, "session.bad_student_id", folder=str(folder), found=declared[:80]))
             else:
                 result.errors.append(translate(lang, "session.no_student_id", folder=str(folder), name=name))
             continue
-        tasks.append((str(folder), student_id, policy.untrusted(slug, student_id, unique), lang))
+        tasks.append((str(folder), student_id, policy.untrusted(slug, student_id, unique), lang, project))
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(tasks) or 1))
     if jobs > 1 and len(tasks) >= PARALLEL_THRESHOLD:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context()) as pool:
             outputs = list(pool.map(_one_packed, tasks, chunksize=max(1, len(tasks) // (jobs * 4))))
     else:
         outputs = [_one(*task) for task in tasks]

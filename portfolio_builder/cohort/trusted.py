@@ -20,8 +20,8 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from portfolio_builder.core.check import Dossier
-from portfolio_builder.core.docs_tree import MARKDOWN_SUFFIXES
+from portfolio_builder.core.docs_tree import MARKDOWN_SUFFIXES, DocsTree
+from portfolio_builder.core.limits import Limits
 from portfolio_builder.core.project import Project
 
 # Extensions that only change how Markdown becomes HTML (and the HTML is sanitised
@@ -114,22 +114,26 @@ def _safe_nav(raw: Any, docs: set[str]) -> Any:
     return cleaned or None
 
 
-def stage_docs(dossier: Dossier, staging: Path) -> None:
-    """Copy the files the check accepted, as plain files, into ``staging``.
+def stage_tree(tree: DocsTree, limits: Limits, staging: Path) -> None:
+    """Copy the files the walk of the docs folder accepted, as plain files, into ``staging``.
 
-    The build reads only this copy: what the check refused (links leaving the dossier,
-    hard links, FIFOs, files over the limits or at reserved paths) is not there, and a
-    file changed after the check cannot grow past the limits (at most its checked size
-    is copied).
+    The build reads only this copy, and checks it (once): what the walk refused (links
+    leaving the dossier, hard links, FIFOs, files over the limits or at reserved paths) is
+    not there, and a file changed after the walk cannot grow past the limits (at most its
+    limit is copied). No page is read here.
     """
-    docs = dossier.project.docs_dir
-    limits = dossier.options.limits
-    entries = [(docs / rel, rel, limits.page_bytes) for rel in dossier.pages] + [
-        (abs_path, rel, limits.file_bytes) for abs_path, rel in dossier.other_files
+    _stage(tree.pages, tree.other_files, tree.refused, limits, staging)
+
+
+def _stage(
+    pages: list[tuple[Path, str]], other_files: list[tuple[Path, str]], refused: set[str], limits: Limits, staging: Path
+) -> None:
+    entries = [(abs_path, rel, limits.page_bytes) for abs_path, rel in pages] + [
+        (abs_path, rel, limits.file_bytes) for abs_path, rel in other_files
     ]
     staging.mkdir(parents=True, exist_ok=True)
     for abs_path, rel, limit in entries:
-        if rel in dossier.refused_files:
+        if rel in refused:
             continue
         target = staging / rel
         target.parent.mkdir(parents=True, exist_ok=True)

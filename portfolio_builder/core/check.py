@@ -26,7 +26,7 @@ from portfolio_builder.core.links import resolve as resolve_link
 from portfolio_builder.core.problems import ERROR, WARNING, Problem, ProblemSink
 from portfolio_builder.core.project import Project, load_project
 from portfolio_builder.core.referential import Referential
-from portfolio_builder.i18n import translate
+from portfolio_builder.i18n import LANGUAGES, translate
 
 
 @dataclass(frozen=True, slots=True)
@@ -461,8 +461,8 @@ def _read_pages(
 
     size = max(50, -(-len(pages) // jobs))
     chunks = [(pages[i : i + size], project, referential, prefix) for i in range(0, len(pages), size)]
-    context = multiprocessing.get_context("fork")
-    # Frozen, the objects inherited by the workers are never traversed by their garbage
+    context = multiprocessing.get_context()  # the platform's default: fork, or spawn where fork is not
+    # Frozen, the objects a forked worker inherits are never traversed by its garbage
     # collector: no copy-on-write of the whole heap in each worker (a third of check's CPU).
     gc.freeze()
     try:
@@ -517,7 +517,7 @@ def _missing_metadata(project: Project) -> list[Problem]:
     """A certification dossier must say who, where and when: the jury needs it."""
     sink = ProblemSink(project.config_display)
     settings = project.settings
-    placeholders = {translate(lang, key) for lang in ("fr", "en") for key in _PLACEHOLDERS}
+    placeholders = {translate(lang, key) for lang in LANGUAGES for key in _PLACEHOLDERS}
     for name, value in (("candidate", settings.candidate_name), ("institution", settings.institution), ("session", settings.session)):
         if value in placeholders:
             # `portfolio new` wrote an example value: the jury needs the real one.

@@ -29,7 +29,7 @@ from portfolio_builder.core.problems import Problem, ProblemSink
 from portfolio_builder.core.project import valid_student_id
 from portfolio_builder.core.referential import Referential, suggest_code
 from portfolio_builder.core.rules import NOT_VALIDATED, VALIDATED
-from portfolio_builder.i18n import LANGUAGES, translate
+from portfolio_builder.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
 
 FORMAT = "portfolio-jury-sheet"
 VERSION = 1
@@ -401,8 +401,8 @@ def read_meta(grid: Grid) -> tuple[SheetMeta | None, list[Problem]]:
             setattr(meta, key, values[0] if values else "")
         # The block's language: the one its labels are written in (for the jury files' messages).
         label = _fold(text_of(row[0]))
-        if label == _fold(meta_label(key, "en")) and label != _fold(meta_label(key, "fr")):
-            meta.lang = "en"
+        if label != _fold(meta_label(key, DEFAULT_LANGUAGE)):
+            meta.lang = next((lang for lang in LANGUAGES if label == _fold(meta_label(key, lang))), meta.lang)
     for key in META_KEYS:
         if key not in seen:
             sink.error("sheet-mismatch", (first[0], 1), "", "sheet.missing_meta", hint_id="sheet.fresh.hint", key=meta_label(key, meta.lang))
@@ -875,7 +875,7 @@ def _qcm_text(value: Any, lang: str) -> str:
     if not isinstance(score, (int, float)):
         return word
     shown = f"{score:g}"
-    return f"{word} ({shown.replace('.', ',') if lang == 'fr' else shown})"
+    return f"{word} ({shown.replace('.', translate(lang, 'format.decimal'))})"
 
 
 def _dict_or_empty(value: Any) -> dict[Any, Any]:

@@ -1,43 +1,31 @@
 """A dossier project: its mkdocs.yml, its docs folder and its metadata.
 
 The dossier metadata is declared once, in the ``portfolio`` entry of
-``plugins:`` in mkdocs.yml. The CLI and the MkDocs plugin both read it through
-this module, so they never disagree. mkdocs.yml is read as *data*: MkDocs'
+``plugins:`` in mkdocs.yml (its settings: ``core.settings``). The CLI and the MkDocs
+plugin both read it through this module, so they never disagree. mkdocs.yml is read as *data*: MkDocs'
 Python tags (``!!python/name:``) are never executed here.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 from portfolio_builder.core import schemas, yamlread
+from portfolio_builder.core import settings as settings_mod
 from portfolio_builder.core.frontmatter import decode
 from portfolio_builder.core.paths import is_inside
 from portfolio_builder.core.problems import Problem, ProblemSink
+from portfolio_builder.core.settings import Settings
 
 CONFIG_NAMES = ("mkdocs.yml", "mkdocs.yaml")
 PLUGIN_NAME = "portfolio"
 
 
-@cache
-def _student_id_pattern() -> re.Pattern[str]:
-    """The schema's rule for ``student_id`` (declared there once)."""
-    candidate = schemas.load_schema("dossier")["properties"]["candidate"]["properties"]
-    return re.compile(candidate["student_id"]["pattern"])
-
-
 def valid_student_id(value: str) -> bool:
     """Letters, digits, ``-`` and ``_``, at most 64: safe in a file name, never a path."""
-    return bool(_student_id_pattern().fullmatch(value))
-
-
-def _student_id(candidate: Any) -> str:
-    value = candidate.get("student_id") if isinstance(candidate, dict) else None
-    return value if isinstance(value, str) and valid_student_id(value) else ""
+    return bool(settings_mod.pattern_of("student_id").fullmatch(value))
 
 
 class ConfigError(Exception):
@@ -46,71 +34,6 @@ class ConfigError(Exception):
     def __init__(self, problems: list[Problem]):
         super().__init__("; ".join(p.message_id for p in problems))
         self.problems = problems
-
-
-@dataclass(frozen=True, slots=True)
-class Settings:
-    referential: str
-    candidate_name: str = ""
-    student_id: str = ""
-    institution: str = ""
-    session: str = ""
-    correspondent_name: str = ""
-    correspondent_email: str = ""
-    language: str = "fr"
-    mode: str = "training"
-    reviews_dir: str = "reviews"
-    jury: str = "jury.yml"
-    previous_attestations: tuple[str, ...] = ()
-    indexing: bool = False
-    sanitize_html: bool = True
-    prune_nav: bool = True
-    # The cohort's QCM setting for its session (never read from the dossier): (domain or "*",
-    # required, line in the cohort file), and that file.
-    cohort_qcm: tuple[tuple[str, bool, int], ...] = ()
-    cohort_file: str = ""
-
-    @classmethod
-    def from_entry(cls, entry: dict[str, Any]) -> Settings:
-        """Settings from a (possibly invalid) entry: wrong values fall back to defaults.
-
-        The schema problems are reported separately; keeping whatever is usable
-        lets `portfolio serve` show them on the report page instead of dying.
-        """
-
-        def text(mapping: Any, key: str, default: str = "") -> str:
-            value = mapping.get(key) if isinstance(mapping, dict) else None
-            return value.strip() if isinstance(value, str) else default
-
-        def choice(key: str, allowed: tuple[str, ...]) -> str:
-            value = entry.get(key)
-            return value if value in allowed else allowed[0]
-
-        def flag(key: str, default: bool) -> bool:
-            value = entry.get(key)
-            return value if isinstance(value, bool) else default
-
-        attestations = entry.get("previous_attestations")
-        return cls(
-            referential=text(entry, "referential"),
-            candidate_name=text(entry.get("candidate"), "name"),
-            # An invalid student number (reported by the schema) is never used: it may be a path.
-            student_id=_student_id(entry.get("candidate")),
-            institution=text(entry, "institution"),
-            session=text(entry, "session"),
-            correspondent_name=text(entry.get("correspondent"), "name"),
-            correspondent_email=text(entry.get("correspondent"), "email"),
-            language=choice("language", ("fr", "en")),
-            mode=choice("mode", ("training", "certification")),
-            reviews_dir=text(entry, "reviews_dir", "reviews"),
-            jury=text(entry, "jury", "jury.yml"),
-            previous_attestations=tuple(a for a in attestations if isinstance(a, str))
-            if isinstance(attestations, list)
-            else (),
-            indexing=flag("indexing", False),
-            sanitize_html=flag("sanitize_html", True),
-            prune_nav=flag("prune_nav", True),
-        )
 
 
 @dataclass(slots=True)
@@ -133,6 +56,8 @@ class Project:
         return self.policy is not None
     docs_origin: Path | None = None  # a cohort's staged copy: the dossier's own docs folder it copies
     config_chain: tuple[Path, ...] = ()  # mkdocs.yml and the INHERIT parents read with it
+    declared: Settings | None = None  # the settings as the entry says them, before a cohort's policy
+    read_problems: tuple[Problem, ...] = ()  # what reading mkdocs.yml found, before a cohort's policy
 
     @property
     def config_display(self) -> str:
@@ -322,7 +247,8 @@ def load_project(target: str | Path, docs_dir: Path | None = None, untrusted: Un
             path=str(docs_dir),
         )
         raise ConfigError(sink.items)
-    settings = Settings.from_entry(entry)
+    declared = settings = Settings.from_entry(entry)
+    read_problems = tuple(sink.items)
     if untrusted is not None:
         settings = _confine(settings, root, doc, entry_path, sink, untrusted)
     return Project(
@@ -339,7 +265,23 @@ def load_project(target: str | Path, docs_dir: Path | None = None, untrusted: Un
         policy=untrusted,
         docs_origin=docs_origin,
         config_chain=tuple(chain),
+        declared=declared,
+        read_problems=read_problems,
     )
+
+
+def with_policy(project: Project, untrusted: Untrusted) -> Project:
+    """The same dossier read under another cohort policy, without reading mkdocs.yml again.
+
+    ``project`` was loaded untrusted (no ``!ENV``, no ``INHERIT``, confined paths): a
+    cohort reads each dossier once, for its identity, then applies the policy that
+    identity selects (its jury file, its reviews).
+    """
+    if project.policy is None or project.declared is None:
+        raise ValueError("with_policy needs a project loaded untrusted")
+    sink = ProblemSink(project.config_file.name)
+    settings = _confine(project.declared, project.root, project.doc, project.entry_path, sink, untrusted)
+    return replace(project, settings=settings, problems=[*project.read_problems, *sink.items], policy=untrusted)
 
 
 def _refuse_linked_config(path: Path) -> None:
@@ -370,11 +312,11 @@ def _confine(
     from portfolio_builder.core.referential import shipped_ids
 
     changes: dict[str, Any] = {}
-    for name, default in (("reviews_dir", "reviews"), ("jury", "jury.yml")):
+    for name in ("reviews_dir", "jury"):
         value = getattr(settings, name)
         if not is_inside(root / value, root):
             sink.error("path-outside", doc.pos(entry_path + (name,)), name, "config.path_outside", path=value)
-            changes[name] = default
+            changes[name] = settings_mod.default(name)
     kept = []
     for index, value in enumerate(settings.previous_attestations):
         if is_inside(root / value, root):

@@ -1,6 +1,10 @@
 """The report document: what ``portfolio check --format json`` prints and the
 site publishes as ``report.json``, plus its spreadsheet twin ``report.csv``.
 
+It is the single source of truth of what a dossier's check found: every page of the
+site is laid out from this document alone (``core.view``), so a page can never say
+what ``report.json`` does not.
+
 Deterministic on purpose (no timestamps): the site's ``report.json`` and the
 CLI's output for the same sources are byte-for-byte the same document.
 """
@@ -13,7 +17,10 @@ import json
 from typing import Any
 
 from portfolio_builder import __version__
+from portfolio_builder.core import rules as rules_mod
 from portfolio_builder.core.check import CompetencyLevel, Dossier
+from portfolio_builder.core.evidence import PRIVATE
+from portfolio_builder.core.jury import Jury
 from portfolio_builder.core.reviews import Review
 from portfolio_builder.core.rules import Forecast
 from portfolio_builder.i18n import translate
@@ -29,6 +36,9 @@ def build(dossier: Dossier) -> dict[str, Any]:
     candidate: dict[str, Any] = {"name": settings.candidate_name}
     if settings.student_id and not dossier.options.public:
         candidate["student_id"] = settings.student_id
+    correspondent: dict[str, Any] = {"name": settings.correspondent_name}
+    if settings.correspondent_email and not dossier.options.public:
+        correspondent["email"] = settings.correspondent_email
 
     reviews = dossier.reviews
     decisions = dossier.jury.decisions if dossier.jury else {}
@@ -49,8 +59,11 @@ def build(dossier: Dossier) -> dict[str, Any]:
                     "decision": decisions.get(entry.competency.code),
                     "level": _level_dict(dossier.level(entry.competency.code)),
                     "carried_over": _carried_dict(entry.carried),
+                    "description": entry.competency.description,
+                    "review_outdated": reviews.outdated_for(entry.competency.code, paths),
                 }
             )
+    domain_status = dossier.outcome.domain_status if dossier.outcome else {}
     report: dict[str, Any] = {
         "format_version": FORMAT_VERSION,
         "tool": {"name": "portfolio_builder", "version": __version__},
@@ -62,12 +75,17 @@ def build(dossier: Dossier) -> dict[str, Any]:
             "session": settings.session,
             "mode": settings.mode,
             "public": dossier.options.public,
+            "correspondent": correspondent,
         },
         "referential": (
             {
                 "id": referential.id,
                 "title": referential.title,
+                "short_title": referential.short_title,
                 "version": referential.version,
+                "notes": list(referential.notes),
+                "legal_basis": referential.legal_basis,
+                "rules_text": _rules_text(dossier),
                 "rules": {
                     "validation": referential.rules.validation,
                     "min_validated": referential.rules.min_validated,
@@ -116,6 +134,7 @@ def build(dossier: Dossier) -> dict[str, Any]:
                 ),
                 "qcm_required": _qcm_setting_dict(dossier, d.domain.code),
                 "carried_over": _carried_dict(d.carried),
+                "status": domain_status.get(d.domain.code),
             }
             for d in cov.domains
         ],
@@ -130,13 +149,32 @@ def build(dossier: Dossier) -> dict[str, Any]:
                 "competencies": e.codes,
                 "attachments": [
                     {k: v for k, v in (("path", a.path), ("url", a.url), ("title", a.name), ("size", a.size)) if v is not None}
+                    | {"private": a.visibility == PRIVATE}
                     for a in e.attachments
                 ],
                 "review": _review_dict(reviews.current(e.path)),
+                "private": e.visibility == PRIVATE,
+                "commentary": e.commentary,
+                "claims": [
+                    {"code": c.code, "argument": c.argument, "anchor": c.anchor, "level": c.level} for c in e.claims
+                ],
             }
             for e in sorted(dossier.evidence, key=lambda e: e.path)
         ],
-        "reviews": [_review_fields(r) | {"current": r.current} for r in reviews.reviews],
+        "reviews": [_review_fields(r) for r in reviews.reviews],
+        # What the dossier itself holds of the tutors' and the jury's word: shown, never counted.
+        "declared_reviews": [_review_fields(r) for r in dossier.declared_reviews.reviews],
+        "declared_jury": _jury_dict(dossier.declared_jury),
+        "attestations": [
+            {
+                "session": a.session,
+                "institution": a.institution,
+                "date": a.date,
+                "validated_domains": list(a.validated_domains),
+                "signed_by": a.signed_by,
+            }
+            for a in dossier.attestations
+        ],
         "outcome": _outcome_dict(dossier, lang),
         "forecast": _forecast_dict(dossier.forecast, lang),
         "problems": [p.to_dict(lang) for p in dossier.problems],
@@ -166,14 +204,40 @@ def _review_fields(review: Review) -> dict[str, Any]:
         "outdated": review.outdated,
         "commit": review.commit,
         "sha256": review.sha256,
+        "verified": review.verified,
+        "changed_on": review.changed_on,
+        "diff": [{"kind": kind, "line": line} for kind, line in review.diff],
     }
+
+
+def _jury_dict(jury: Jury | None) -> dict[str, Any] | None:
+    if jury is None:
+        return None
+    return {
+        "session": jury.session,
+        "date": jury.date,
+        "institution": jury.institution,
+        "members": jury.members,
+        "comment": jury.comment,
+        "verified": jury.verified,
+    }
+
+
+def _rules_text(dossier: Dossier) -> str:
+    """The rules in words (the kind, the minimum levels, the conditions, the QCM)."""
+    ref = dossier.referential
+    assert ref is not None
+    lang = dossier.lang
+    text = " ".join(sentence.text(lang) for sentence in rules_mod.describe(ref))
+    if dossier.qcm and all(setting.required for setting in dossier.qcm.values()):
+        text += " " + translate(lang, "rules.qcm")
+    return text
 
 
 def _outcome_dict(dossier: Dossier, lang: str) -> dict[str, Any]:
     outcome = dossier.outcome
     if outcome is None:
         return {"decision": "pending", "validated_domains": [], "validated_competencies": [], "reasons": [], "missing": []}
-    jury = dossier.jury
     return {
         "decision": outcome.decision,
         "validated_domains": outcome.validated_domains,
@@ -182,14 +246,10 @@ def _outcome_dict(dossier: Dossier, lang: str) -> dict[str, Any]:
         "reasons": [r.text(lang) for r in outcome.reasons],
         "missing": [m.text(lang) for m in outcome.missing],
         "conditions": [
-            {"id": c.id, "title": c.title, "status": outcome.conditions.get(c.id, "open")}
+            {"id": c.id, "title": c.title, "source": c.source, "status": outcome.conditions.get(c.id, "open")}
             for c in (dossier.referential.rules.conditions if dossier.referential else ())
         ],
-        "jury": (
-            {"session": jury.session, "date": jury.date, "institution": jury.institution, "members": jury.members, "comment": jury.comment}
-            if jury
-            else None
-        ),
+        "jury": _jury_dict(dossier.jury),
     }
 
 

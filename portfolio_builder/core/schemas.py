@@ -408,8 +408,33 @@ def _describe(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+# The schemas whose `language` lists the catalog's languages (``i18n.LANGUAGES``, the one list).
+_LANGUAGE_ENUM = re.compile(r'("language":\s*\{\s*"enum":\s*)\[[^\]]*\]')
+LANGUAGE_SCHEMAS = ("report", "cohort", "referential")
+
+
+def generated_schema_texts() -> dict[Path, str]:
+    """What ``make schemas`` writes into schema/: the dossier schema generated from
+    ``core.settings``, and each schema's ``language`` enum set to ``i18n.LANGUAGES``.
+    A test compares them with the files (a stale file fails it)."""
+    from portfolio_builder.core import settings
+    from portfolio_builder.i18n import LANGUAGES
+
+    folder = schema_dir()
+    texts = {folder / "dossier.schema.json": json.dumps(settings.json_schema(), ensure_ascii=False, indent=2) + "\n"}
+    for name in LANGUAGE_SCHEMAS:
+        path = folder / f"{name}.schema.json"
+        text = path.read_text(encoding="utf-8")
+        texts[path] = _LANGUAGE_ENUM.sub(lambda m: m.group(1) + json.dumps(list(LANGUAGES)), text)
+    return texts
+
+
 if __name__ == "__main__":  # `make schemas`
     import sys
 
+    for path, text in generated_schema_texts().items():
+        if path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+            print("generated:", path.name, file=sys.stderr)
     target = Path(__file__).resolve().parent / "compiled"
     print("compiled:", ", ".join(generate_fast_validators(target)), file=sys.stderr)

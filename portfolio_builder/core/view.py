@@ -1,9 +1,13 @@
 """Data for rendering: what each page of the site shows, as plain dicts.
 
-The MkDocs plugin passes these to the templates in ``theme/material/portfolio/``; the
-templates only lay them out. Nothing here imports MkDocs: URLs are resolved
-through ``url_for(src_path)``, which the adapter supplies (docs-relative source
-path in, site URL out).
+Every function here takes the report document (``core.report.build``: exactly what
+``report.json`` holds) and lays it out for one page: it words and formats, it never
+decides. No verdict, outcome, forecast, coverage or jury data is computed here, so the
+site can never drift from ``report.json`` (a test builds these from the published
+``report.json`` and compares). The MkDocs plugin passes the results to the templates in
+``theme/material/portfolio/``. Nothing here imports MkDocs: URLs are resolved through
+``url_for(src_path)``, which the adapter supplies (docs-relative source path in, site
+URL out).
 """
 
 from __future__ import annotations
@@ -12,17 +16,14 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from portfolio_builder.core import rules as rules_mod
-from portfolio_builder.core.check import Dossier
-from portfolio_builder.core.evidence import Evidence
-from portfolio_builder.core.jury import Jury
-from portfolio_builder.core.reviews import Review
 from portfolio_builder.i18n import translate
 
 UrlFor = Callable[[str], str]
+Report = dict[str, Any]  # the report document (``core.report.build``, ``report.json``)
 
 # Where the generated pages live, relative to the docs folder.
 GENERATED_DIR = "portfolio"
@@ -67,7 +68,7 @@ def format_size(size: int | None, lang: str) -> str:
     for unit in units:
         if value < 1024 or unit == units[-1]:
             text = f"{value:.0f}" if unit == units[0] else f"{value:.1f}"
-            return f"{text.replace('.', ',') if lang == 'fr' else text} {unit}"
+            return f"{_decimal(text, lang)} {unit}"
         value /= 1024
     return str(size)  # pragma: no cover
 
@@ -76,20 +77,75 @@ def percent(part: int, whole: int) -> int:
     return round(100 * part / whole) if whole else 0
 
 
-def _review(review: Review | None, lang: str) -> dict[str, Any] | None:
+def _decimal(text: str, lang: str) -> str:
+    """``1.5`` with the reader's decimal separator (the catalog's ``format.decimal``)."""
+    return text.replace(".", translate(lang, "format.decimal"))
+
+
+@dataclass(frozen=True, slots=True)
+class _Index:
+    """Look-ups into one report document (built once per document, never a second source)."""
+
+    evidence: dict[str, dict[str, Any]]
+    history: dict[str, list[dict[str, Any]]]  # evidence path → its reviews, oldest first
+    declared: dict[str, list[dict[str, Any]]]
+    competencies: dict[str, dict[str, Any]]
+    by_domain: dict[str, list[dict[str, Any]]]
+
+
+_last: list[tuple[Report, _Index]] = []
+
+
+def _index(report: Report) -> _Index:
+    if _last and _last[0][0] is report:
+        return _last[0][1]
+    history: dict[str, list[dict[str, Any]]] = {}
+    for review in report.get("reviews", []):
+        history.setdefault(review["evidence"], []).append(review)
+    declared: dict[str, list[dict[str, Any]]] = {}
+    for review in report.get("declared_reviews", []):
+        declared.setdefault(review["evidence"], []).append(review)
+    by_domain: dict[str, list[dict[str, Any]]] = {}
+    for row in report["competencies"]:
+        by_domain.setdefault(row["domain"], []).append(row)
+    index = _Index(
+        evidence={e["path"]: e for e in report["evidence"]},
+        history=history,
+        declared=declared,
+        competencies={row["code"]: row for row in report["competencies"]},
+        by_domain=by_domain,
+    )
+    _last[:] = [(report, index)]
+    return index
+
+
+def _levels(report: Report) -> dict[str, Any] | None:
+    return (report.get("referential") or {}).get("levels")
+
+
+def level_label(report: Report, level: int | None) -> str:
+    """« 4 (Indépendant) », or « 4 » where the referential names no group."""
+    levels = _levels(report)
+    if level is None or levels is None:
+        return ""
+    name = next((g["name"] for g in levels["groups"] if level in g["levels"]), "")
+    return f"{level} ({name})" if name else str(level)
+
+
+def _review(review: dict[str, Any] | None, lang: str) -> dict[str, Any] | None:
     if review is None:
         return None
     return {
-        "reviewer": review.reviewer,
-        "declared": not review.verified,  # « déclaré par le candidat, non vérifié » (core.authority)
-        "date": format_date(review.date, lang),
-        "comment": review.comment,
-        "outdated": review.outdated,
-        "changed_on": format_date(review.changed_on, lang) if review.changed_on else "",
-        "verdicts": {code: _verdict(v, lang) for code, v in review.verdicts.items()},
-        "commit": review.commit[:12],
+        "reviewer": review["reviewer"],
+        "declared": not review.get("verified"),  # « déclaré par le candidat, non vérifié » (core.authority)
+        "date": format_date(review["date"], lang),
+        "comment": review["comment"],
+        "outdated": review["outdated"],
+        "changed_on": format_date(review["changed_on"], lang) if review.get("changed_on") else "",
+        "verdicts": {code: _verdict(v, lang) for code, v in review["verdicts"].items()},
+        "commit": (review.get("commit") or "")[:12],
         # What changed since the review, when it pinned a commit (the page's own text).
-        "diff": [{"kind": kind, "line": line} for kind, line in review.diff],
+        "diff": list(review.get("diff") or []),
     }
 
 
@@ -105,85 +161,104 @@ def _decision(value: str | None, lang: str) -> dict[str, str] | None:
     return {"value": value, "label": translate(lang, f"decision.{value}")}
 
 
-def _evidence_link(dossier: Dossier, item: Evidence, url_for: UrlFor) -> dict[str, Any]:
+def _type_label(kind: str, lang: str) -> str:
+    return translate(lang, f"evidence.type.{kind}") if kind else ""
+
+
+def _evidence_link(report: Report, item: dict[str, Any], url_for: UrlFor) -> dict[str, Any]:
+    lang = report["language"]
     return {
-        "title": item.title or item.path,
-        "url": url_for(item.path),
-        "type": item.type,
-        "type_label": translate(dossier.lang, f"evidence.type.{item.type}") if item.type else "",
-        "date": format_date(item.date, dossier.lang),
-        "private": item.visibility == "private",
+        "title": item["title"] or item["path"],
+        "url": url_for(item["path"]),
+        "type": item["type"],
+        "type_label": _type_label(item["type"], lang),
+        "date": format_date(item["date"], lang),
+        "private": bool(item.get("private")),
     }
 
 
-def site(dossier: Dossier, url_for: UrlFor) -> dict[str, Any]:
+def _referential(report: Report) -> dict[str, Any]:
+    ref = report["referential"]
+    title = ref.get("title") or ref["id"]
+    return {
+        "id": ref["id"],
+        "title": title,
+        "short_title": ref.get("short_title") or title,
+        "version": ref.get("version", ""),
+    }
+
+
+def _outcome(report: Report) -> dict[str, Any]:
+    return report.get("outcome") or {"decision": "pending"}
+
+
+def site(report: Report, url_for: UrlFor) -> dict[str, Any]:
     """What every page may show: who, what referential, progress at a glance."""
-    lang = dossier.lang
-    settings = dossier.project.settings
-    ref = dossier.referential
-    cov = dossier.coverage
-    outcome = dossier.outcome
-    missing = [
-        {"code": code, "title": ref.competencies[code].title, "url": url_for(competency_src(code))}
-        for code in cov.missing
-    ] if ref else []
+    lang = report["language"]
+    dossier = report["dossier"]
+    summary = report["summary"]
+    index = _index(report)
+    levels = _levels(report)
+    decision = _outcome(report)["decision"]
+    correspondent = dossier.get("correspondent") or {}
     return {
         "lang": lang,
-        "candidate": settings.candidate_name,
-        "student_id": "" if dossier.options.public else settings.student_id,
-        "institution": settings.institution,
-        "session": settings.session,
-        "correspondent": settings.correspondent_name,
-        "correspondent_email": "" if dossier.options.public else settings.correspondent_email,
-        "mode": settings.mode,
-        "mode_label": translate(lang, f"mode.{settings.mode}"),
-        "public": dossier.options.public,
-        "referential": {
-            "id": ref.id if ref else settings.referential,
-            "title": ref.title if ref else settings.referential,
-            "short_title": ref.short_title if ref else settings.referential,
-            "version": ref.version if ref else "",
-        },
-        "covered": cov.covered,
-        "total": cov.total,
-        "percent": percent(cov.covered, cov.total),
-        "progress_label": translate(lang, "ui.covered_of", covered=cov.covered, total=cov.total),
-        "summary": summary_line(dossier),
-        "problem_label": translate(lang, "ui.problem_count", count=dossier.errors),
-        "missing": missing,
-        "evidence_count": len(dossier.evidence),
-        "errors": dossier.errors,
-        "warnings": dossier.warnings,
-        "has_levels": bool(ref and ref.levels),
-        "levels_scale": translate(lang, "ui.levels_scale", min=ref.levels.min, max=ref.levels.max) if ref and ref.levels else "",
-        "outcome": outcome.decision if outcome else "pending",
-        "outcome_label": translate(lang, f"outcome.{outcome.decision if outcome else 'pending'}"),
-        "jury_sat": dossier.jury is not None,
+        "candidate": dossier["candidate"]["name"],
+        "student_id": dossier["candidate"].get("student_id", ""),  # never in a public report
+        "institution": dossier["institution"],
+        "session": dossier["session"],
+        "correspondent": correspondent.get("name", ""),
+        "correspondent_email": correspondent.get("email", ""),  # never in a public report
+        "mode": dossier["mode"],
+        "mode_label": translate(lang, f"mode.{dossier['mode']}"),
+        "public": dossier["public"],
+        "referential": _referential(report),
+        "covered": summary["covered"],
+        "total": summary["competencies"],
+        "percent": percent(summary["covered"], summary["competencies"]),
+        "progress_label": translate(lang, "ui.covered_of", covered=summary["covered"], total=summary["competencies"]),
+        "summary": summary_line(report),
+        "problem_label": translate(lang, "ui.problem_count", count=summary["errors"]),
+        "missing": [
+            {"code": code, "title": index.competencies[code]["title"], "url": url_for(competency_src(code))}
+            for code in report["missing"]
+            if code in index.competencies
+        ],
+        "evidence_count": summary["evidence"],
+        "errors": summary["errors"],
+        "warnings": summary["warnings"],
+        "has_levels": bool(levels),
+        "levels_scale": translate(lang, "ui.levels_scale", min=levels["min"], max=levels["max"]) if levels else "",
+        "outcome": decision,
+        "outcome_label": translate(lang, f"outcome.{decision}"),
+        "jury_sat": _outcome(report).get("jury") is not None,
         "urls": {
             "report": url_for(REPORT_SRC),
             "competencies": url_for(COMPETENCIES_SRC),
-            "attestation": url_for(ATTESTATION_SRC) if has_attestation(dossier) else "",
+            "attestation": url_for(ATTESTATION_SRC) if has_attestation(report) else "",
             **{name.replace(".", "_"): url_for(name) for name in DOWNLOADS},
         },
     }
 
 
-def has_attestation(dossier: Dossier) -> bool:
+def has_attestation(report: Report) -> bool:
     """An attestation exists once the jury decided (certified or not), never while pending."""
-    return dossier.jury is not None and dossier.outcome is not None and dossier.outcome.decision != "pending"
+    outcome = _outcome(report)
+    return outcome.get("jury") is not None and outcome["decision"] != "pending"
 
 
-def summary_line(dossier: Dossier) -> str:
+def summary_line(report: Report) -> str:
     """« 19 / 20 compétences couvertes — manque : D4.4 Organiser une veille informationnelle »."""
-    lang = dossier.lang
-    ref = dossier.referential
-    cov = dossier.coverage
-    text = translate(lang, "ui.covered_of", covered=cov.covered, total=cov.total)
-    if ref is not None and cov.missing:
-        if len(cov.missing) <= SUMMARY_TITLES_UP_TO:
-            names = ", ".join(f"{code} {ref.competencies[code].title}" for code in cov.missing)
+    lang = report["language"]
+    summary = report["summary"]
+    missing = report["missing"]
+    text = translate(lang, "ui.covered_of", covered=summary["covered"], total=summary["competencies"])
+    if missing:
+        titles = _index(report).competencies
+        if len(missing) <= SUMMARY_TITLES_UP_TO:
+            names = ", ".join(f"{code} {titles[code]['title']}" if code in titles else code for code in missing)
         else:
-            names = ", ".join(cov.missing)
+            names = ", ".join(missing)
         text += " — " + translate(lang, "ui.missing_list", names=names)
     return text
 
@@ -192,133 +267,131 @@ def summary_line(dossier: Dossier) -> str:
 SUMMARY_TITLES_UP_TO = 3
 
 
-def evidence_card(dossier: Dossier, item: Evidence, url_for: UrlFor) -> dict[str, Any]:
-    lang = dossier.lang
-    ref = dossier.referential
-    review = dossier.reviews.current(item.path)
-    history = dossier.reviews.by_evidence.get(item.path, [])
+def evidence_card(report: Report, path: str, url_for: UrlFor) -> dict[str, Any]:
+    """The card above one evidence page (``path``: docs-relative, as in ``report.json``)."""
+    lang = report["language"]
+    index = _index(report)
+    item = index.evidence[path]
+    review = item.get("review")
+    history = index.history.get(path, [])
     claims = []
-    for claim in item.claims:
-        competency = ref.competencies.get(claim.code) if ref else None
+    for claim in item.get("claims", []):
+        competency = index.competencies.get(claim["code"])
         claims.append(
             {
-                "code": claim.code,
-                "title": competency.title if competency else "",
-                "url": url_for(competency_src(claim.code)),
-                "argument": claim.argument,
-                "anchor": claim.anchor.lstrip("#"),
-                "verdict": _verdict(review.verdicts.get(claim.code) if review else None, lang),
-                "level": ref.levels.label(claim.level) if ref and ref.levels and claim.level is not None else "",
+                "code": claim["code"],
+                "title": competency["title"] if competency else "",
+                "url": url_for(competency_src(claim["code"])),
+                "argument": claim["argument"],
+                "anchor": claim["anchor"].lstrip("#"),
+                "verdict": _verdict(review["verdicts"].get(claim["code"]) if review else None, lang),
+                "level": level_label(report, claim.get("level")),
             }
         )
     return {
-        "title": item.title,
-        "type": item.type,
-        "type_label": translate(lang, f"evidence.type.{item.type}") if item.type else "",
-        "date": format_date(item.date, lang),
-        "iso_date": item.date,
-        "context": item.context,
+        "title": item["title"],
+        "type": item["type"],
+        "type_label": _type_label(item["type"], lang),
+        "date": format_date(item["date"], lang),
+        "iso_date": item["date"],
+        "context": item.get("context", ""),
         "claims": claims,
-        "commentary": item.commentary,
+        "commentary": item.get("commentary", ""),
         "attachments": [
             {
-                "name": a.name,
-                "url": a.url if a.url else url_for(a.path or ""),
-                "external": a.url is not None,
-                "size": format_size(a.size, lang),
-                "file": (a.path or "").rsplit("/", 1)[-1],
-                "private": a.visibility == "private",
+                "name": a["title"],
+                "url": a["url"] if "url" in a else url_for(a.get("path", "")),
+                "external": "url" in a,
+                "size": format_size(a.get("size"), lang),
+                "file": a.get("path", "").rsplit("/", 1)[-1],
+                "private": bool(a.get("private")),
             }
-            for a in item.attachments
+            for a in item.get("attachments", [])
         ],
         "review": _review(review, lang),
         "history": [_review(r, lang) for r in reversed(history[:-1])],
-        "declared_reviews": [_review(r, lang) for r in reversed(dossier.declared_reviews.by_evidence.get(item.path, []))],
-        "private": item.visibility == "private",
+        "declared_reviews": [_review(r, lang) for r in reversed(index.declared.get(path, []))],
+        "private": bool(item.get("private")),
     }
 
 
-def carried_label(carried: Any, lang: str) -> str:
+def carried_label(carried: dict[str, Any] | None, lang: str) -> str:
     """« validée en session 2026-juin, attestation du 24 juin 2026 »."""
-    if carried is None:
+    if not carried:
         return ""
-    return translate(lang, "carried.validated_in", session=carried.session, date=format_date(carried.date, lang))
+    return translate(lang, "carried.validated_in", session=carried["session"], date=format_date(carried["date"], lang))
 
 
-def _competency_row(dossier: Dossier, code: str, url_for: UrlFor) -> dict[str, Any]:
-    lang = dossier.lang
-    entry = dossier.coverage.by_code[code]
-    paths = [e.path for e in entry.evidence]
-    decisions = dossier.jury.decisions if dossier.jury else {}
-    carried = carried_label(entry.carried, lang)
+def _competency_row(report: Report, row: dict[str, Any], url_for: UrlFor) -> dict[str, Any]:
+    lang = report["language"]
+    index = _index(report)
+    carried = carried_label(row.get("carried_over"), lang)
     # A carried-over competency was validated by an earlier jury: that is its decision here.
-    decision = {"value": "validated", "label": carried} if carried else _decision(decisions.get(code), lang)
+    decision = {"value": "validated", "label": carried} if carried else _decision(row["decision"], lang)
+    evidence = [index.evidence[p] for p in row["evidence"] if p in index.evidence]
     return {
-        "code": code,
-        "title": entry.competency.title,
-        "url": url_for(competency_src(code)),
-        "covered": entry.covered,
-        "count": len(entry.evidence),
-        "evidence": [_evidence_link(dossier, e, url_for) for e in entry.evidence],
-        "types": sorted({translate(lang, f"evidence.type.{e.type}") for e in entry.evidence if e.type}),
-        "review": _verdict(dossier.reviews.best_status(code, paths), lang),
-        "review_outdated": dossier.reviews.outdated_for(code, paths),
+        "code": row["code"],
+        "title": row["title"],
+        "url": url_for(competency_src(row["code"])),
+        "covered": row["covered"],
+        "count": len(row["evidence"]),
+        "evidence": [_evidence_link(report, e, url_for) for e in evidence],
+        "types": sorted({translate(lang, f"evidence.type.{t}") for t in row["types"] if t}),
+        "review": _verdict(row["review"], lang),
+        "review_outdated": bool(row.get("review_outdated")),
         "decision": decision,
         "carried": carried,
-        "level": _level(dossier, code),
+        "level": _level(report, row.get("level")),
     }
 
 
-def _level(dossier: Dossier, code: str) -> dict[str, Any] | None:
+def _level(report: Report, level: dict[str, Any] | None) -> dict[str, Any] | None:
     """Levels as the site shows them (``None`` where the referential has none)."""
-    level = dossier.level(code)
-    ref = dossier.referential
-    if level is None or ref is None or ref.levels is None:  # level() is None without a referential's levels
+    if level is None or _levels(report) is None:
         return None
-    levels = ref.levels
-    lang = dossier.lang
+    lang = report["language"]
     return {
-        "evidenced": levels.label(level.evidenced),
-        "reviewed": levels.label(level.reviewed),
-        "decided": levels.label(level.decided),
-        "validated": levels.label(level.validated),
-        "validated_by": translate(lang, f"ui.level_by.{level.validated_by}") if level.validated_by else "",
-        "required": levels.label(level.required),
-        "below_required": level.required is not None and (level.validated or 0) < level.required,
+        "evidenced": level_label(report, level["evidenced"]),
+        "reviewed": level_label(report, level["reviewed"]),
+        "decided": level_label(report, level["decided"]),
+        "validated": level_label(report, level["validated"]),
+        "validated_by": translate(lang, f"ui.level_by.{level['validated_by']}") if level["validated_by"] else "",
+        "required": level_label(report, level["required"]),
+        "below_required": level["required"] is not None and (level["validated"] or 0) < level["required"],
     }
 
 
-def _domains(dossier: Dossier, url_for: UrlFor) -> list[dict[str, Any]]:
-    qcm = dossier.jury.qcm if dossier.jury else {}
-    outcome = dossier.outcome
-    lang = dossier.lang
+def _domains(report: Report, url_for: UrlFor) -> list[dict[str, Any]]:
+    lang = report["language"]
+    index = _index(report)
+    jury_sat = _outcome(report).get("jury") is not None
     domains = []
-    for d in dossier.coverage.domains:
-        result = qcm.get(d.domain.code)
-        status = outcome.domain_status.get(d.domain.code) if outcome else None
-        if dossier.jury is None and status != "carried":
+    for d in report["domains"]:
+        result = d.get("qcm")
+        status = d.get("status")
+        if not jury_sat and status != "carried":
             status = None  # before the jury, "pending" says nothing
         domains.append(
             {
-                "code": d.domain.code,
-                "title": d.domain.title,
-                "covered": d.covered,
-                "total": d.total,
-                "percent": percent(d.covered, d.total),
-                "missing": d.missing,
-                "competencies": [_competency_row(dossier, c.competency.code, url_for) for c in d.competencies],
+                "code": d["code"],
+                "title": d["title"],
+                "covered": d["covered"],
+                "total": d["total"],
+                "percent": percent(d["covered"], d["total"]),
+                "missing": d["missing"],
+                "competencies": [_competency_row(report, row, url_for) for row in index.by_domain.get(d["code"], [])],
                 "qcm": (
                     {
-                        "passed": result.passed,
-                        "score": _number(result.score, lang),
-                        "label": translate(lang, "qcm.passed" if result.passed else "qcm.failed"),
+                        "passed": result["passed"],
+                        "score": _number(result.get("score"), lang),
+                        "label": translate(lang, "qcm.passed" if result["passed"] else "qcm.failed"),
                     }
                     if result
                     else None
                 ),
                 "status": status,
                 "status_label": translate(lang, f"domain_status.{status}") if status else "",
-                "carried": carried_label(d.carried, lang),
+                "carried": carried_label(d.get("carried_over"), lang),
             }
         )
     return domains
@@ -327,208 +400,205 @@ def _domains(dossier: Dossier, url_for: UrlFor) -> list[dict[str, Any]]:
 def _number(value: float | None, lang: str) -> str:
     if value is None:
         return ""
-    text = f"{value:g}"
-    return text.replace(".", ",") if lang == "fr" else text
+    return _decimal(f"{value:g}", lang)
 
 
-def competency_page(dossier: Dossier, code: str, url_for: UrlFor) -> dict[str, Any]:
-    ref = dossier.referential
-    assert ref is not None
-    competency = ref.competencies[code]
-    domain = ref.domain_index[competency.domain]
-    entry = dossier.coverage.by_code[code]
-    row = _competency_row(dossier, code, url_for)
+def competency_page(report: Report, code: str, url_for: UrlFor) -> dict[str, Any]:
+    lang = report["language"]
+    index = _index(report)
+    row = index.competencies[code]
+    domain = next(d for d in report["domains"] if d["code"] == row["domain"])
+    page = _competency_row(report, row, url_for)
     evidence = []
-    for item, claim in entry.claims:
-        review = dossier.reviews.current(item.path)
-        link = _evidence_link(dossier, item, url_for)
-        link["argument"] = claim.argument
-        link["anchor_url"] = f"{link['url']}#{claim.anchor.lstrip('#')}" if claim.anchor else ""
-        link["verdict"] = _verdict(review.verdicts.get(code) if review else None, dossier.lang)
-        link["outdated"] = bool(review and review.outdated)
-        link["level"] = ref.levels.label(claim.level) if ref.levels and claim.level is not None else ""
+    seen: dict[str, int] = {}
+    # ``row["evidence"]`` has one path per claim, in the coverage's order: the n-th time a
+    # path comes is that page's n-th claim of this competency.
+    for path in row["evidence"]:
+        item = index.evidence.get(path)
+        if item is None:
+            continue
+        nth = seen.get(path, 0)
+        seen[path] = nth + 1
+        own = [c for c in item.get("claims", []) if c["code"] == code]
+        claim: dict[str, Any] = own[nth] if nth < len(own) else {"argument": "", "anchor": "", "level": None}
+        review = item.get("review")
+        link = _evidence_link(report, item, url_for)
+        link["argument"] = claim["argument"]
+        link["anchor_url"] = f"{link['url']}#{claim['anchor'].lstrip('#')}" if claim["anchor"] else ""
+        link["verdict"] = _verdict(review["verdicts"].get(code) if review else None, lang)
+        link["outdated"] = bool(review and review["outdated"])
+        link["level"] = level_label(report, claim.get("level"))
         evidence.append(link)
     return {
-        **row,
-        "description": competency.description,
-        "no_evidence_text": translate(dossier.lang, "ui.no_evidence_hint", code=code),
-        "domain": {"code": domain.code, "title": domain.title},
+        **page,
+        "description": row.get("description", ""),
+        "no_evidence_text": translate(lang, "ui.no_evidence_hint", code=code),
+        "domain": {"code": domain["code"], "title": domain["title"]},
         "evidence": evidence,
     }
 
 
-def competencies_overview(dossier: Dossier, url_for: UrlFor) -> dict[str, Any]:
-    return {"domains": _domains(dossier, url_for)}
+def competencies_overview(report: Report, url_for: UrlFor) -> dict[str, Any]:
+    return {"domains": _domains(report, url_for)}
 
 
-def report_page(dossier: Dossier, url_for: UrlFor) -> dict[str, Any]:
-    lang = dossier.lang
-    ref = dossier.referential
-    outcome = dossier.outcome
-    forecast = dossier.forecast
+def report_page(report: Report, url_for: UrlFor) -> dict[str, Any]:
+    lang = report["language"]
+    ref = report["referential"]
+    outcome = report.get("outcome")
+    forecast = report.get("forecast")
     by_file: dict[str, list[dict[str, Any]]] = {}
-    listed = [p for p in dossier.problems if p.code != "missing-competency" or p.is_error]
+    listed = [p for p in report["problems"] if p["code"] != "missing-competency" or p["severity"] == "error"]
     for problem in listed:
-        by_file.setdefault(problem.file, []).append(problem.to_dict(lang))
+        by_file.setdefault(problem["file"], []).append(problem)
+    has_rules = ref.get("rules") is not None
     return {
-        "domains": _domains(dossier, url_for),
+        "domains": _domains(report, url_for),
         "problems": [{"file": f, "items": items} for f, items in by_file.items()],
         "problem_count": len(listed),
-        "rules": _rules_text(dossier),
-        "qcm_settings": qcm_setting_lines(dossier),
-        "conditions": _conditions(dossier),
-        "levels_scale": _levels_scale(dossier),
-        "notes": list(ref.notes) if ref else [],
-        "legal_basis": ref.legal_basis if ref else "",
+        "rules": ref.get("rules_text", ""),
+        "qcm_settings": qcm_setting_lines(report),
+        "conditions": _conditions(report),
+        "levels_scale": _levels_scale(report),
+        "notes": list(ref.get("notes", [])),
+        "legal_basis": ref.get("legal_basis", ""),
         "outcome": (
             {
-                "decision": outcome.decision,
-                "label": translate(lang, f"outcome.{outcome.decision}"),
-                "reasons": [r.text(lang) for r in outcome.reasons],
-                "missing": [m.text(lang) for m in outcome.missing],
-                "validated_domains": outcome.validated_domains,
-                "carried_over_domains": outcome.carried_over_domains,
+                "decision": outcome["decision"],
+                "label": translate(lang, f"outcome.{outcome['decision']}"),
+                "reasons": outcome["reasons"],
+                "missing": outcome["missing"],
+                "validated_domains": outcome["validated_domains"],
+                "carried_over_domains": outcome.get("carried_over_domains", []),
             }
-            if outcome
+            if outcome and has_rules
             else None
         ),
-        "jury": _jury(dossier.jury, lang),
+        "jury": _jury(outcome.get("jury") if outcome else None, lang),
         "forecast": (
             {
-                "likely": forecast.likely,
-                "needs": [n.text(lang) for n in forecast.needs],
-                "without_evidence": forecast.without_evidence,
-                "without_met_verdict": forecast.without_met_verdict,
-                "below_level": forecast.below_level,
+                "likely": forecast["likely"],
+                "needs": forecast["needs"],
+                "without_evidence": forecast["without_evidence"],
+                "without_met_verdict": forecast["without_met_verdict"],
+                "below_level": forecast.get("below_level", []),
             }
             if forecast
             else None
         ),
         "attestations": [
             {
-                "session": a.session,
-                "institution": a.institution,
-                "date": format_date(a.date, lang),
-                "domains": a.validated_domains,
-                "signature": translate(lang, "authority.signed_by", issuer=a.signed_by) if a.signed_by else translate(lang, "authority.unsigned"),
-                "signed": bool(a.signed_by),
+                "session": a["session"],
+                "institution": a["institution"],
+                "date": format_date(a["date"], lang),
+                "domains": a["validated_domains"],
+                "signature": translate(lang, "authority.signed_by", issuer=a["signed_by"]) if a["signed_by"] else translate(lang, "authority.unsigned"),
+                "signed": bool(a["signed_by"]),
             }
-            for a in dossier.attestations
+            for a in report.get("attestations", [])
         ],
         # What the dossier says of the jury's word without being the jury: shown, never counted.
-        "declared_jury": _jury(dossier.declared_jury, lang),
+        "declared_jury": _jury(report.get("declared_jury"), lang),
     }
 
 
-def _jury(jury: Jury | None, lang: str) -> dict[str, Any] | None:
+def _jury(jury: dict[str, Any] | None, lang: str) -> dict[str, Any] | None:
     if jury is None:
         return None
     return {
-        "declared": not jury.verified,  # a file of the dossier, not the jury's own (core.authority)
-        "session": jury.session,
-        "date": format_date(jury.date, lang),
-        "institution": jury.institution,
-        "members": jury.members,
-        "comment": jury.comment,
+        "declared": not jury.get("verified"),  # a file of the dossier, not the jury's own (core.authority)
+        "session": jury["session"],
+        "date": format_date(jury["date"], lang),
+        "institution": jury["institution"],
+        "members": jury["members"],
+        "comment": jury["comment"],
     }
 
 
-def _rules_text(dossier: Dossier) -> str:
-    ref = dossier.referential
-    if ref is None:
-        return ""
-    lang = dossier.lang
-    text = " ".join(sentence.text(lang) for sentence in rules_mod.describe(ref))
-    if dossier.qcm and all(setting.required for setting in dossier.qcm.values()):
-        text += " " + translate(lang, "rules.qcm")
-    return text
-
-
-def qcm_setting_lines(dossier: Dossier) -> list[str]:
+def qcm_setting_lines(report: Report) -> list[str]:
     """Which QCM setting applies to which domains this session, and why (who set it, how sure)."""
-    ref = dossier.referential
-    if ref is None or not dossier.qcm:
+    rules = report["referential"].get("rules")
+    settings = [(d["code"], d["qcm_required"]) for d in report["domains"] if d.get("qcm_required")]
+    if rules is None or not settings:
         return []
-    lang = dossier.lang
-    if not ref.rules.qcm_per_domain and not ref.rules.qcm_certainty and all(
-        s.by == rules_mod.BY_REFERENTIAL for s in dossier.qcm.values()
-    ):
+    lang = report["language"]
+    if not rules["qcm_per_domain"] and not rules["qcm_certainty"] and all(s["by"] == "referential" for _c, s in settings):
         return []  # a referential that never mentions a QCM: nothing to say
     groups: dict[tuple[bool, str, str], list[str]] = {}
-    for code, setting in dossier.qcm.items():
-        groups.setdefault((setting.required, setting.by, setting.file), []).append(code)
+    for code, setting in settings:
+        groups.setdefault((setting["required"], setting["by"], setting.get("file", "")), []).append(code)
+    separator = translate(lang, "format.clause_separator")
     lines = []
     for (required, by, file), domains in groups.items():
         why = translate(lang, f"qcm.by.{by}", file=file)
-        if by == rules_mod.BY_REFERENTIAL:
-            if ref.rules.qcm_certainty:
-                certainty = translate(lang, f"qcm.certainty.{ref.rules.qcm_certainty}")
-                why += " ; " if lang == "fr" else "; "
-                why += translate(lang, "qcm.certainty.line", certainty=certainty)
-            if ref.rules.qcm_source:
-                why += (" ; " if lang == "fr" else "; ") + translate(lang, "qcm.source.line", source=ref.rules.qcm_source)
+        if by == "referential":
+            if rules["qcm_certainty"]:
+                certainty = translate(lang, f"qcm.certainty.{rules['qcm_certainty']}")
+                why += separator + translate(lang, "qcm.certainty.line", certainty=certainty)
+            if rules["qcm_source"]:
+                why += separator + translate(lang, "qcm.source.line", source=rules["qcm_source"])
         setting_text = translate(lang, "qcm.setting.required" if required else "qcm.setting.waived")
         lines.append(translate(lang, "qcm.setting.line", setting=setting_text, domains=", ".join(domains), why=why))
     return lines
 
 
-def _conditions(dossier: Dossier) -> list[dict[str, Any]]:
-    ref = dossier.referential
-    if ref is None:
+def _conditions(report: Report) -> list[dict[str, Any]]:
+    rules = report["referential"].get("rules")
+    if rules is None:
         return []
-    outcome = dossier.outcome
+    status_of = {c["id"]: c["status"] for c in (report.get("outcome") or {}).get("conditions", [])}
     found = []
-    for condition in ref.rules.conditions:
-        status = (outcome.conditions.get(condition.id) if outcome else None) or rules_mod.OPEN
+    for condition in rules["conditions"]:
+        status = status_of.get(condition["id"]) or "open"
         found.append(
             {
-                "id": condition.id,
-                "title": condition.title,
-                "source": condition.source,
+                "id": condition["id"],
+                "title": condition["title"],
+                "source": condition.get("source", ""),
                 "status": status,
-                "label": translate(dossier.lang, f"outcome.condition.{status}"),
+                "label": translate(report["language"], f"outcome.condition.{status}"),
             }
         )
     return found
 
 
-def _levels_scale(dossier: Dossier) -> dict[str, Any] | None:
-    ref = dossier.referential
-    if ref is None or ref.levels is None:
+def _levels_scale(report: Report) -> dict[str, Any] | None:
+    levels = _levels(report)
+    if levels is None:
         return None
     return {
-        "label": translate(dossier.lang, "ui.levels_scale", min=ref.levels.min, max=ref.levels.max),
+        "label": translate(report["language"], "ui.levels_scale", min=levels["min"], max=levels["max"]),
         "groups": [
-            {"name": g.name, "levels": f"{min(g.levels)}–{max(g.levels)}" if len(g.levels) > 1 else str(g.levels[0])}
-            for g in ref.levels.groups
+            {"name": g["name"], "levels": f"{min(g['levels'])}–{max(g['levels'])}" if len(g["levels"]) > 1 else str(g["levels"][0])}
+            for g in levels["groups"]
         ],
     }
 
 
-def attestation_page(dossier: Dossier, url_for: UrlFor, signer: str = "") -> dict[str, Any]:
+def attestation_page(report: Report, url_for: UrlFor, signer: str = "") -> dict[str, Any]:
     """The printable attestation; ``signer`` names the institution whose key signs its credential."""
-    lang = dossier.lang
-    ref = dossier.referential
-    outcome = dossier.outcome
-    validated = set(outcome.validated_domains) if outcome else set()
-    domains = []
-    if ref is not None:
-        for domain in ref.domains:
-            domains.append(
-                {
-                    "code": domain.code,
-                    "title": domain.title,
-                    "validated": domain.code in validated,
-                    "carried": bool(outcome and domain.code in outcome.carried_over_domains),
-                    "competencies": [{"code": c.code, "title": c.title} for c in domain.competencies],
-                }
-            )
+    lang = report["language"]
+    outcome = _outcome(report)
+    index = _index(report)
+    validated = set(outcome.get("validated_domains", []))
+    carried = set(outcome.get("carried_over_domains", []))
+    domains = [
+        {
+            "code": d["code"],
+            "title": d["title"],
+            "validated": d["code"] in validated,
+            "carried": d["code"] in carried,
+            "competencies": [{"code": c["code"], "title": c["title"]} for c in index.by_domain.get(d["code"], [])],
+        }
+        for d in report["domains"]
+    ]
+    decision = outcome["decision"]
     return {
-        "decision": outcome.decision if outcome else "pending",
-        "label": translate(lang, f"outcome.{outcome.decision if outcome else 'pending'}"),
-        "reasons": [r.text(lang) for r in outcome.reasons] if outcome else [],
+        "decision": decision,
+        "label": translate(lang, f"outcome.{decision}"),
+        "reasons": list(outcome.get("reasons", [])),
         "domains": domains,
-        "jury": _jury(dossier.jury, lang),
+        "jury": _jury(outcome.get("jury"), lang),
         "signature": translate(lang, "authority.signed_by", issuer=signer) if signer else translate(lang, "authority.unsigned"),
         "credential_url": url_for(CREDENTIAL_SRC) if signer else "",
     }

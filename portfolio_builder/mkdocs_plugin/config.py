@@ -1,27 +1,32 @@
-"""The plugin's typed options: the dossier metadata of ``schema/dossier.schema.json``.
+"""The plugin's options: the top-level keys of the ``portfolio`` entry (``core.settings``).
 
-MkDocs validates types here only loosely on purpose: the core validates the
-same entry against the JSON Schema and reports each mistake at its line in
-mkdocs.yml, which MkDocs' own config errors cannot do.
+Generated from the one definition of the settings, never listed here. MkDocs
+validates them only loosely on purpose: the core validates the same entry against
+the JSON Schema generated from that definition and reports each mistake at its line
+in mkdocs.yml, which MkDocs' own config errors cannot do.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from mkdocs.config import config_options as opt
 from mkdocs.config.base import Config
 
+from portfolio_builder.core.settings import entry_keys
 
-class PortfolioConfig(Config):
-    referential = opt.Optional(opt.Type(object))
-    candidate = opt.Optional(opt.Type(object))
-    institution = opt.Optional(opt.Type(object))
-    session = opt.Optional(opt.Type(object))
-    correspondent = opt.Optional(opt.Type(object))
-    language = opt.Optional(opt.Type(object))
-    mode = opt.Optional(opt.Type(object))
-    reviews_dir = opt.Optional(opt.Type(object))
-    jury = opt.Optional(opt.Type(object))
-    previous_attestations = opt.Optional(opt.Type(object))
-    indexing = opt.Optional(opt.Type(object))
-    sanitize_html = opt.Optional(opt.Type(object))
-    prune_nav = opt.Optional(opt.Type(object))
+if TYPE_CHECKING:
+
+    class PortfolioConfig(Config):
+        """One option per top-level key of the ``portfolio`` entry."""
+
+else:
+    PortfolioConfig = type(
+        "PortfolioConfig",
+        (Config,),
+        {
+            "__doc__": "One option per top-level key of the ``portfolio`` entry.",
+            "__module__": __name__,
+            **{key: opt.Optional(opt.Type(object)) for key in entry_keys()},
+        },
+    )

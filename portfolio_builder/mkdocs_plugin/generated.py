@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure import StructureItem
@@ -22,7 +23,6 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
 from portfolio_builder.core import view
-from portfolio_builder.core.check import Dossier
 from portfolio_builder.core.frontmatter import title_of
 from portfolio_builder.i18n import translate
 from portfolio_builder.publish import render
@@ -50,9 +50,10 @@ def _page_file(config: MkDocsConfig, generated: render.GeneratedPage) -> File:
     return File.generated(config, generated.src, content=content, inclusion=InclusionLevel.NOT_IN_NAV)
 
 
-def add_pages(files: Files, config: MkDocsConfig, dossier: Dossier) -> GeneratedPages:
+def add_pages(files: Files, config: MkDocsConfig, report: dict[str, Any]) -> GeneratedPages:
+    """The generated pages, named and titled from the report document."""
     pages = GeneratedPages()
-    for generated in render.generated_pages(dossier, with_home=files.get_file_from_path(view.HOME_SRC) is None):
+    for generated in render.generated_pages(report, with_home=files.get_file_from_path(view.HOME_SRC) is None):
         existing = files.get_file_from_path(generated.src)
         if existing is not None:
             files.remove(existing)  # reported as `reserved-path` by the core
@@ -72,8 +73,8 @@ def url_resolver(page: Page, urls: dict[str, str]) -> Callable[[str], str]:
     return url_for
 
 
-def attach_nav(nav: Navigation, files: Files, pages: GeneratedPages, dossier: Dossier) -> Navigation:
-    lang = dossier.lang
+def attach_nav(nav: Navigation, files: Files, pages: GeneratedPages, report: dict[str, Any]) -> Navigation:
+    lang = report["language"]
 
     def page_of(src: str) -> Page | None:
         file = files.get_file_from_path(src)
@@ -93,13 +94,12 @@ def attach_nav(nav: Navigation, files: Files, pages: GeneratedPages, dossier: Do
         home.title = translate(lang, "nav.home")
         items.insert(0, home)
 
-    ref = dossier.referential
     competencies_page = page_of(view.COMPETENCIES_SRC)
-    if ref is not None and competencies_page is not None and id(competencies_page) not in listed:
+    if report["domains"] and competencies_page is not None and id(competencies_page) not in listed:
         children: list[StructureItem] = [competencies_page]
-        for domain in ref.domains:
-            domain_pages = [page_of(view.competency_src(c.code)) for c in domain.competencies]
-            title = html.escape(f"{domain.code} {domain.title}", quote=False)
+        for domain, competencies in _by_domain(report):
+            domain_pages = [page_of(view.competency_src(c["code"])) for c in competencies]
+            title = html.escape(f"{domain['code']} {domain['title']}", quote=False)
             children.append(Section(title, [p for p in domain_pages if p is not None]))
         items.append(Section(translate(lang, "nav.competencies"), children))
     for src in (view.REPORT_SRC, view.ATTESTATION_SRC):
@@ -112,6 +112,14 @@ def attach_nav(nav: Navigation, files: Files, pages: GeneratedPages, dossier: Do
     for before, page, after in zip([None, *flat[:-1]], flat, [*flat[1:], None]):
         page.previous_page, page.next_page = before, after
     return Navigation(items, flat)
+
+
+def _by_domain(report: dict[str, Any]) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """Each domain of the report with its competencies, in the referential's order."""
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for row in report["competencies"]:
+        rows.setdefault(row["domain"], []).append(row)
+    return [(domain, rows.get(domain["code"], [])) for domain in report["domains"]]
 
 
 def _set_parents(items: list[StructureItem], parent: Section | None) -> None:

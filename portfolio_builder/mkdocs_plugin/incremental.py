@@ -58,7 +58,9 @@ def _digest(*parts: Any) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")).hexdigest()
 
 
-def mark_stale(state: State, files: Files, nav: Navigation, dossier: Dossier, config_file: str | None) -> None:
+def mark_stale(
+    state: State, files: Files, nav: Navigation, dossier: Dossier, config_file: str | None, report: dict[str, Any]
+) -> None:
     """Remove the HTML of every page whose content the plugin would now render differently."""
     titles: dict[str, str] = {}
     pages = [f for f in files.documentation_pages() if f.generated_by is None and f.abs_src_path]
@@ -79,16 +81,15 @@ def mark_stale(state: State, files: Files, nav: Navigation, dossier: Dossier, co
         __version__, dossier.lang, settings.indexing, hashlib.sha256(config_bytes).hexdigest(),
         _nav_shape(nav.items, titles),
     )
-    evidence = dossier.evidence_by_path()
+    evidence = {e["path"] for e in report["evidence"]}
     fingerprints: dict[str, str] = {}
     destinations: dict[str, str] = {}
     for file in pages:
         src = file.src_uri
-        item = evidence.get(src)
-        if item is not None:
-            own: Any = view.evidence_card(dossier, item, _identity)
+        if src in evidence:
+            own: Any = view.evidence_card(report, src, _identity)
         elif file.page is not None and file.page.is_homepage:
-            own = view.site(dossier, _identity)
+            own = view.site(report, _identity)
         else:
             own = None
         fingerprints[src] = _digest(common, own)

@@ -28,7 +28,7 @@ from portfolio_builder.core.limits import DEFAULT as DEFAULT_LIMITS
 from portfolio_builder.core.limits import Limits
 from portfolio_builder.core.problems import Problem, ProblemSink
 from portfolio_builder.core.project import ConfigError, Untrusted, load_project
-from portfolio_builder.i18n import strings, translate
+from portfolio_builder.i18n import LANGUAGES, strings, translate
 from portfolio_builder.mkdocs_plugin import generated, incremental, livereload, nav_cache
 from portfolio_builder.mkdocs_plugin.config import PortfolioConfig
 from portfolio_builder.publish import guard, postprocess, render
@@ -98,6 +98,7 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         self.pages: generated.GeneratedPages | None = None
         self.env: Any = None
         self.report_json = ""
+        self.report: dict[str, Any] = {}  # report.json read back: every page's data comes from it alone
         self.manifest: dict[str, Any] = {}
         self.manifest_view: dict[str, Any] = {}
         self.evidence_index: dict[str, Any] = {}
@@ -142,7 +143,10 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
             if problem.code == "missing-competency" and not problem.is_error:
                 continue  # summarised below in one line; the report page lists them
             (log.error if problem.is_error else log.warning)(problem.format(lang))
-        log.info(view.summary_line(dossier))
+        # The report document, once per build: the pages are laid out from report.json itself.
+        self.report_json = report_mod.to_json(report_mod.build(dossier))
+        self.report = json.loads(self.report_json)
+        log.info(view.summary_line(self.report))
         self._refuse_fatal(config, dossier)
         self._configure_theme(config, dossier)
         return config
@@ -172,7 +176,7 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         if dossier.project.settings.prune_nav and "navigation.prune" not in features and "navigation.expand" not in features:
             # Material renders the whole nav into every page: without pruning the build is quadratic.
             theme["features"] = [*features, "navigation.prune"]
-        theme["language"] = dossier.lang if theme.get("language") in (None, "en", "fr") else theme["language"]
+        theme["language"] = dossier.lang if theme.get("language") in (None, *LANGUAGES) else theme["language"]
 
     # -- files and navigation ---------------------------------------------------
     @event_priority(-50)
@@ -199,7 +203,7 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
                 if os.path.isfile(os.path.join(folder, path)) and files.get_file_from_path(path) is None:
                     files.append(File(path, folder, config.site_dir, config.use_directory_urls))
                     break
-        self.pages = generated.add_pages(files, config, dossier)
+        self.pages = generated.add_pages(files, config, self.report)
         self._files = files
         if self.options.shared_assets is not None:
             from portfolio_builder.mkdocs_plugin import shared
@@ -213,9 +217,9 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
     @event_priority(-50)
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
         assert self.pages is not None
-        nav = generated.attach_nav(nav, files, self.pages, self._dossier())
+        nav = generated.attach_nav(nav, files, self.pages, self.report)
         if self.dirty:
-            incremental.mark_stale(self.incremental, files, nav, self._dossier(), config.config_file_path)
+            incremental.mark_stale(self.incremental, files, nav, self._dossier(), config.config_file_path, self.report)
         return nav
 
     # -- pages --------------------------------------------------------------
@@ -268,7 +272,6 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
             env.bytecode_cache = template_cache()
         # Each nav item off the current page's path rendered once, not once per page.
         nav_cache.install(env)
-        self.report_json = report_mod.to_json(report_mod.build(dossier))
         self.manifest = integrity.manifest(dossier, self.report_json)
         self.manifest_view = view.manifest_summary(self.manifest, dossier.lang)
         self.evidence_index = dossier.evidence_by_path()
@@ -278,23 +281,21 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
     @event_priority(-100)
     # MkDocs types the context as a closed TypedDict, yet themes and plugins add their own keys to it.
     def on_page_context(self, context: dict[str, Any], *, page: Page, config: MkDocsConfig, nav: Navigation) -> dict[str, Any]:  # type: ignore[override]
-        dossier = self._dossier()
         assert self.pages is not None
         self.incremental.rebuilt.add(page.url)
         url_for = generated.url_resolver(page, self.pages.urls)
-        context["portfolio_site"] = view.site(dossier, url_for)
+        context["portfolio_site"] = view.site(self.report, url_for)
         context["portfolio_manifest"] = self.manifest_view
         generated_page = self.pages.generated.get(page.file.src_uri)
         if generated_page is not None:
             # Our pages are our fragments, rendered by our own environment (publish/render.py).
-            page.content = render.page(generated_page, dossier, url_for, self.manifest_view, self.signer)
+            page.content = render.page(generated_page, self.report, url_for, self.manifest_view, self.signer)
             return context
-        evidence = self.evidence_index.get(page.file.src_uri)
         card = None
-        if evidence is not None:
-            card = render.evidence_card(dossier, evidence, url_for)
+        if page.file.src_uri in self.evidence_index:
+            card = render.evidence_card(self.report, page.file.src_uri, url_for)
         elif page.is_homepage:
-            card = render.home_card(dossier, url_for, context["portfolio_site"])
+            card = render.home_card(self.report, url_for, context["portfolio_site"])
         if card is not None:
             page.content = render.after_title(page.content or "", card)
         return context
@@ -335,7 +336,7 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         if self._credential is None:
             self._credential = ""
             dossier = self.dossier
-            if self.options.sign_key is not None and dossier is not None and view.has_attestation(dossier):
+            if self.options.sign_key is not None and dossier is not None and view.has_attestation(self.report):
                 from portfolio_builder.core import attestation
 
                 try:

@@ -21,7 +21,6 @@ from typing import Any
 import jinja2
 
 from portfolio_builder.core import view
-from portfolio_builder.core.check import Dossier
 from portfolio_builder.i18n import strings, translate
 from portfolio_builder.resources import theme_dir
 
@@ -92,57 +91,60 @@ class GeneratedPage:
     search_text: str = ""  # what the search index gets beside the page's HTML
 
 
-def generated_pages(dossier: Dossier, with_home: bool) -> list[GeneratedPage]:
-    """Every page we generate, in nav order (the home page last: it goes first in the nav)."""
-    lang = dossier.lang
+def generated_pages(report: dict[str, Any], with_home: bool) -> list[GeneratedPage]:
+    """Every page we generate, in nav order (the home page last: it goes first in the nav),
+    named and titled from the report document."""
+    lang = report["language"]
     pages = [GeneratedPage(view.REPORT_SRC, REPORT, translate(lang, "nav.report"))]
-    ref = dossier.referential
-    if ref is not None:
+    if report["domains"]:  # a referential was loaded
         pages.append(GeneratedPage(view.COMPETENCIES_SRC, COMPETENCIES, translate(lang, "nav.competencies")))
-        for domain in ref.domains:
-            for competency in domain.competencies:
-                text = f"{competency.title}. {domain.code} {domain.title}. {competency.description}"
+        rows: dict[str, list[dict[str, Any]]] = {}
+        for row in report["competencies"]:
+            rows.setdefault(row["domain"], []).append(row)
+        for domain in report["domains"]:
+            for competency in rows.get(domain["code"], []):
+                text = f"{competency['title']}. {domain['code']} {domain['title']}. {competency.get('description', '')}"
                 pages.append(
                     GeneratedPage(
-                        view.competency_src(competency.code), COMPETENCY, f"{competency.code} {competency.title}", competency.code, text
+                        view.competency_src(competency["code"]), COMPETENCY, f"{competency['code']} {competency['title']}", competency["code"], text
                     )
                 )
-        if view.has_attestation(dossier):
+        if view.has_attestation(report):
             pages.append(GeneratedPage(view.ATTESTATION_SRC, ATTESTATION, translate(lang, "nav.attestation")))
     if with_home:
-        pages.append(GeneratedPage(view.HOME_SRC, HOME, dossier.project.site_name or translate(lang, "nav.home")))
+        pages.append(GeneratedPage(view.HOME_SRC, HOME, report["dossier"]["site_name"] or translate(lang, "nav.home")))
     return pages
 
 
 def page(
-    generated: GeneratedPage, dossier: Dossier, url_for: UrlFor, manifest_view: dict[str, Any], signer: str = ""
+    generated: GeneratedPage, report: dict[str, Any], url_for: UrlFor, manifest_view: dict[str, Any], signer: str = ""
 ) -> str:
-    """The whole content of a generated page (its ``<h1>`` included)."""
-    lang = dossier.lang
-    site = view.site(dossier, url_for)
+    """The whole content of a generated page (its ``<h1>`` included), from the report document."""
+    lang = report["language"]
+    site = view.site(report, url_for)
     if generated.kind == HOME:
         # The nav names the home page « Accueil », and so does its heading.
-        return _render(HOME, lang, title=translate(lang, "nav.home")) + home_card(dossier, url_for, site)
+        return _render(HOME, lang, title=translate(lang, "nav.home")) + home_card(report, url_for, site)
     data: dict[str, Any]
     if generated.kind == COMPETENCY and generated.code is not None:
-        data = view.competency_page(dossier, generated.code, url_for)
+        data = view.competency_page(report, generated.code, url_for)
     elif generated.kind == COMPETENCIES:
-        data = view.competencies_overview(dossier, url_for)
+        data = view.competencies_overview(report, url_for)
     elif generated.kind == REPORT:
-        data = view.report_page(dossier, url_for)
+        data = view.report_page(report, url_for)
     elif generated.kind == ATTESTATION:
-        data = view.attestation_page(dossier, url_for, signer)
+        data = view.attestation_page(report, url_for, signer)
     else:  # pragma: no cover - every kind is listed above
         raise ValueError(generated.kind)
     return _render(generated.kind, lang, portfolio=data, portfolio_site=site, portfolio_manifest=manifest_view)
 
 
-def evidence_card(dossier: Dossier, evidence: Any, url_for: UrlFor) -> str:
-    return _render(CARD, dossier.lang, card=view.evidence_card(dossier, evidence, url_for))
+def evidence_card(report: dict[str, Any], path: str, url_for: UrlFor) -> str:
+    return _render(CARD, report["language"], card=view.evidence_card(report, path, url_for))
 
 
-def home_card(dossier: Dossier, url_for: UrlFor, site: dict[str, Any] | None = None) -> str:
-    return _render(HOME_CARD, dossier.lang, portfolio_site=site if site is not None else view.site(dossier, url_for))
+def home_card(report: dict[str, Any], url_for: UrlFor, site: dict[str, Any] | None = None) -> str:
+    return _render(HOME_CARD, report["language"], portfolio_site=site if site is not None else view.site(report, url_for))
 
 
 def after_title(html: str, card: str) -> str:

@@ -126,17 +126,19 @@ def stage(request: StageRequest, out: Path, dossier: Dossier | None = None) -> S
     private = dossier.private_pages if request.public else set()
     pages = [p for p in dossier.pages if p not in private and p not in dossier.refused_files]
     others = [(a, rel) for a, rel in dossier.other_files if rel not in private and rel not in dossier.refused_files]
-    generated = render.generated_pages(dossier, with_home=view.HOME_SRC not in pages)
+    # The report document, built once: every page we add is laid out from it alone.
+    report_json = report_mod.to_json(report_mod.build(dossier))
+    report = json.loads(report_json)
+    generated = render.generated_pages(report, with_home=view.HOME_SRC not in pages)
     urls = _urls(pages, [rel for _a, rel in others], [g.src for g in generated], dossier.active_files, use_directory_urls)
 
-    report_json = report_mod.to_json(report_mod.build(dossier))
     manifest = integrity.manifest(dossier, report_json)
     manifest_view = view.manifest_summary(manifest, lang)
-    credential = _credential(dossier, request.sign_key)
+    credential = _credential(dossier, report, request.sign_key)
     signer = request.sign_key.issuer.name if credential and request.sign_key is not None else ""
     staged.report_json, staged.manifest, staged.credential = report_json, manifest, credential
 
-    evidence = dossier.evidence_by_path()
+    evidence = {item["path"] for item in report["evidence"]}
     titles: dict[str, str] = {}
     for src in pages:
         url_for = _resolver(urls, src)
@@ -152,9 +154,9 @@ def stage(request: StageRequest, out: Path, dossier: Dossier | None = None) -> S
             front["hide"] = hide
         card = ""
         if src in evidence:
-            card = render.evidence_card(dossier, evidence[src], url_for)
+            card = render.evidence_card(report, src, url_for)
         elif src == view.HOME_SRC:
-            card = render.home_card(dossier, url_for)
+            card = render.home_card(report, url_for)
         # Every page opens with a region (its card, or an empty mark): a page our extension did
         # not process still holds the token, and the build fails (engines.verify).
         opening = mdext.region(token, mdext.CARD, card) if card else mdext.region(token, mdext.MARK, "")
@@ -175,7 +177,7 @@ def stage(request: StageRequest, out: Path, dossier: Dossier | None = None) -> S
         front = {"title": html.escape(page.title, quote=False)}
         if page.kind in render.FULL_WIDTH:
             front["hide"] = ["navigation", "toc"]
-        body = render.page(page, dossier, url_for, manifest_view, signer)
+        body = render.page(page, report, url_for, manifest_view, signer)
         _write(docs / page.src, (_front_matter(front) + mdext.region(token, page.kind, body)).encode("utf-8"))
         staged.expected[page.src] = urls["@dest:" + page.src]
         staged.generated.append(page.src)
@@ -185,7 +187,7 @@ def stage(request: StageRequest, out: Path, dossier: Dossier | None = None) -> S
     assets = material_overrides_dir() / "assets" / "portfolio"
     shutil.copytree(assets, docs / "assets" / "portfolio", dirs_exist_ok=True)
     _write(docs / "report.json", report_json.encode("utf-8"))
-    _write(docs / "report.csv", report_mod.to_csv(json.loads(report_json)).encode("utf-8"))
+    _write(docs / "report.csv", report_mod.to_csv(report).encode("utf-8"))
     _write(docs / "manifest.json", integrity.to_json(manifest).encode("utf-8"))
     if credential:
         _write(docs / view.CREDENTIAL_SRC, credential.encode("utf-8"))
@@ -454,9 +456,9 @@ def _extension_name(entry: Any) -> str:
     return next(iter(entry)) if isinstance(entry, dict) and entry else str(entry)
 
 
-def _credential(dossier: Dossier, sign_key: Any) -> str:
+def _credential(dossier: Dossier, report: dict[str, Any], sign_key: Any) -> str:
     """The signed attestation of this build, when the jury has decided and the build signs."""
-    if sign_key is None or not view.has_attestation(dossier):
+    if sign_key is None or not view.has_attestation(report):
         return ""
     from portfolio_builder.core import attestation
 

@@ -340,9 +340,10 @@ def test_a_single_dossier_labels_what_it_says_of_the_jury_and_tutors(project):
     dossier = run_check(root)
     assert dossier.jury is not None and not dossier.jury.verified
     assert dossier.reviews.reviews and not dossier.reviews.reviews[0].verified
+    from portfolio_builder.core import report as report_mod
     from portfolio_builder.core import view
 
-    report = view.report_page(dossier, lambda src: src)
+    report = view.report_page(report_mod.build(dossier), lambda src: src)
     assert report["jury"]["declared"] is True
 
 

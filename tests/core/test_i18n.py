@@ -22,17 +22,15 @@ def placeholders(text: str) -> set[str]:
 
 
 @pytest.mark.parametrize("key", sorted(MESSAGES))
-def test_entry_has_both_languages_with_the_same_placeholders(key):
+def test_entry_has_every_language_with_the_same_placeholders(key):
     entry = MESSAGES[key]
-    assert isinstance(entry, tuple) and len(entry) == 2, key
-    fr, en = entry
-    assert isinstance(fr, str) and isinstance(en, str)
-    assert fr.strip() and en.strip(), key
-    assert placeholders(fr) == placeholders(en), key
-    # Both must format: an unbalanced brace would crash at print time.
-    values = {name: "x" for name in placeholders(fr)}
-    fr.format(**values)
-    en.format(**values)
+    assert isinstance(entry, tuple) and len(entry) == len(i18n.LANGUAGES), key
+    first = entry[0]
+    for text in entry:
+        assert isinstance(text, str) and text.strip(), key
+        assert placeholders(text) == placeholders(first), key
+        # Each must format: an unbalanced brace would crash at print time.
+        text.format(**{name: "x" for name in placeholders(first)})
 
 
 def test_keys_are_dotted_lower_case():

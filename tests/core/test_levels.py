@@ -272,7 +272,7 @@ def test_c2i2mi_requires_the_qcm_by_default_and_says_how_sure(project):
     assert [m.text("fr") for m in dossier.outcome.missing] == [f"résultat du QCM du domaine D{i}" for i in range(1, 6)]
     from portfolio_builder.core import view
 
-    (line,) = view.qcm_setting_lines(dossier)
+    (line,) = view.qcm_setting_lines(report_mod.build(dossier))
     assert line.startswith("QCM exigé — D1, D2, D3, D4, D5 : règle par défaut du référentiel ; certitude : probable, à confirmer")
     assert "docplayer.fr/5523496" in line
     domain = report_mod.build(dossier)["domains"][0]
@@ -289,7 +289,7 @@ def test_the_jury_waives_the_qcm_for_its_session(project):
     assert dossier.outcome.decision == "certified"
     from portfolio_builder.core import view
 
-    assert view.qcm_setting_lines(dossier) == ["QCM non exigé — D1, D2, D3, D4, D5 : décidé par le jury pour cette session (jury.yml)"]
+    assert view.qcm_setting_lines(report_mod.build(dossier)) == ["QCM non exigé — D1, D2, D3, D4, D5 : décidé par le jury pour cette session (jury.yml)"]
 
 
 def test_the_jury_requires_it_per_domain_and_names_only_known_domains(project):
@@ -313,13 +313,13 @@ def test_report_page_data_shows_levels_and_settings(project):
 
     root = project({"docs/a.md": crcn_page({"1.1": 3})}, portfolio=CRCN)
     dossier = run_check(root)
-    page = view.report_page(dossier, lambda src: "/" + src)
+    page = view.report_page(report_mod.build(dossier), lambda src: "/" + src)
     row = page["domains"][0]["competencies"][0]
     assert row["level"]["evidenced"] == "3 (Indépendant)" and row["level"]["validated"] == ""
     assert page["levels_scale"]["groups"][0] == {"name": "Novice", "levels": "1–2"}
     assert page["qcm_settings"] == [] and page["conditions"] == []
     c2i1 = run_check(project({"docs/a.md": evidence_page("D1.1")}, portfolio=REGISTERED))
-    assert view.report_page(c2i1, lambda src: "/" + src)["domains"][0]["competencies"][0]["level"] is None
+    assert view.report_page(report_mod.build(c2i1), lambda src: "/" + src)["domains"][0]["competencies"][0]["level"] is None
 
 
 def test_schemas_describe_the_new_fields():

@@ -55,7 +55,7 @@ def test_report_validates_and_says_what_is_covered(dossier):
     assert row == {
         "code": "D1.1", "domain": "D1", "title": "Organiser un espace de travail complexe", "covered": True,
         "evidence": ["productions/stage.md"], "types": ["coursework"], "review": None, "decision": "validated", "level": None,
-        "carried_over": None,
+        "carried_over": None, "description": "", "review_outdated": False,
     }
     assert next(r for r in document["competencies"] if r["code"] == "D4.1")["review"] == "met"
     d5 = document["domains"][-1]
@@ -65,8 +65,8 @@ def test_report_validates_and_says_what_is_covered(dossier):
     assert [e["path"] for e in document["evidence"]] == ["casse.md", "productions/stage.md", "veille.md"]
     stage = document["evidence"][1]
     assert stage["attachments"] == [
-        {"path": "productions/stage.pdf", "title": "Le rapport", "size": 8},
-        {"url": "https://example.org/x", "title": "https://example.org/x"},
+        {"path": "productions/stage.pdf", "title": "Le rapport", "size": 8, "private": False},
+        {"url": "https://example.org/x", "title": "https://example.org/x", "private": False},
     ]
     assert {p["file"] for p in document["problems"]} == {"docs/casse.md", "mkdocs.yml"}
     assert document["outcome"]["decision"] == "pending"
