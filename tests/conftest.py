@@ -47,6 +47,11 @@ DEFAULT_ENTRY: dict[str, Any] = {"referential": "c2i1-2011", "candidate": {"name
 PORTFOLIO_LINE = 6
 REFERENTIAL_LINE = 7
 
+# Examples per hypothesis property test (tests/core/test_fuzz.py, test_fast_path.py):
+# PORTFOLIO_FUZZ_EXAMPLES when set (.ci/run sets 500), else 500 on CI (CI=true), else 100 for
+# the quick loop on a developer's machine.
+FUZZ_EXAMPLES = int(os.environ.get("PORTFOLIO_FUZZ_EXAMPLES") or ("500" if os.environ.get("CI", "").lower() == "true" else "100"))
+
 C2I1_CODES = (
     "D1.1 D1.2 D1.3 D1.4 D2.1 D2.2 D2.3 D2.4 D3.1 D3.2 D3.3 D3.4 D3.5 D4.1 D4.2 D4.3 D4.4 D5.1 D5.2 D5.3"
 ).split()
@@ -197,3 +202,35 @@ def check() -> Callable[..., Dossier]:
 def problems_of() -> Callable[..., list[tuple[str, str, int]]]:
     """``problems_of(path, **Options)`` → ``[(code, file, line), …]``."""
     return check_problems
+
+
+def _xdist_group(item: pytest.Item) -> str | None:
+    """Which tests must share one xdist worker (``--dist loadgroup``, see the Makefile).
+
+    The browser tests share one Chromium and the example sites built once per worker (session
+    fixtures): all of them on one worker builds and launches each once. A module whose tests
+    use a module-scoped fixture (a site, a PDF, a cohort built once and read by every test)
+    runs whole on one worker, so that fixture is built once, not once on each worker. Every
+    other test is distributed one by one.
+    """
+    path = Path(str(item.fspath))
+    if "browser" in path.parts and path.parent.name == "browser":
+        return "browser"
+    info = getattr(item, "_fixtureinfo", None)
+    definitions = getattr(info, "name2fixturedefs", {}) or {}
+    if any(defs and defs[-1].scope == "module" for defs in definitions.values()):
+        return item.nodeid.split("::", 1)[0]
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    groups = {item.nodeid: _xdist_group(item) for item in items}
+    for item in items:
+        group = groups[item.nodeid]
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
+    if config.getoption("dist", "no") == "loadgroup":
+        # xdist hands out work in this order: the long groups first (the browser tests, then each
+        # module built once), the single tests last to fill the gaps, so no worker idles at the end.
+        # Within each group and among the single tests, the order stays as collected.
+        items.sort(key=lambda item: 0 if groups[item.nodeid] == "browser" else 1 if groups[item.nodeid] else 2)
