@@ -505,10 +505,12 @@ def _share_compiled_templates() -> None:
     """In a worker, give each theme environment without a bytecode cache the worker's own.
 
     Those environments also write less of the templates' own whitespace, a quarter of a cohort
-    page's bytes: no line of its own for a block tag (``trim_blocks``, ``lstrip_blocks``: Material
-    leaves a blank or indented line for each ``{% if %}``, ``{% for %}``, ``{% set %}``), and
-    Material's templates without their indentation (``_dedented``). Only the templates' own
-    text changes: every value (a page's content, code blocks included) is written as it is.
+    page's bytes: no indentation before a block tag (``lstrip_blocks``: Material indents each
+    ``{% if %}``, ``{% for %}``, ``{% set %}``) and Material's templates without the
+    indentation of their lines (``_dedented``). Only indentation goes, never a line break, so
+    wherever there was whitespace between two elements some remains and the page looks the
+    same (not ``trim_blocks``: it would glue ``</span>{% endif %}`` to the next line's
+    ``<span>``). Every value (a page's content, code blocks included) is written as it is.
     The compiled templates depend on this, so they stay in the worker's own cache, never in
     the per-user one that single builds share.
     """
@@ -522,7 +524,7 @@ def _share_compiled_templates() -> None:
     def get_env(self: Theme):  # type: ignore[no-untyped-def]
         env = original(self)
         if env.bytecode_cache is None:
-            env.trim_blocks = env.lstrip_blocks = True
+            env.lstrip_blocks = True
             if env.loader is not None:
                 env.loader = _dedented(env.loader)
             env.bytecode_cache = shared
