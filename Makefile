@@ -39,11 +39,11 @@ bytecode: $(TSTAMP)
 	$(BIN)/python -m compileall -q -j 0 portfolio_builder tests benchmarks
 
 test: lint bytecode
-	$(BIN)/python -m pytest -n auto --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 # The gates and the core unit tests only: the quick loop while editing.
 test-fast: lint bytecode
-	$(BIN)/python -m pytest -n auto --dist loadgroup $(PYTEST_ARGS) tests/core
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS) tests/core
 
 bench: bytecode
 	$(BIN)/python benchmarks/check_speed.py

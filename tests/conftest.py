@@ -203,34 +203,3 @@ def problems_of() -> Callable[..., list[tuple[str, str, int]]]:
     """``problems_of(path, **Options)`` → ``[(code, file, line), …]``."""
     return check_problems
 
-
-def _xdist_group(item: pytest.Item) -> str | None:
-    """Which tests must share one xdist worker (``--dist loadgroup``, see the Makefile).
-
-    The browser tests share one Chromium and the example sites built once per worker (session
-    fixtures): all of them on one worker builds and launches each once. A module whose tests
-    use a module-scoped fixture (a site, a PDF, a cohort built once and read by every test)
-    runs whole on one worker, so that fixture is built once, not once on each worker. Every
-    other test is distributed one by one.
-    """
-    path = Path(str(item.fspath))
-    if "browser" in path.parts and path.parent.name == "browser":
-        return "browser"
-    info = getattr(item, "_fixtureinfo", None)
-    definitions = getattr(info, "name2fixturedefs", {}) or {}
-    if any(defs and defs[-1].scope == "module" for defs in definitions.values()):
-        return item.nodeid.split("::", 1)[0]
-    return None
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    groups = {item.nodeid: _xdist_group(item) for item in items}
-    for item in items:
-        group = groups[item.nodeid]
-        if group is not None:
-            item.add_marker(pytest.mark.xdist_group(group))
-    if config.getoption("dist", "no") == "loadgroup":
-        # xdist hands out work in this order: the long groups first (the browser tests, then each
-        # module built once), the single tests last to fill the gaps, so no worker idles at the end.
-        # Within each group and among the single tests, the order stays as collected.
-        items.sort(key=lambda item: 0 if groups[item.nodeid] == "browser" else 1 if groups[item.nodeid] else 2)
