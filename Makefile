@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 PYTEST_ARGS ?=
 
-.PHONY: site test test-fast lint install install-test serve check example example-crcn bench schemas clean
+.PHONY: site test test-fast lint bytecode install install-test serve check example example-crcn bench schemas clean
 
 site: $(STAMP)
 	$(BIN)/portfolio build . -d site
@@ -32,14 +32,20 @@ lint: $(TSTAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: lint
+# Compiled bytecode for every `portfolio` subprocess the tests and benchmarks start: where
+# PYTHONDONTWRITEBYTECODE is set, each start would otherwise compile the project's modules
+# from source again (~50 ms CPU for `check`, ~200 ms for `build`), as no installed wheel does.
+bytecode: $(TSTAMP)
+	$(BIN)/python -m compileall -q -j 0 portfolio_builder tests benchmarks
+
+test: lint bytecode
 	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 # The gates and the core unit tests only: the quick loop while editing.
-test-fast: lint
+test-fast: lint bytecode
 	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS) tests/core
 
-bench: $(TSTAMP)
+bench: bytecode
 	$(BIN)/python benchmarks/check_speed.py
 	$(BIN)/python benchmarks/build_speed.py
 	$(BIN)/python benchmarks/cohort_speed.py

@@ -42,6 +42,8 @@ def private_key(path: Path, lang: str) -> credentials.KeyFile:
 
 
 def trusted_issuers(paths: tuple[Path, ...] | list[Path], lang: str) -> list[credentials.KeyFile]:
+    if not paths:
+        return []  # no key to read: jwcrypto and its cryptography (~100 ms) stay unimported
     from portfolio_builder.core import credentials
 
     try:

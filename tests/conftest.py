@@ -47,6 +47,11 @@ DEFAULT_ENTRY: dict[str, Any] = {"referential": "c2i1-2011", "candidate": {"name
 PORTFOLIO_LINE = 6
 REFERENTIAL_LINE = 7
 
+# Examples per hypothesis property test (tests/core/test_fuzz.py, test_fast_path.py):
+# PORTFOLIO_FUZZ_EXAMPLES when set (.ci/run sets 500), else 500 on CI (CI=true), else 100 for
+# the quick loop on a developer's machine.
+FUZZ_EXAMPLES = int(os.environ.get("PORTFOLIO_FUZZ_EXAMPLES") or ("500" if os.environ.get("CI", "").lower() == "true" else "100"))
+
 C2I1_CODES = (
     "D1.1 D1.2 D1.3 D1.4 D2.1 D2.2 D2.3 D2.4 D3.1 D3.2 D3.3 D3.4 D3.5 D4.1 D4.2 D4.3 D4.4 D5.1 D5.2 D5.3"
 ).split()
@@ -197,3 +202,4 @@ def check() -> Callable[..., Dossier]:
 def problems_of() -> Callable[..., list[tuple[str, str, int]]]:
     """``problems_of(path, **Options)`` → ``[(code, file, line), …]``."""
     return check_problems
+

@@ -138,9 +138,9 @@ def readable_repository(root: Path) -> bool:
     """False when the repository around ``root`` declares a promisor remote (a partial
     clone), another work tree or a bare layout: then it is treated as no repository at all,
     its commit is not recorded, and certification mode refuses it as not committed.
-    Checked at every call (a repository's configuration can change between two)."""
-    if not _run(root, ("rev-parse", "--git-dir")):
-        return True  # no repository: the command itself will say so
+    Checked at every call (a repository's configuration can change between two), by one git
+    call: outside a repository there is no setting to find (no system or user file is read),
+    so the answer is True and the command itself says there is no repository."""
     found = _run(root, ("config", "--get-regexp", _UNSAFE_SETTINGS)) or ""
     for line in found.splitlines():
         key, _, value = line.partition(" ")
@@ -194,9 +194,15 @@ def worktree_changes(top: Path, within: Iterable[str] = ("",), excluded: Iterabl
     Modified, deleted, staged or untracked (not ignored) files; ``excluded``
     folders are left out. ``None`` when there is no commit to compare with.
     """
-    if (git(top, "rev-parse", "--verify", "-q", "HEAD") or "").strip() == "":
-        return None
-    algorithm = "sha256" if (git(top, "rev-parse", "--show-object-format") or "sha1").strip() == "sha256" else "sha1"
+    # One call for the object format and whether there is a commit (git >= 2.25); the two calls
+    # of old when it fails (no commit yet, or an older git).
+    found = (git(top, "rev-parse", "--show-object-format", "--verify", "-q", "HEAD") or "").split()
+    if len(found) == 2 and found[0] in ("sha1", "sha256"):
+        algorithm = found[0]
+    else:
+        if (git(top, "rev-parse", "--verify", "-q", "HEAD") or "").strip() == "":
+            return None
+        algorithm = "sha256" if (git(top, "rev-parse", "--show-object-format") or "sha1").strip() == "sha256" else "sha1"
     prefixes = tuple(p.rstrip("/") + "/" if p else "" for p in within)
     skipped = tuple(p.rstrip("/") + "/" for p in excluded if p)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -170,3 +171,30 @@ print(theme.get_env().get_template("t.html").render())
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split("\n")[:3] == ["one 2", "two 4", "two 4"]
+
+
+CODE = "```python\ndef f():\n    if True:\n\n        return 1\n```\n"
+
+
+def test_a_cohort_page_loses_indentation_only(tmp_path: Path, project) -> None:
+    """A cohort's pages drop the templates' indentation (a quarter of their bytes), never a
+    line break: code blocks come out byte for byte, and the words of the evidence card keep
+    the spaces between them, as in the dossier's own build."""
+    page = evidence_page("D1.1", extra="context: Module 5", body="# Une preuve\n\n" + CODE)
+    folder = project({"docs/preuve.md": page}, portfolio={"candidate": {"name": "Candidat 0", "student_id": "10000"}}, name="d0")
+    out, single = tmp_path / "out", tmp_path / "single"
+    assert cohort(str(folder), "-d", str(out)).exit_code == 0
+    assert CliRunner().invoke(main, ["build", str(folder), "-d", str(single)], catch_exceptions=False).exit_code == 0
+    in_cohort = (out / "candidat-0" / "preuve" / "index.html").read_text(encoding="utf-8")
+    alone = (single / "preuve" / "index.html").read_text(encoding="utf-8")
+
+    blocks = re.compile(r"<pre\b.*?</pre>", re.S)
+    assert blocks.findall(alone) and blocks.findall(in_cohort) == blocks.findall(alone)
+    meta = re.compile(r'<p class="pb-evidence__meta">.*?</p>', re.S)
+    (cohort_meta,), (own_meta,) = meta.findall(in_cohort), meta.findall(alone)
+    assert "Module 5" in own_meta and " ".join(cohort_meta.split()) == " ".join(own_meta.split())
+
+    def indentation(html: str) -> int:
+        return sum(len(line) - len(line.lstrip(" ")) for line in blocks.sub("", html).splitlines())
+
+    assert indentation(in_cohort) < indentation(alone) / 4, (indentation(in_cohort), indentation(alone))

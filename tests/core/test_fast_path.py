@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from portfolio_builder.core import schemas, yamlread
 from portfolio_builder.core.problems import ProblemSink
 from portfolio_builder.resources import schema_dir
+from tests.conftest import FUZZ_EXAMPLES
 
 SCHEMAS = sorted(p.name.removesuffix(".schema.json") for p in schema_dir().glob("*.schema.json"))
 COMPILED = Path(schemas.__file__).parent / "compiled"
@@ -113,7 +114,7 @@ def test_the_fast_code_never_accepts_what_jsonschema_refuses(name: str) -> None:
     fast = schemas.fast_validator(name)
     strict = schemas.validator(name)
 
-    @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
     @given(documents(name))
     def check(document: dict) -> None:
         if strict.is_valid(document):

@@ -6,14 +6,14 @@ exception. Random text rarely looks like YAML, so structured strategies build
 YAML-ish text from the pieces that matter (keys, list dashes, anchors and
 aliases, tabs, quotes, ``---``).
 
-``PORTFOLIO_FUZZ_EXAMPLES`` sets the number of examples per test (default 200).
+``PORTFOLIO_FUZZ_EXAMPLES`` sets the number of examples per test (``tests.conftest.FUZZ_EXAMPLES``:
+500 on CI, 100 otherwise).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import itertools
-import os
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -28,9 +28,9 @@ from portfolio_builder.core.check import Options, check_project
 from portfolio_builder.core.evidence import Claim, Evidence
 from portfolio_builder.core.problems import CODES, Problem, ProblemSink
 from portfolio_builder.core.project import load_project
-from tests.conftest import mkdocs_text, write_files
+from tests.conftest import FUZZ_EXAMPLES, mkdocs_text, write_files
 
-EXAMPLES = int(os.environ.get("PORTFOLIO_FUZZ_EXAMPLES", "200"))
+EXAMPLES = FUZZ_EXAMPLES
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,
