@@ -9,6 +9,7 @@ fragments in ``theme/portfolio/`` (rendered by ``publish/render.py``) lay the da
 from __future__ import annotations
 
 import html
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
