@@ -327,8 +327,14 @@ def build(
     from portfolio_builder import build as build_mod
     from portfolio_builder.core.project import ConfigError
 
+    from portfolio_builder.core.project import load_project
+
     chosen = _parse_limits(limits, lang)
-    lang = _project_lang(project, lang)
+    try:
+        loaded = load_project(project)  # read once: the build goes on with this reading
+    except ConfigError:
+        loaded = None  # reported below, at its line, by the build's own reading
+    lang = lang or (loaded.settings.language if loaded is not None else _default_lang(None))
     if engine is not None:
         _check_engine(engine, lang)
         if sign_key or jury is not None or reviews is not None:
@@ -352,6 +358,7 @@ def build(
         limits=chosen,
         offline=offline,
         engine=engine,
+        loaded=loaded,
     )
     try:
         target = build_mod.build(request)

@@ -100,8 +100,9 @@ class Staged:
         return not self.dossier.project.settings.indexing
 
 
-def check(request: StageRequest) -> Dossier:
-    project = load_project(find_config(request.project))
+def check(request: StageRequest, project: Project | None = None) -> Dossier:
+    """The dossier checked once; ``project`` when the caller already read it (read once)."""
+    project = project or load_project(find_config(request.project))
     limits = request.limits if request.limits is not None else DEFAULT_LIMITS
     return check_project(project, Options(strict=request.strict, public=request.public, issuers=request.issuers, limits=limits))
 
@@ -175,6 +176,8 @@ def stage(request: StageRequest, out: Path, dossier: Dossier | None = None) -> S
         front = {"title": html.escape(page.title, quote=False)}
         if page.kind in render.FULL_WIDTH:
             front["hide"] = ["navigation", "toc"]
+        if not page.search_text:
+            front["search"] = {"exclude": True}  # as with the plugin: only what a page has to say is indexed
         body = render.page(page, dossier, url_for, manifest_view, signer)
         _write(docs / page.src, (_front_matter(front) + mdext.region(token, page.kind, body)).encode("utf-8"))
         staged.expected[page.src] = urls["@dest:" + page.src]
