@@ -356,7 +356,12 @@ def build_staged(request: BuildRequest) -> Path:
                 work, lang=staged.lang, noindex=staged.noindex, report_json=staged.report_json, manifest=staged.manifest,
                 credential=staged.credential, sign_key=request.sign_key,
             )
-            publish(work, target)
+            built = _sibling(target, TMP_MARK)  # beside the target, like any build: a leftover is removed
+            os.rename(work, built)
+            try:
+                publish(built, target)
+            finally:
+                shutil.rmtree(built, ignore_errors=True)
         except stage_mod.StageRefused as exc:
             # Logged as the plugin logs its refusal (MkDocs' log), then not printed again.
             if not request.silent:

@@ -325,9 +325,7 @@ def build(
     lang: str | None,
 ) -> None:
     from portfolio_builder import build as build_mod
-    from portfolio_builder.core.project import ConfigError
-
-    from portfolio_builder.core.project import load_project
+    from portfolio_builder.core.project import ConfigError, load_project
 
     chosen = _parse_limits(limits, lang)
     try:

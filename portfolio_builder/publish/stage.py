@@ -433,7 +433,25 @@ def _config(
             config[key] = raw[key] if key == "copyright" else html.escape(raw[key])
     if isinstance(raw.get("site_url"), str) and re.match(r"https?://", raw["site_url"]):
         config["site_url"] = raw["site_url"]
+    if not project.untrusted:
+        config.update(_own_config(raw, project))
     return config
+
+
+def _own_config(raw: dict[str, Any], project: Project) -> dict[str, Any]:
+    """What a student's own build keeps of their mkdocs.yml, as MkDocs would use it: their
+    scripts, ``extra:`` and hooks (their own code, in their own build). Never for an untrusted
+    dossier (a cohort, ``--sign``): those build on the institution's configuration."""
+    own: dict[str, Any] = {}
+    scripts = [s for s in raw.get("extra_javascript") or [] if isinstance(s, (str, dict))]
+    if scripts:
+        own["extra_javascript"] = scripts
+    if isinstance(raw.get("extra"), dict):
+        own["extra"] = raw["extra"]
+    hooks = [str((project.root / h).resolve()) for h in raw.get("hooks") or [] if isinstance(h, str)]
+    if hooks:
+        own["hooks"] = hooks  # resolved from the dossier's folder: the staged mkdocs.yml is elsewhere
+    return own
 
 
 class _Plugins(dict):
