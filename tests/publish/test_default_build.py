@@ -157,3 +157,15 @@ def test_the_institutions_build_never_runs_the_dossiers_hooks(tmp_path: Path, pr
     for page in site.rglob("*.html"):
         html = page.read_text(encoding="utf-8")
         assert "js/own.js" not in html and "own-announce" not in html, page
+
+
+def test_options_are_arguments_never_the_environment(tmp_path: Path, project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The plugin's variables (for a plain `mkdocs build`/`serve`) do not reach `portfolio build`."""
+    root = project({"docs/index.md": "# Accueil\n", "docs/secret.md": evidence_page("D1.1", title="Secret", extra="visibility: private")})
+    monkeypatch.setenv("PORTFOLIO_PUBLIC", "1")
+    site = build_mod.build(build_mod.BuildRequest(project=root, site_dir=tmp_path / "private", quiet=True, silent=True, allow_dirty=True))
+    assert (site / "secret/index.html").is_file()  # not a public build: the variable is ignored
+    public = build_mod.build(
+        build_mod.BuildRequest(project=root, site_dir=tmp_path / "public", quiet=True, silent=True, allow_dirty=True, public=True)
+    )
+    assert not (public / "secret").exists()  # the argument decides
