@@ -349,7 +349,7 @@ def build_staged(request: BuildRequest) -> Path:
             _print_problems(dossier, request)
             staged = stage_mod.stage(stage_request, staging, dossier)
             work = staged.site
-            aids = engines.Aids(shared_assets=request.shared_assets)
+            aids = engines.Aids(shared_assets=request.shared_assets, strict=request.strict)
             engines.run(engine, staged, lang, quiet=request.quiet, silent=request.silent, aids=aids)
             engines.verify(engine, staged, work, lang)
             postprocess.finish_site(

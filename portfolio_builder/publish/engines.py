@@ -55,6 +55,7 @@ class Aids:
     template_cache: bool = True  # Material's compiled templates reused across builds
     nav_cache: bool = True  # each nav item off the page's path rendered once (a linear nav)
     shared_assets: Path | None = None  # cohort: the theme's static files hard-linked from this store
+    strict: bool = False  # `--strict`: MkDocs' warnings (a broken link…) fail the build, as with the plugin
 
 
 def run(engine: str, staged: Staged, lang: str, quiet: bool = False, silent: bool = False, aids: Aids | None = None) -> None:
@@ -83,7 +84,7 @@ def mkdocs_config(staged: Staged, aids: Aids) -> Any:
     """The staged ``mkdocs.yml`` loaded by MkDocs, with the build aids (tests wrap this to observe the build)."""
     from mkdocs.config import load_config
 
-    config = load_config(str(staged.config_file))
+    config = load_config(str(staged.config_file), strict=aids.strict)
     config.plugins["portfolio-aids"] = _aids_plugin(aids)
     return config
 

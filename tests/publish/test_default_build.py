@@ -169,3 +169,19 @@ def test_options_are_arguments_never_the_environment(tmp_path: Path, project, mo
         build_mod.BuildRequest(project=root, site_dir=tmp_path / "public", quiet=True, silent=True, allow_dirty=True, public=True)
     )
     assert not (public / "secret").exists()  # the argument decides
+
+
+def test_strict_fails_on_mkdocs_warnings_and_keeps_the_previous_site(tmp_path: Path) -> None:
+    from tests.corpus.cases import BASE_FILES
+    from tests.corpus.dossier import make_dossier
+
+    files = dict(BASE_FILES)
+    files["docs/perdu.md"] = "# Perdu\n\n![image](nulle-part.png)\n"  # MkDocs warns; the core has nothing to say
+    root = make_dossier(tmp_path / "dossier", files)
+    site = tmp_path / "site"
+    build_mod.build(build_mod.BuildRequest(project=root, site_dir=site, quiet=True, silent=True, allow_dirty=True))  # warns only
+    before = (site / "perdu/index.html").read_bytes()
+    with pytest.raises(build_mod.BuildFailed) as failed:
+        build_mod.build(build_mod.BuildRequest(project=root, site_dir=site, quiet=True, silent=True, allow_dirty=True, strict=True))
+    assert "strict" in str(failed.value)  # the warning itself is in MkDocs' log, just above
+    assert (site / "perdu/index.html").read_bytes() == before
