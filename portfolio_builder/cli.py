@@ -339,7 +339,7 @@ def build(
             click.echo(translate(lang, "engine.institution_build"), err=True)
             sys.exit(EXIT_CONFIG)
     key = cli_trust.private_key(sign_key, lang) if sign_key else None
-    trusted = cli_trust.trusted_issuers(issuers, lang)
+    trusted = cli_trust.trusted_issuers(issuers, lang) if issuers else []  # no key: no cryptography imported
     if key is not None or jury is not None or reviews is not None:
         # The institution's build: the dossier is read as a cohort reads it (its hooks, plugins and
         # scripts never run where the signing key is), its word counts only from the jury's side.
