@@ -15,7 +15,7 @@ but a Python-Markdown extension (``mdext``):
   extension last in ``markdown_extensions``; MkDocs, ProperDocs and Zensical read it.
 
 The candidate's sources are only read. The stage goes where it is asked, never inside
-the docs folder nor over the project; ``portfolio build --engine`` stages beside the
+the docs folder nor over the project; ``portfolio build`` stages beside the
 output folder and removes the stage afterwards.
 """
 
