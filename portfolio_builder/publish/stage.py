@@ -443,15 +443,19 @@ def _own_config(raw: dict[str, Any], project: Project) -> dict[str, Any]:
     scripts, ``extra:`` and hooks (their own code, in their own build). Never for an untrusted
     dossier (a cohort, ``--sign``): those build on the institution's configuration."""
     own: dict[str, Any] = {}
-    scripts = [s for s in raw.get("extra_javascript") or [] if isinstance(s, (str, dict))]
+    scripts = [s for s in _listed(raw.get("extra_javascript")) if (isinstance(s, str) and s.strip()) or (isinstance(s, dict) and s.get("path"))]
     if scripts:
         own["extra_javascript"] = scripts
     if isinstance(raw.get("extra"), dict):
         own["extra"] = raw["extra"]
-    hooks = [str((project.root / h).resolve()) for h in raw.get("hooks") or [] if isinstance(h, str)]
+    hooks = [str((project.root / h).resolve()) for h in _listed(raw.get("hooks")) if isinstance(h, str) and h.strip()]
     if hooks:
         own["hooks"] = hooks  # resolved from the dossier's folder: the staged mkdocs.yml is elsewhere
     return own
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 class _Plugins(dict):

@@ -185,3 +185,13 @@ def test_strict_fails_on_mkdocs_warnings_and_keeps_the_previous_site(tmp_path: P
         build_mod.build(build_mod.BuildRequest(project=root, site_dir=site, quiet=True, silent=True, allow_dirty=True, strict=True))
     assert "strict" in str(failed.value)  # the warning itself is in MkDocs' log, just above
     assert (site / "perdu/index.html").read_bytes() == before
+
+
+def test_odd_values_of_their_own_keys_are_left_out_not_a_traceback(tmp_path: Path, project) -> None:
+    """Malicious input: tags, a string where a list is due, an empty script: the build goes on without them."""
+    text = mkdocs_text() + "extra:\n  fn: !!python/name:os.system\nextra_javascript: oops.js\nhooks:\n  - ''\n  - !!python/name:os.system\n"
+    root = project({"mkdocs.yml": text, "docs/index.md": "# Accueil\n"})
+    result = CliRunner().invoke(main, ["build", str(root), "-d", str(tmp_path / "site"), "-q", "--allow-dirty"])
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    assert "oops.js" not in (tmp_path / "site/index.html").read_text(encoding="utf-8")
