@@ -5,7 +5,9 @@ the chosen engine (MkDocs by default, in this process), post-processes the site
 (publish/postprocess.py) and publishes it. The dossier is read and checked once; every
 option travels as an argument (``BuildRequest`` → ``StageRequest`` → the engine's run →
 the post-processing). Cohorts and the institution's builds (``--sign``, ``--jury``,
-``--reviews``) still run MkDocs with the plugin on a trusted configuration (``build_plugin``).
+``--reviews``) stage the dossier as untrusted: the institution's configuration, none of
+the dossier's hooks, plugins, scripts or overrides. ``build_plugin`` (MkDocs with the plugin on
+a configuration written by the caller) is kept for the tests that compare both.
 
 The site is built in a temporary folder next to the target and swapped in only
 when the build succeeded, so a failed, interrupted or killed build leaves the
@@ -77,6 +79,8 @@ class BuildRequest:
     shared_assets: Path | None = None  # cohort: hard-link the theme's assets from this store
     engine: str | None = None  # `--engine`: the staged project built by this engine (None: MkDocs)
     loaded: Any = None  # core.project.Project, when the caller already read the dossier (read once)
+    checked: Any = None  # core.check.Dossier, when the caller already checked it (a cohort: checked once)
+    trusted_options: dict[str, Any] | None = None  # an untrusted dossier: the cohort's markdown extensions
 
 
 def _sibling(target: Path, mark: str) -> Path:
@@ -279,8 +283,8 @@ _SITE_MARKS = ("manifest.json", "sitemap.xml", "404.html")
 def build(request: BuildRequest) -> Path:
     """Build the site and publish it atomically; raise BuildFailed when it cannot."""
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-    if request.untrusted is not None or request.config_file is not None:
-        return build_plugin(request)  # a cohort's, or the institution's, trusted configuration
+    if request.config_file is not None:
+        return build_plugin(request)  # a trusted configuration written by the caller, for the plugin
     return build_staged(request)
 
 
@@ -344,12 +348,16 @@ def build_staged(request: BuildRequest) -> Path:
                 limits=request.limits,
                 offline=request.offline,
                 outputs=(target,),
+                trusted_options=request.trusted_options,
             )
-            dossier = stage_mod.check(stage_request, project)
+            if request.untrusted is not None and not stage_request.issuers:
+                stage_request.issuers = tuple(request.untrusted.issuers or ())
+            dossier = request.checked or stage_mod.check(stage_request, project)
             _print_problems(dossier, request)
             staged = stage_mod.stage(stage_request, staging, dossier)
             work = staged.site
-            aids = engines.Aids(shared_assets=request.shared_assets, strict=request.strict)
+            ours = tuple((src, str(folder)) for src, folder in staged.ours.items())
+            aids = engines.Aids(shared_assets=request.shared_assets, strict=request.strict, ours=ours)
             engines.run(engine, staged, lang, quiet=request.quiet, silent=request.silent, aids=aids)
             engines.verify(engine, staged, work, lang)
             postprocess.finish_site(

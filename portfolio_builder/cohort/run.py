@@ -137,7 +137,6 @@ def build_one(
 ) -> DossierResult:
     """Worker: check, stage, then build with the trusted configuration. Never raises."""
     from portfolio_builder import build as build_mod
-    from portfolio_builder.cohort import trusted
 
     _remember_theme_listing()
     _share_compiled_templates()
@@ -148,34 +147,33 @@ def build_one(
         result.problems = [p.format(lang) for p in error.problems]
         result.failure = translate(lang, "cohort.failure.config")
         return result
-    checked = check_project(project, Options(limits=limits))
+    issuers = tuple(untrusted.issuers or ())
+    checked = check_project(project, Options(limits=limits, public=public, issuers=issuers))
     result.problems = [p.format(checked.lang) for p in checked.problems if p.is_error]
     if checked.over_limit:
         # Refused before anything is copied or written: its row says which limit.
         result.failure = translate(lang, "cohort.failure.limits")
         return result
-    work_dir = Path(work) if work else Path(tempfile.mkdtemp(prefix=f"portfolio-cohort-{slug}-"))
     try:
-        docs = work_dir / "docs"
-        trusted.stage_docs(checked, docs)
-        staged = [p for p in checked.problems if p.code in _STAGED_CODES]
-        config_path = trusted.write_config(project, docs, work_dir / "mkdocs.yml", markdown_extensions)
+        # Staged beside its site (publish/stage.py) with the institution's configuration:
+        # checked once, above; the stage reads only what the check accepted.
         build_mod.build(
             build_mod.BuildRequest(
-                project=work_dir,
-                config_file=config_path,
-                source_config=project.config_file,
+                project=Path(folder),
+                loaded=project,
+                checked=checked,
                 site_dir=Path(site_root) / slug,
                 untrusted=untrusted,
                 quiet=True,
                 silent=True,
-                staged_problems=staged,
                 allow_dirty=allow_dirty,
                 locked_by_caller=True,
                 limits=limits,
                 sign_key=sign_key,
                 public=public,
+                issuers=issuers,
                 shared_assets=Path(site_root) / SHARED_STORE,
+                trusted_options=markdown_extensions,
             )
         )
         result.built = True
@@ -187,8 +185,6 @@ def build_one(
         result.failure = str(error)
     except Exception as error:  # noqa: BLE001 - one dossier must never stop the cohort
         result.failure = translate(lang, "cohort.failure.unexpected", error=f"{type(error).__name__}: {error}")
-    finally:
-        shutil.rmtree(work_dir, ignore_errors=True)
     return result
 
 

@@ -85,6 +85,11 @@ def cohort_extensions(trusted_options: dict[str, Any] | None) -> list[Any]:
     return [{name: dict(options)} if options else name for name, options in (trusted_options or {}).items()]
 
 
+def merged_extensions(raw: Any, trusted_options: dict[str, Any] | None) -> list[Any]:
+    """The cohort's extensions, then the dossier's safe ones (names only, options from the cohort)."""
+    return _merged(cohort_extensions(trusted_options), safe_extensions(raw, trusted_options))
+
+
 def _merged(first: list[Any], second: list[Any]) -> list[Any]:
     names = {e if isinstance(e, str) else next(iter(e)) for e in first}
     return first + [e for e in second if (e if isinstance(e, str) else next(iter(e))) not in names]

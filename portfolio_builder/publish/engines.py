@@ -56,6 +56,7 @@ class Aids:
     nav_cache: bool = True  # each nav item off the page's path rendered once (a linear nav)
     shared_assets: Path | None = None  # cohort: the theme's static files hard-linked from this store
     strict: bool = False  # `--strict`: MkDocs' warnings (a broken link…) fail the build, as with the plugin
+    ours: tuple[tuple[str, str], ...] = ()  # staged files of ours (src, theme folder): shared like the theme's
 
 
 def run(engine: str, staged: Staged, lang: str, quiet: bool = False, silent: bool = False, aids: Aids | None = None) -> None:
@@ -121,6 +122,13 @@ def _aids_plugin(aids: Aids) -> Any:
                 from portfolio_builder.mkdocs_plugin import shared
 
                 shared.share_theme_files(files, config.theme.dirs, aids.shared_assets, config.site_dir, config.use_directory_urls)
+                for src, folder in aids.ours:  # our CSS and scripts, staged as docs files: from our theme folder
+                    file = files.get_file_from_path(src)
+                    if file is not None and not file.is_documentation_page():
+                        mine = shared.SharedThemeFile(src, folder, config.site_dir, config.use_directory_urls)
+                        mine.store = aids.shared_assets
+                        files.remove(file)
+                        files.append(mine)
             return files
 
         def on_env(self, env: Any, *, config: Any, files: Any) -> Any:

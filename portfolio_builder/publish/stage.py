@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import secrets
 import shutil
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -69,6 +71,7 @@ class StageRequest:
     limits: Any = None
     offline: bool = False
     outputs: tuple[Path, ...] = ()  # where the site is published (not a change to the dossier)
+    trusted_options: dict[str, Any] | None = None  # an untrusted dossier: the cohort's markdown extensions and options
 
 
 @dataclass
@@ -81,6 +84,7 @@ class Staged:
     report_json: str = ""
     manifest: dict[str, Any] = field(default_factory=dict)
     credential: str = ""
+    ours: dict[str, Path] = field(default_factory=dict)  # a staged file of ours → the theme folder it came from
 
     @property
     def site(self) -> Path:
@@ -142,7 +146,7 @@ def stage(request: StageRequest, out: Path, dossier: Dossier | None = None) -> S
     for src in pages:
         url_for = _resolver(urls, src)
         absolute = project.docs_dir / src
-        meta, body = _read_page(absolute, src)
+        meta, body = _read_page(absolute, src, dossier.options.limits.page_bytes)
         title = _title(meta, body, src)
         titles[src] = title
         front: dict[str, Any] = {"title": html.escape(title, quote=False)}
@@ -163,7 +167,10 @@ def stage(request: StageRequest, out: Path, dossier: Dossier | None = None) -> S
         _write(docs / src, text.encode("utf-8"))
         staged.expected[src] = urls["@dest:" + src]
     for absolute, rel in others:
-        data = absolute.read_bytes()
+        try:
+            data = _read_bounded(absolute, dossier.options.limits.file_bytes)
+        except OSError:
+            continue  # gone since the check
         dest = rel
         if rel in dossier.active_files:
             if docs_tree.active_kind(rel) == docs_tree.ACTIVE_SVG:
@@ -187,6 +194,9 @@ def stage(request: StageRequest, out: Path, dossier: Dossier | None = None) -> S
     # Our CSS and scripts; the data files (the manifest gets the site's files after the build).
     assets = material_overrides_dir() / "assets" / "portfolio"
     shutil.copytree(assets, docs / "assets" / "portfolio", dirs_exist_ok=True)
+    for path in sorted(assets.rglob("*")):
+        if path.is_file():
+            staged.ours[path.relative_to(material_overrides_dir()).as_posix()] = material_overrides_dir()
     _write(docs / "report.json", report_json.encode("utf-8"))
     _write(docs / "report.csv", report_mod.to_csv(json.loads(report_json)).encode("utf-8"))
     _write(docs / "manifest.json", integrity.to_json(manifest).encode("utf-8"))
@@ -249,10 +259,23 @@ def _front_matter(front: dict[str, Any]) -> str:
     return "---\n" + "\n".join(lines) + "\n---\n\n"
 
 
-def _read_page(path: Path, src: str) -> tuple[dict[str, Any], str]:
+def _read_bounded(path: Path, limit: int) -> bytes:
+    """At most ``limit`` bytes of a regular file, opened without blocking: a file swapped for a
+    FIFO, or grown past the limits, after the check neither hangs nor floods the build."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return b""
+        with os.fdopen(fd, "rb", closefd=False) as source:
+            return source.read(limit)
+    finally:
+        os.close(fd)
+
+
+def _read_page(path: Path, src: str, limit: int) -> tuple[dict[str, Any], str]:
     """The page's front matter (as our reader reads it) and body; undecodable bytes replaced."""
     try:
-        data = path.read_bytes()
+        data = _read_bounded(path, limit)
     except OSError:
         return {}, ""  # reported by the core (`encoding`: unreadable)
     text = decode(data, ProblemSink(src))
@@ -414,6 +437,8 @@ def _config(
     theme["features"] = features
     theme["language"] = dossier.lang if theme.get("language") in (None, "en", "fr") else theme["language"]
     extensions = [e for e in raw.get("markdown_extensions") or [] if _extension_name(e) != "portfolio_builder.publish.mdext"]
+    if project.untrusted:
+        return _trusted_config(dossier, raw, nav, token, request)
     sanitise = bool(settings.sanitize_html or project.untrusted)
     extensions.append({"portfolio_builder.publish.mdext": {"token": token, "sanitize": sanitise}})
     config: dict[str, Any] = {
@@ -436,6 +461,33 @@ def _config(
     if not project.untrusted:
         config.update(_own_config(raw, project))
     return config
+
+
+def _trusted_config(
+    dossier: Dossier, raw: dict[str, Any], nav: list[Any], token: str, request: StageRequest
+) -> dict[str, Any]:
+    """An untrusted dossier (a cohort, ``--sign/--jury/--reviews``): the institution's configuration
+    (``cohort/trusted.py``), only the names of safe extensions taken from the dossier."""
+    from portfolio_builder.cohort import trusted
+
+    project = dossier.project
+    theme = {"name": "material", "language": dossier.lang, "font": False, "custom_dir": "overrides",
+             "features": ["navigation.sections", "navigation.indexes", "navigation.prune"]}
+    options = request.trusted_options
+    extensions = trusted.merged_extensions(raw.get("markdown_extensions"), options)
+    extensions.append({"portfolio_builder.publish.mdext": {"token": token, "sanitize": True}})
+    return {
+        # Material writes site_name into every page as HTML: the dossier's is text.
+        "site_name": html.escape(str(raw.get("site_name") or project.settings.candidate_name or "Dossier")),
+        "docs_dir": "docs",
+        "site_dir": "site",
+        "use_directory_urls": True,
+        "theme": theme,
+        "markdown_extensions": extensions,
+        "plugins": ["search"],
+        "extra_css": [CSS_PATH],
+        "nav": nav,
+    }
 
 
 def _own_config(raw: dict[str, Any], project: Project) -> dict[str, Any]:
