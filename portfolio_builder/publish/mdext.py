@@ -121,6 +121,7 @@ class PortfolioExtension(Extension):
         self.config = {
             "token": ["", "this build's token (drawn by `portfolio stage`)"],
             "sanitize": [True, "sanitise the page's HTML with nh3"],
+            "inert": [False, "links to active documents go to their inert copies"],
         }
         super().__init__(**kwargs)
 
@@ -129,7 +130,8 @@ class PortfolioExtension(Extension):
         if not re.fullmatch(r"[0-9a-f]{32}", token):
             raise ValueError("portfolio_builder.publish.mdext: a 32-hex-digit token is required")
         # Before the engine resolves relative links (MkDocs' `relpath` runs at priority 0).
-        md.treeprocessors.register(_InertLinks(md), "portfolio_inert_links", 1)
+        if self.getConfig("inert"):
+            md.treeprocessors.register(_InertLinks(md), "portfolio_inert_links", 1)
         # Last of all postprocessors (raw HTML is back in the page at priority 30).
         md.postprocessors.register(_Finish(md, token, bool(self.getConfig("sanitize"))), "portfolio_finish", -1000)
 

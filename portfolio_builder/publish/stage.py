@@ -440,7 +440,7 @@ def _config(
     if project.untrusted:
         return _trusted_config(dossier, raw, nav, token, request)
     sanitise = bool(settings.sanitize_html or project.untrusted)
-    extensions.append({"portfolio_builder.publish.mdext": {"token": token, "sanitize": sanitise}})
+    extensions.append({"portfolio_builder.publish.mdext": {"token": token, "sanitize": sanitise, "inert": bool(dossier.active_files)}})
     config: dict[str, Any] = {
         "site_name": html.escape(project.site_name or translate(dossier.lang, "nav.home"), quote=False),
         "docs_dir": "docs",
@@ -475,7 +475,7 @@ def _trusted_config(
              "features": ["navigation.sections", "navigation.indexes", "navigation.prune"]}
     options = request.trusted_options
     extensions = trusted.merged_extensions(raw.get("markdown_extensions"), options)
-    extensions.append({"portfolio_builder.publish.mdext": {"token": token, "sanitize": True}})
+    extensions.append({"portfolio_builder.publish.mdext": {"token": token, "sanitize": True, "inert": bool(dossier.active_files)}})
     return {
         # Material writes site_name into every page as HTML: the dossier's is text.
         "site_name": html.escape(str(raw.get("site_name") or project.settings.candidate_name or "Dossier")),

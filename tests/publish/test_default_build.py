@@ -195,3 +195,59 @@ def test_odd_values_of_their_own_keys_are_left_out_not_a_traceback(tmp_path: Pat
     assert result.exit_code == 0, result.output
     assert "Traceback" not in result.output
     assert "oops.js" not in (tmp_path / "site/index.html").read_text(encoding="utf-8")
+
+
+def test_a_cohort_dossier_is_loaded_and_checked_once(tmp_path: Path, project, monkeypatch: pytest.MonkeyPatch) -> None:
+    from portfolio_builder.cohort import run as run_mod
+    from portfolio_builder.core.project import Untrusted
+
+    root = project({"docs/index.md": "# Accueil\n", "docs/a.md": evidence_page("D1.1", title="A")})
+    counts = {"load": 0, "check": 0}
+    load, check = run_mod.load_project, run_mod.check_project
+
+    def counted_load(*args, **kwargs):
+        counts["load"] += 1
+        return load(*args, **kwargs)
+
+    def counted_check(*args, **kwargs):
+        counts["check"] += 1
+        return check(*args, **kwargs)
+
+    for module in (run_mod, project_mod, stage_mod):
+        monkeypatch.setattr(module, "load_project", counted_load)
+    for module in (run_mod, check_mod, stage_mod):
+        monkeypatch.setattr(module, "check_project", counted_check)
+    monkeypatch.setattr(build_mod, "build_plugin", lambda request: pytest.fail("a cohort builds through the stage"))
+    result = run_mod.build_one(str(root), "a", str(tmp_path / "out"), Untrusted(), "fr", allow_dirty=True)
+    assert result.built, result.failure
+    assert counts == {"load": 1, "check": 1}
+    assert (tmp_path / "out/a/portfolio/report/index.html").is_file()
+
+
+def test_a_file_swapped_for_a_fifo_after_the_check_does_not_hang_the_stage(tmp_path: Path) -> None:
+    """Malicious input: the stage reads at most the limit, of a regular file, without blocking."""
+    import os
+
+    fifo = tmp_path / "page.md"
+    os.mkfifo(fifo)
+    assert stage_mod._read_bounded(fifo, 1024) == b""
+    big = tmp_path / "big.md"
+    big.write_bytes(b"x" * 5000)
+    assert stage_mod._read_bounded(big, 1000) == b"x" * 1000
+
+
+def test_links_to_an_active_document_follow_its_inert_copy(tmp_path: Path, project) -> None:
+    root = project({
+        "docs/index.md": "# Accueil\n",
+        "docs/a.md": evidence_page("D1.1", title="A", body="# A\n\n[annexe](annexe.html#haut) [site](https://example.org/x.html)\n"),
+        "docs/annexe.html": "<p>annexe</p>",
+    })
+    own = build_mod.build(build_mod.BuildRequest(project=root, site_dir=tmp_path / "own", quiet=True, silent=True, allow_dirty=True))
+    assert 'href="../annexe.html#haut"' in (own / "a/index.html").read_text(encoding="utf-8")  # their own build: as MkDocs publishes it
+    assert (own / "annexe.html").is_file()
+    public = build_mod.build(
+        build_mod.BuildRequest(project=root, site_dir=tmp_path / "public", quiet=True, silent=True, allow_dirty=True, public=True)
+    )
+    page = (public / "a/index.html").read_text(encoding="utf-8")
+    assert 'href="../annexe.html.txt#haut"' in page and 'href="https://example.org/x.html"' in page
+    assert not (public / "annexe.html").exists() and (public / "annexe.html.txt").is_file()
