@@ -1,4 +1,13 @@
-"""Build a dossier's site with MkDocs, atomically.
+"""Build a dossier's site, atomically.
+
+``portfolio build`` stages the dossier (publish/stage.py), builds the staged project with
+the chosen engine (MkDocs by default, in this process), post-processes the site
+(publish/postprocess.py) and publishes it. The dossier is read and checked once; every
+option travels as an argument (``BuildRequest`` → ``StageRequest`` → the engine's run →
+the post-processing). Cohorts and the institution's builds (``--sign``, ``--jury``,
+``--reviews``) stage the dossier as untrusted: the institution's configuration, none of
+the dossier's hooks, plugins, scripts or overrides. ``build_plugin`` (MkDocs with the plugin on
+a configuration written by the caller) is kept for the tests that compare both.
 
 The site is built in a temporary folder next to the target and swapped in only
 when the build succeeded, so a failed, interrupted or killed build leaves the
@@ -24,7 +33,7 @@ import shutil
 import sys
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -62,14 +71,16 @@ class BuildRequest:
     config_file: Path | None = None
     source_config: Path | None = None
     untrusted: Any = None  # core.project.Untrusted: the dossier is read as a cohort reads it
-    staged_problems: list[Any] = field(default_factory=list)  # found on the original before staging
     locked_by_caller: bool = False  # a cohort holds one lock for all its dossiers' sites
     issuers: tuple[Any, ...] = ()  # trusted issuers' public keys (credentials.KeyFile)
     sign_key: Any = None  # credentials.KeyFile: sign report.json and manifest.json
     limits: Any = None  # core.limits.Limits: `--limit`, or the cohort's; None = the defaults
     offline: bool = False  # `--offline`: a site that works from file:// (outputs.make_offline)
     shared_assets: Path | None = None  # cohort: hard-link the theme's assets from this store
-    engine: str | None = None  # `--engine`: the staged project built by this engine (None: MkDocs and the plugin)
+    engine: str | None = None  # `--engine`: the staged project built by this engine (None: MkDocs)
+    loaded: Any = None  # core.project.Project, when the caller already read the dossier (read once)
+    checked: Any = None  # core.check.Dossier, when the caller already checked it (a cohort: checked once)
+    trusted_options: dict[str, Any] | None = None  # an untrusted dossier: the cohort's markdown extensions
 
 
 def _sibling(target: Path, mark: str) -> Path:
@@ -204,6 +215,8 @@ def read_project(request: BuildRequest):
     entry raises ConfigError with file:line, where MkDocs would name neither."""
     from portfolio_builder.core.project import find_config, load_project
 
+    if request.loaded is not None:
+        return request.loaded
     config_file = request.config_file or find_config(request.project)
     return load_project(request.source_config or config_file, untrusted=request.untrusted)
 
@@ -234,7 +247,6 @@ def configure(request: BuildRequest, site_dir: Path, project=None, target: Path 
         allow_dirty=request.allow_dirty,
         source_config=request.source_config,
         untrusted=request.untrusted,
-        staged_problems=list(request.staged_problems),
         site_target=target,
         issuers=tuple(request.issuers) or tuple(getattr(request.untrusted, "issuers", ()) or ()),
         sign_key=request.sign_key,
@@ -269,12 +281,18 @@ _SITE_MARKS = ("manifest.json", "sitemap.xml", "404.html")
 
 def build(request: BuildRequest) -> Path:
     """Build the site and publish it atomically; raise BuildFailed when it cannot."""
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    if request.config_file is not None:
+        return build_plugin(request)  # a trusted configuration written by the caller, for the plugin
+    return build_staged(request)
+
+
+def build_plugin(request: BuildRequest) -> Path:
+    """MkDocs with the plugin on the dossier's (or a cohort's trusted) configuration, in this process."""
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.exceptions import Abort, ConfigurationError, MkDocsException
 
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-    if request.engine is not None:
-        return build_staged(request)
     project = read_project(request)
     target = target_dir(request, project)
     lock = contextlib.nullcontext() if request.locked_by_caller else output_lock(target)
@@ -304,11 +322,12 @@ def build(request: BuildRequest) -> Path:
 
 
 def build_staged(request: BuildRequest) -> Path:
-    """``--engine``: stage the dossier (publish/stage.py), build the staged project with that
-    engine, check its output, post-process it (publish/postprocess.py), publish it atomically."""
+    """Stage the dossier (publish/stage.py), build the staged project with the engine (MkDocs
+    by default), check its output, post-process it (publish/postprocess.py), publish it atomically."""
     from portfolio_builder.publish import engines, postprocess
     from portfolio_builder.publish import stage as stage_mod
 
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     engine = request.engine or "mkdocs"
     project = read_project(request)
     lang = project.settings.language
@@ -328,20 +347,36 @@ def build_staged(request: BuildRequest) -> Path:
                 limits=request.limits,
                 offline=request.offline,
                 outputs=(target,),
+                trusted_options=request.trusted_options,
             )
-            dossier = stage_mod.check(stage_request)
+            if request.untrusted is not None and not stage_request.issuers:
+                stage_request.issuers = tuple(request.untrusted.issuers or ())
+            dossier = request.checked or stage_mod.check(stage_request, project)
             _print_problems(dossier, request)
             staged = stage_mod.stage(stage_request, staging, dossier)
             _print_summary(staged.report_json, request)
             work = staged.site
-            engines.run(engine, staged, lang, quiet=request.quiet, silent=request.silent)
+            ours = tuple((src, str(folder)) for src, folder in staged.ours.items())
+            aids = engines.Aids(shared_assets=request.shared_assets, strict=request.strict, ours=ours)
+            engines.run(engine, staged, lang, quiet=request.quiet, silent=request.silent, aids=aids)
             engines.verify(engine, staged, work, lang)
             postprocess.finish_site(
                 work, lang=staged.lang, noindex=staged.noindex, report_json=staged.report_json, manifest=staged.manifest,
                 credential=staged.credential, sign_key=request.sign_key,
             )
-            publish(work, target)
-        except (stage_mod.StageRefused, engines.EngineError) as exc:
+            built = _sibling(target, TMP_MARK)  # beside the target, like any build: a leftover is removed
+            os.rename(work, built)
+            try:
+                publish(built, target)
+            finally:
+                shutil.rmtree(built, ignore_errors=True)
+        except stage_mod.StageRefused as exc:
+            # Logged as the plugin logs its refusal (MkDocs' log), then not printed again.
+            if not request.silent:
+                with mkdocs_logging(request.quiet, request.silent):
+                    logging.getLogger("mkdocs.plugins.portfolio").error(str(exc))
+            raise BuildFailed(str(exc), logged=not request.silent) from None
+        except engines.EngineError as exc:
             raise BuildFailed(str(exc)) from None
         except OSError as exc:
             raise BuildFailed(f"{exc.filename or target}: {exc.strerror or exc}") from None
@@ -351,19 +386,23 @@ def build_staged(request: BuildRequest) -> Path:
 
 
 def _print_problems(dossier: Any, request: BuildRequest) -> None:
-    """What the plugin logs: every problem (missing competencies summed up)."""
-    if request.silent:
-        return
-    for problem in dossier.problems:
-        if problem.code == "missing-competency" and not problem.is_error:
-            continue
-        level = "ERROR" if problem.is_error else "WARNING"
-        print(f"{level:<8}-  {problem.format(dossier.lang)}", file=sys.stderr)
+    """What the plugin logs, through MkDocs' log as the plugin does: every problem (missing
+    competencies summed up in the report)."""
+    from mkdocs.plugins import get_plugin_logger
+
+    log = get_plugin_logger("portfolio")
+    with mkdocs_logging(request.quiet, request.silent):
+        for problem in dossier.problems:
+            if problem.code == "missing-competency" and not problem.is_error:
+                continue
+            (log.error if problem.is_error else log.warning)(problem.format(dossier.lang))
 
 
 def _print_summary(report_json: str, request: BuildRequest) -> None:
     """The plugin's summary line, from the report document."""
+    from mkdocs.plugins import get_plugin_logger
+
     from portfolio_builder.core import view
 
-    if not (request.silent or request.quiet):
-        print(f"{'INFO':<8}-  {view.summary_line(json.loads(report_json))}", file=sys.stderr)
+    with mkdocs_logging(request.quiet, request.silent):
+        get_plugin_logger("portfolio").info(view.summary_line(json.loads(report_json)))

@@ -325,17 +325,21 @@ def build(
     lang: str | None,
 ) -> None:
     from portfolio_builder import build as build_mod
-    from portfolio_builder.core.project import ConfigError
+    from portfolio_builder.core.project import ConfigError, load_project
 
     chosen = _parse_limits(limits, lang)
-    lang = _project_lang(project, lang)
+    try:
+        loaded = load_project(project)  # read once: the build goes on with this reading
+    except ConfigError:
+        loaded = None  # reported below, at its line, by the build's own reading
+    lang = lang or (loaded.settings.language if loaded is not None else _default_lang(None))
     if engine is not None:
         _check_engine(engine, lang)
         if sign_key or jury is not None or reviews is not None:
             click.echo(translate(lang, "engine.institution_build"), err=True)
             sys.exit(EXIT_CONFIG)
     key = cli_trust.private_key(sign_key, lang) if sign_key else None
-    trusted = cli_trust.trusted_issuers(issuers, lang)
+    trusted = cli_trust.trusted_issuers(issuers, lang) if issuers else []  # no key: no cryptography imported
     if key is not None or jury is not None or reviews is not None:
         # The institution's build: the dossier is read as a cohort reads it (its hooks, plugins and
         # scripts never run where the signing key is), its word counts only from the jury's side.
@@ -352,6 +356,7 @@ def build(
         limits=chosen,
         offline=offline,
         engine=engine,
+        loaded=loaded,
     )
     try:
         target = build_mod.build(request)

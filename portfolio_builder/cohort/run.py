@@ -26,7 +26,6 @@ from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
 
-from portfolio_builder.core import docs_tree
 from portfolio_builder.core.check import Options, check_project
 from portfolio_builder.core.limits import DEFAULT as DEFAULT_LIMITS
 from portfolio_builder.core.limits import Limits
@@ -128,10 +127,6 @@ def read_identity(folder: Path) -> tuple[str, str, Project | None]:
     return settings.candidate_name or folder.resolve().name, settings.student_id, project
 
 
-# Problems found on the dossier itself, which its staged copy no longer shows.
-_STAGED_CODES = ("symlink-outside", "not-a-file", "reserved-path", "hard-link", "file-too-large")
-
-
 def build_one(
     folder: str,
     slug: str,
@@ -151,7 +146,6 @@ def build_one(
     ``read``: the dossier as the cohort already read it (``read_identity``): its
     mkdocs.yml is not read again, only the policy ``untrusted`` applied."""
     from portfolio_builder import build as build_mod
-    from portfolio_builder.cohort import trusted
 
     _remember_theme_listing()
     _share_compiled_templates()
@@ -162,37 +156,33 @@ def build_one(
         result.problems = [p.format(lang) for p in error.problems]
         result.failure = translate(lang, "cohort.failure.config")
         return result
-    # The walk decides what is staged (no page is read here): the build checks the staged
-    # copy, once, and its report.json is what the row shows.
-    own_lang = project.settings.language
-    tree = docs_tree.walk(project.docs_dir, project.root, project.display(project.docs_dir) + "/", limits, untrusted=True)
-    if tree.over_limit:
+    issuers = tuple(untrusted.issuers or ())
+    checked = check_project(project, Options(limits=limits, public=public, issuers=issuers))
+    result.problems = [p.format(checked.lang) for p in checked.problems if p.is_error]
+    if checked.over_limit:
         # Refused before anything is copied or written: its row says which limit.
-        result.problems = [p.format(own_lang) for p in tree.problems if p.is_error]
         result.failure = translate(lang, "cohort.failure.limits")
         return result
-    work_dir = Path(work) if work else Path(tempfile.mkdtemp(prefix=f"portfolio-cohort-{slug}-"))
     try:
-        docs = work_dir / "docs"
-        trusted.stage_tree(tree, limits, docs)
-        staged = [p for p in tree.problems if p.code in _STAGED_CODES]
-        config_path = trusted.write_config(project, docs, work_dir / "mkdocs.yml", markdown_extensions)
+        # Staged beside its site (publish/stage.py) with the institution's configuration:
+        # checked once, above; the stage reads only what the check accepted.
         build_mod.build(
             build_mod.BuildRequest(
-                project=work_dir,
-                config_file=config_path,
-                source_config=project.config_file,
+                project=Path(folder),
+                loaded=project,
+                checked=checked,
                 site_dir=Path(site_root) / slug,
                 untrusted=untrusted,
                 quiet=True,
                 silent=True,
-                staged_problems=staged,
                 allow_dirty=allow_dirty,
                 locked_by_caller=True,
                 limits=limits,
                 sign_key=sign_key,
                 public=public,
+                issuers=issuers,
                 shared_assets=Path(site_root) / SHARED_STORE,
+                trusted_options=markdown_extensions,
             )
         )
         result.built = True
@@ -202,14 +192,9 @@ def build_one(
         result.warnings = [_format(p) for p in result.report["problems"] if p["severity"] == "warning"]
     except build_mod.BuildFailed as error:
         result.failure = str(error)
-        # No report.json: the row lists the dossier's errors, from a check of its own (the
-        # one case where a dossier is checked twice).
-        checked = check_project(project, Options(limits=limits))
-        result.problems = [p.format(checked.lang) for p in checked.problems if p.is_error]
+        # No report.json: the row lists the dossier's errors, from its one check (above).
     except Exception as error:  # noqa: BLE001 - one dossier must never stop the cohort
         result.failure = translate(lang, "cohort.failure.unexpected", error=f"{type(error).__name__}: {error}")
-    finally:
-        shutil.rmtree(work_dir, ignore_errors=True)
     return result
 
 

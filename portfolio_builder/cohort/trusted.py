@@ -14,15 +14,9 @@ from the dossier (Material prints ``toc.title`` raw, for one). Never:
 from __future__ import annotations
 
 import html
-import json
-import os
-import stat
-from pathlib import Path
 from typing import Any
 
-from portfolio_builder.core.docs_tree import MARKDOWN_SUFFIXES, DocsTree
-from portfolio_builder.core.limits import Limits
-from portfolio_builder.core.project import Project
+from portfolio_builder.core.docs_tree import MARKDOWN_SUFFIXES
 
 # Extensions that only change how Markdown becomes HTML (and the HTML is sanitised
 # afterwards anyway). Options are kept only when they are plain scalars.
@@ -85,6 +79,11 @@ def cohort_extensions(trusted_options: dict[str, Any] | None) -> list[Any]:
     return [{name: dict(options)} if options else name for name, options in (trusted_options or {}).items()]
 
 
+def merged_extensions(raw: Any, trusted_options: dict[str, Any] | None) -> list[Any]:
+    """The cohort's extensions, then the dossier's safe ones (names only, options from the cohort)."""
+    return _merged(cohort_extensions(trusted_options), safe_extensions(raw, trusted_options))
+
+
 def _merged(first: list[Any], second: list[Any]) -> list[Any]:
     names = {e if isinstance(e, str) else next(iter(e)) for e in first}
     return first + [e for e in second if (e if isinstance(e, str) else next(iter(e))) not in names]
@@ -112,77 +111,3 @@ def _safe_nav(raw: Any, docs: set[str]) -> Any:
         return None
     cleaned = [c for c in (clean(item) for item in raw) if c is not None]
     return cleaned or None
-
-
-def stage_tree(tree: DocsTree, limits: Limits, staging: Path) -> None:
-    """Copy the files the walk of the docs folder accepted, as plain files, into ``staging``.
-
-    The build reads only this copy, and checks it (once): what the walk refused (links
-    leaving the dossier, hard links, FIFOs, files over the limits or at reserved paths) is
-    not there, and a file changed after the walk cannot grow past the limits (at most its
-    limit is copied). No page is read here.
-    """
-    _stage(tree.pages, tree.other_files, tree.refused, limits, staging)
-
-
-def _stage(
-    pages: list[tuple[Path, str]], other_files: list[tuple[Path, str]], refused: set[str], limits: Limits, staging: Path
-) -> None:
-    entries = [(abs_path, rel, limits.page_bytes) for abs_path, rel in pages] + [
-        (abs_path, rel, limits.file_bytes) for abs_path, rel in other_files
-    ]
-    staging.mkdir(parents=True, exist_ok=True)
-    for abs_path, rel, limit in entries:
-        if rel in refused:
-            continue
-        target = staging / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        _copy_bounded(abs_path, target, limit)
-        # Modification times kept: reviews are compared with them.
-        info = os.stat(abs_path)
-        os.utime(target, ns=(info.st_atime_ns, info.st_mtime_ns))
-
-
-def _copy_bounded(source: Path, target: Path, limit: int) -> None:
-    """Copy at most ``limit`` bytes of a regular file (never a FIFO: open without blocking)."""
-    fd = os.open(source, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return
-        with os.fdopen(fd, "rb", closefd=False) as src, open(target, "wb") as out:
-            remaining = limit
-            while remaining > 0:
-                chunk = src.read(min(1024 * 1024, remaining))
-                if not chunk:
-                    break
-                out.write(chunk)
-                remaining -= len(chunk)
-    finally:
-        os.close(fd)
-    os.chmod(target, 0o644)
-
-
-def write_config(project: Project, staging_docs: Path, config_path: Path, trusted_options: dict[str, Any] | None = None) -> Path:
-    raw = project.raw_config
-    pages = {p.relative_to(staging_docs).as_posix() for p in staging_docs.rglob("*") if p.is_file()}
-    lang = project.settings.language
-    config: dict[str, Any] = {
-        # Material writes site_name into every page as HTML: the dossier's is text.
-        "site_name": html.escape(str(raw.get("site_name") or project.settings.candidate_name or "Dossier")),
-        "docs_dir": str(staging_docs),
-        "use_directory_urls": True,
-        "theme": {
-            "name": "material",
-            "language": lang,
-            "font": False,
-            "features": ["navigation.sections", "navigation.indexes", "navigation.prune"],
-        },
-        "plugins": ["search", "portfolio"],
-        "markdown_extensions": _merged(cohort_extensions(trusted_options), safe_extensions(raw.get("markdown_extensions"), trusted_options)),
-    }
-    nav = _safe_nav(raw.get("nav"), pages)
-    if nav is not None:
-        config["nav"] = nav
-    # JSON is valid YAML, and nothing in it can be a YAML tag.
-    config_path.write_text(json.dumps(config, ensure_ascii=False, indent=1), encoding="utf-8")
-    return config_path

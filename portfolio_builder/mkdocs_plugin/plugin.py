@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from portfolio_builder.core import report as report_mod
 from portfolio_builder.core.check import Dossier, Options, check_project
 from portfolio_builder.core.limits import DEFAULT as DEFAULT_LIMITS
 from portfolio_builder.core.limits import Limits
-from portfolio_builder.core.problems import Problem, ProblemSink
+from portfolio_builder.core.problems import ProblemSink
 from portfolio_builder.core.project import ConfigError, Untrusted, load_project
 from portfolio_builder.i18n import LANGUAGES, strings, translate
 from portfolio_builder.mkdocs_plugin import generated, incremental, livereload, nav_cache
@@ -50,7 +50,6 @@ class BuildOptions:
     allow_dirty: bool = False
     source_config: Path | None = None  # cohort: read the dossier's metadata from here, as data
     untrusted: Untrusted | None = None  # cohort: the dossier is untrusted input, read as data only
-    staged_problems: list[Problem] = field(default_factory=list)  # cohort: found on the original, before staging
     site_target: Path | None = None  # where `portfolio build` will publish (not a change to the dossier)
     issuers: tuple[Any, ...] = ()  # trusted issuers' public keys (credentials.KeyFile)
     sign_key: Any = None  # the institution's private key: report.jwt and manifest.jwt are written
@@ -137,7 +136,6 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         dossier = check_project(
             project, Options(strict=config.strict, public=self.options.public, issuers=self.options.issuers, limits=self.options.limits)
         )
-        dossier.problems.extend(self.options.staged_problems)
         self.dossier = dossier
         lang = dossier.lang
         for problem in dossier.problems:

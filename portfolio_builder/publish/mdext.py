@@ -9,6 +9,10 @@ load Python-Markdown extensions by module name), it runs last on each page's HTM
    event handlers, comments, forged tokens are gone;
 3. it puts our regions back, an evidence card right after the page's first heading.
 
+Before that, links and images pointing at an active document of the dossier (``annexe.html``)
+are pointed at the inert copy the stage published instead (``annexe.html.txt``), ahead of the
+engine's own link resolution, as the plugin's renamed file made MkDocs do.
+
 A candidate cannot forge a region (the token is drawn for each build and never shown to
 them) nor strip one (ours comes first in the page, before anything they wrote).
 """
@@ -17,10 +21,14 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+from xml.etree.ElementTree import Element
 
 from markdown import Extension, Markdown
 from markdown.postprocessors import Postprocessor
+from markdown.treeprocessors import Treeprocessor
 
+from portfolio_builder.core import docs_tree
 from portfolio_builder.web import sanitize
 
 CARD = "card"
@@ -88,11 +96,32 @@ def _after_title(html: str, card: str) -> str:
     return after_title(html, card)
 
 
+class _InertLinks(Treeprocessor):
+    """A relative link to an active document goes to its inert copy (``docs_tree.inert_name``)."""
+
+    def run(self, root: Element) -> None:
+        for element in root.iter():
+            for attr in ("href", "src"):
+                value = element.get(attr)
+                if value:
+                    element.set(attr, inert_url(value))
+
+
+def inert_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc or not parts.path or parts.path.startswith("/"):
+        return url
+    if docs_tree.active_kind(parts.path) != docs_tree.ACTIVE_DOCUMENT:
+        return url
+    return urlunsplit(parts._replace(path=docs_tree.inert_name(parts.path)))
+
+
 class PortfolioExtension(Extension):
     def __init__(self, **kwargs: Any) -> None:
         self.config = {
             "token": ["", "this build's token (drawn by `portfolio stage`)"],
             "sanitize": [True, "sanitise the page's HTML with nh3"],
+            "inert": [False, "links to active documents go to their inert copies"],
         }
         super().__init__(**kwargs)
 
@@ -100,6 +129,9 @@ class PortfolioExtension(Extension):
         token = str(self.getConfig("token"))
         if not re.fullmatch(r"[0-9a-f]{32}", token):
             raise ValueError("portfolio_builder.publish.mdext: a 32-hex-digit token is required")
+        # Before the engine resolves relative links (MkDocs' `relpath` runs at priority 0).
+        if self.getConfig("inert"):
+            md.treeprocessors.register(_InertLinks(md), "portfolio_inert_links", 1)
         # Last of all postprocessors (raw HTML is back in the page at priority 30).
         md.postprocessors.register(_Finish(md, token, bool(self.getConfig("sanitize"))), "portfolio_finish", -1000)
 

@@ -15,7 +15,7 @@ but a Python-Markdown extension (``mdext``):
   extension last in ``markdown_extensions``; MkDocs, ProperDocs and Zensical read it.
 
 The candidate's sources are only read. The stage goes where it is asked, never inside
-the docs folder nor over the project; ``portfolio build --engine`` stages beside the
+the docs folder nor over the project; ``portfolio build`` stages beside the
 output folder and removes the stage afterwards.
 """
 
@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import secrets
 import shutil
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -69,6 +71,7 @@ class StageRequest:
     limits: Any = None
     offline: bool = False
     outputs: tuple[Path, ...] = ()  # where the site is published (not a change to the dossier)
+    trusted_options: dict[str, Any] | None = None  # an untrusted dossier: the cohort's markdown extensions and options
 
 
 @dataclass
@@ -81,6 +84,7 @@ class Staged:
     report_json: str = ""
     manifest: dict[str, Any] = field(default_factory=dict)
     credential: str = ""
+    ours: dict[str, Path] = field(default_factory=dict)  # a staged file of ours → the theme folder it came from
 
     @property
     def site(self) -> Path:
@@ -100,8 +104,9 @@ class Staged:
         return not self.dossier.project.settings.indexing
 
 
-def check(request: StageRequest) -> Dossier:
-    project = load_project(find_config(request.project))
+def check(request: StageRequest, project: Project | None = None) -> Dossier:
+    """The dossier checked once; ``project`` when the caller already read it (read once)."""
+    project = project or load_project(find_config(request.project))
     limits = request.limits if request.limits is not None else DEFAULT_LIMITS
     return check_project(project, Options(strict=request.strict, public=request.public, issuers=request.issuers, limits=limits))
 
@@ -143,7 +148,7 @@ def stage(request: StageRequest, out: Path, dossier: Dossier | None = None) -> S
     for src in pages:
         url_for = _resolver(urls, src)
         absolute = project.docs_dir / src
-        meta, body = _read_page(absolute, src)
+        meta, body = _read_page(absolute, src, dossier.options.limits.page_bytes)
         title = _title(meta, body, src)
         titles[src] = title
         front: dict[str, Any] = {"title": html.escape(title, quote=False)}
@@ -164,7 +169,10 @@ def stage(request: StageRequest, out: Path, dossier: Dossier | None = None) -> S
         _write(docs / src, text.encode("utf-8"))
         staged.expected[src] = urls["@dest:" + src]
     for absolute, rel in others:
-        data = absolute.read_bytes()
+        try:
+            data = _read_bounded(absolute, dossier.options.limits.file_bytes)
+        except OSError:
+            continue  # gone since the check
         dest = rel
         if rel in dossier.active_files:
             if docs_tree.active_kind(rel) == docs_tree.ACTIVE_SVG:
@@ -177,6 +185,8 @@ def stage(request: StageRequest, out: Path, dossier: Dossier | None = None) -> S
         front = {"title": html.escape(page.title, quote=False)}
         if page.kind in render.FULL_WIDTH:
             front["hide"] = ["navigation", "toc"]
+        if not page.search_text:
+            front["search"] = {"exclude": True}  # as with the plugin: only what a page has to say is indexed
         body = render.page(page, report, url_for, manifest_view, signer)
         _write(docs / page.src, (_front_matter(front) + mdext.region(token, page.kind, body)).encode("utf-8"))
         staged.expected[page.src] = urls["@dest:" + page.src]
@@ -186,6 +196,9 @@ def stage(request: StageRequest, out: Path, dossier: Dossier | None = None) -> S
     # Our CSS and scripts; the data files (the manifest gets the site's files after the build).
     assets = material_overrides_dir() / "assets" / "portfolio"
     shutil.copytree(assets, docs / "assets" / "portfolio", dirs_exist_ok=True)
+    for path in sorted(assets.rglob("*")):
+        if path.is_file():
+            staged.ours[path.relative_to(material_overrides_dir()).as_posix()] = material_overrides_dir()
     _write(docs / "report.json", report_json.encode("utf-8"))
     _write(docs / "report.csv", report_mod.to_csv(report).encode("utf-8"))
     _write(docs / "manifest.json", integrity.to_json(manifest).encode("utf-8"))
@@ -248,10 +261,23 @@ def _front_matter(front: dict[str, Any]) -> str:
     return "---\n" + "\n".join(lines) + "\n---\n\n"
 
 
-def _read_page(path: Path, src: str) -> tuple[dict[str, Any], str]:
+def _read_bounded(path: Path, limit: int) -> bytes:
+    """At most ``limit`` bytes of a regular file, opened without blocking: a file swapped for a
+    FIFO, or grown past the limits, after the check neither hangs nor floods the build."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return b""
+        with os.fdopen(fd, "rb", closefd=False) as source:
+            return source.read(limit)
+    finally:
+        os.close(fd)
+
+
+def _read_page(path: Path, src: str, limit: int) -> tuple[dict[str, Any], str]:
     """The page's front matter (as our reader reads it) and body; undecodable bytes replaced."""
     try:
-        data = path.read_bytes()
+        data = _read_bounded(path, limit)
     except OSError:
         return {}, ""  # reported by the core (`encoding`: unreadable)
     text = decode(data, ProblemSink(src))
@@ -413,8 +439,10 @@ def _config(
     theme["features"] = features
     theme["language"] = dossier.lang if theme.get("language") in (None, "en", "fr") else theme["language"]
     extensions = [e for e in raw.get("markdown_extensions") or [] if _extension_name(e) != "portfolio_builder.publish.mdext"]
+    if project.untrusted:
+        return _trusted_config(dossier, raw, nav, token, request)
     sanitise = bool(settings.sanitize_html or project.untrusted)
-    extensions.append({"portfolio_builder.publish.mdext": {"token": token, "sanitize": sanitise}})
+    extensions.append({"portfolio_builder.publish.mdext": {"token": token, "sanitize": sanitise, "inert": bool(dossier.active_files)}})
     config: dict[str, Any] = {
         "site_name": html.escape(project.site_name or translate(dossier.lang, "nav.home"), quote=False),
         "docs_dir": "docs",
@@ -432,7 +460,56 @@ def _config(
             config[key] = raw[key] if key == "copyright" else html.escape(raw[key])
     if isinstance(raw.get("site_url"), str) and re.match(r"https?://", raw["site_url"]):
         config["site_url"] = raw["site_url"]
+    if not project.untrusted:
+        config.update(_own_config(raw, project))
     return config
+
+
+def _trusted_config(
+    dossier: Dossier, raw: dict[str, Any], nav: list[Any], token: str, request: StageRequest
+) -> dict[str, Any]:
+    """An untrusted dossier (a cohort, ``--sign/--jury/--reviews``): the institution's configuration
+    (``cohort/trusted.py``), only the names of safe extensions taken from the dossier."""
+    from portfolio_builder.cohort import trusted
+
+    project = dossier.project
+    theme = {"name": "material", "language": dossier.lang, "font": False, "custom_dir": "overrides",
+             "features": ["navigation.sections", "navigation.indexes", "navigation.prune"]}
+    options = request.trusted_options
+    extensions = trusted.merged_extensions(raw.get("markdown_extensions"), options)
+    extensions.append({"portfolio_builder.publish.mdext": {"token": token, "sanitize": True, "inert": bool(dossier.active_files)}})
+    return {
+        # Material writes site_name into every page as HTML: the dossier's is text.
+        "site_name": html.escape(str(raw.get("site_name") or project.settings.candidate_name or "Dossier")),
+        "docs_dir": "docs",
+        "site_dir": "site",
+        "use_directory_urls": True,
+        "theme": theme,
+        "markdown_extensions": extensions,
+        "plugins": ["search"],
+        "extra_css": [CSS_PATH],
+        "nav": nav,
+    }
+
+
+def _own_config(raw: dict[str, Any], project: Project) -> dict[str, Any]:
+    """What a student's own build keeps of their mkdocs.yml, as MkDocs would use it: their
+    scripts, ``extra:`` and hooks (their own code, in their own build). Never for an untrusted
+    dossier (a cohort, ``--sign``): those build on the institution's configuration."""
+    own: dict[str, Any] = {}
+    scripts = [s for s in _listed(raw.get("extra_javascript")) if (isinstance(s, str) and s.strip()) or (isinstance(s, dict) and s.get("path"))]
+    if scripts:
+        own["extra_javascript"] = scripts
+    if isinstance(raw.get("extra"), dict):
+        own["extra"] = raw["extra"]
+    hooks = [str((project.root / h).resolve()) for h in _listed(raw.get("hooks")) if isinstance(h, str) and h.strip()]
+    if hooks:
+        own["hooks"] = hooks  # resolved from the dossier's folder: the staged mkdocs.yml is elsewhere
+    return own
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 class _Plugins(dict):

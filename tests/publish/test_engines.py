@@ -76,8 +76,8 @@ def test_a_page_the_engine_drops_fails_the_build(tmp_path: Path, monkeypatch: py
     before = (site / "portfolio/report/index.html").read_bytes()
     run = engines.run
 
-    def dropping(engine, staged, lang, quiet=False, silent=False):
-        run(engine, staged, lang, quiet, silent)
+    def dropping(engine, staged, lang, quiet=False, silent=False, **kwargs):
+        run(engine, staged, lang, quiet, silent, **kwargs)
         (staged.site / "portfolio/report/index.html").unlink()  # what Zensical does to what it does not know
 
     monkeypatch.setattr(engines, "run", dropping)
@@ -92,11 +92,11 @@ def test_a_page_the_engine_drops_fails_the_build(tmp_path: Path, monkeypatch: py
 def test_an_engine_that_skips_our_extension_fails_the_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     run = engines.run
 
-    def without_extension(engine, staged, lang, quiet=False, silent=False):
+    def without_extension(engine, staged, lang, quiet=False, silent=False, **kwargs):
         config = staged.config_file.read_text(encoding="utf-8")
         config = re.sub(r"- portfolio_builder\.publish\.mdext:\n(    .*\n)+", "", config)
         staged.config_file.write_text(config, encoding="utf-8")
-        run(engine, staged, lang, quiet, silent)
+        run(engine, staged, lang, quiet, silent, **kwargs)
 
     monkeypatch.setattr(engines, "run", without_extension)
     with pytest.raises(build_mod.BuildFailed) as failed:
@@ -173,7 +173,7 @@ def _regions(html: str) -> list[str]:
     ],
 )
 def test_the_plugin_and_the_staged_project_publish_the_same_pages(tmp_path: Path, dossier: Path, count: int | None) -> None:
-    plugin = _build(dossier, tmp_path / "plugin", None, allow_dirty=True)
+    plugin = build_mod.build_plugin(build_mod.BuildRequest(project=dossier, site_dir=tmp_path / "plugin", quiet=True, silent=True, allow_dirty=True))
     staged = _build(dossier, tmp_path / "staged", "mkdocs", allow_dirty=True)
     assert _pages(plugin) == _pages(staged)
     compared = 0
@@ -203,8 +203,8 @@ def test_an_english_dossier_gets_english_messages(tmp_path: Path, project, monke
     root = project({"docs/index.md": "# Home\n"}, portfolio={"language": "en"})
     run = engines.run
 
-    def dropping(engine, staged, lang, quiet=False, silent=False):
-        run(engine, staged, lang, quiet, silent)
+    def dropping(engine, staged, lang, quiet=False, silent=False, **kwargs):
+        run(engine, staged, lang, quiet, silent, **kwargs)
         (staged.site / "portfolio/report/index.html").unlink()
 
     monkeypatch.setattr(engines, "run", dropping)

@@ -65,7 +65,8 @@ def test_stage_layout_of_the_sample(tmp_path: Path) -> None:
     assert set(_front_matter(page)) == {"title"}  # only what the engine needs
     assert f"<!--pb:{token}:card-->" in page and 'class="pb-card pb-evidence"' in page
     generated = (docs / "portfolio/report.md").read_text(encoding="utf-8")
-    assert _front_matter(generated) == {"title": "Rapport de couverture", "hide": ["navigation", "toc"]}
+    # Nothing to index beside its HTML: left out of the search index, as the plugin leaves it.
+    assert _front_matter(generated) == {"title": "Rapport de couverture", "hide": ["navigation", "toc"], "search": {"exclude": True}}
     assert f"<!--pb:{token}:report-->" in generated and "<table class=\"pb-matrix" in generated
 
 

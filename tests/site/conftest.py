@@ -17,6 +17,7 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.nav import Navigation, Section
 
 from portfolio_builder import build as build_mod
+from portfolio_builder.publish import engines
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -72,13 +73,20 @@ def build_site(project: Path, site: Path, **options: Any) -> Built:
     handler = _Collect()
     logging.getLogger("mkdocs").addHandler(handler)
     original = build_mod.configure
+    original_staged = engines.mkdocs_config
 
-    def configure(request, site_dir, project=None, target=None):
+    def configure(request, site_dir, project=None, target=None):  # cohorts and the institution's builds
         config = original(request, site_dir, project, target)
         config.plugins["nav-capture"] = capture
         return config
 
+    def staged_config(staged, aids):  # `portfolio build`: the staged project, built in-process
+        config = original_staged(staged, aids)
+        config.plugins["nav-capture"] = capture
+        return config
+
     build_mod.configure = configure
+    engines.mkdocs_config = staged_config
     try:
         build_mod.build(build_mod.BuildRequest(project=project, site_dir=site, quiet=True, **options))
     except build_mod.BuildFailed as error:
@@ -86,6 +94,7 @@ def build_site(project: Path, site: Path, **options: Any) -> Built:
         raise
     finally:
         build_mod.configure = original
+        engines.mkdocs_config = original_staged
         logging.getLogger("mkdocs").removeHandler(handler)
     built = Built(site=site, nav=capture.nav, messages=handler.messages)
     return built
