@@ -53,6 +53,8 @@ bench: bytecode
 	$(BIN)/python benchmarks/jury_speed.py
 	$(BIN)/python benchmarks/hanging_cohort.py
 	$(BIN)/python benchmarks/pdf_speed.py
+	$(BIN)/python benchmarks/engine_speed.py
+	$(BIN)/python benchmarks/offline_search.py
 
 # schema/dossier.schema.json from core/settings.py, the language enums from the catalog, then the fast
 # validators of `portfolio check` generated from schema/ (the tests check they are all current).
