@@ -489,11 +489,12 @@ def serve(project: Path, dev_addr: str, open_browser: bool, full_rebuild: bool, 
 
     from portfolio_builder import build as build_mod
     from portfolio_builder.core.project import ConfigError, find_config, load_project
+    from portfolio_builder.mkdocs_plugin import plugin as plugin_mod
 
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-    if issuers:
-        cli_trust.trusted_issuers(issuers, _default_lang(None))  # a bad key file: exit 2 before serving
-        os.environ["PORTFOLIO_ISSUERS"] = os.pathsep.join(str(p.resolve()) for p in issuers)
+    # The plugin's options as arguments (a bad key file: exit 2 before serving).
+    trusted = tuple(cli_trust.trusted_issuers(issuers, _default_lang(None)))
+    plugin_mod.serving(plugin_mod.BuildOptions(issuers=trusted))
     try:
         config_file = find_config(project)
         # Read by the core first: an unusable mkdocs.yml (not UTF-8, broken YAML) is reported

@@ -91,9 +91,12 @@ class _Seal(BasePlugin):
 
 
 class PortfolioPlugin(BasePlugin[PortfolioConfig]):
-    def __init__(self) -> None:
+    def __init__(self, options: BuildOptions | None = None) -> None:
+        # `portfolio serve` constructs the plugin with its options (``serving``); a user's own
+        # `mkdocs build`/`serve` constructs it bare, and then only the environment can say more.
+        self.given = options
         self.is_serve = False
-        self.options = BuildOptions.from_env()
+        self.options = options or BuildOptions.from_env()
         self.dossier: Dossier | None = None
         self.pages: generated.GeneratedPages | None = None
         self.env: Any = None
@@ -117,7 +120,7 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         self.incremental = incremental.State()
 
     def on_shutdown(self) -> None:
-        self.options = BuildOptions.from_env()
+        self.options = self.given or BuildOptions.from_env()
         self.dossier = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
@@ -409,3 +412,14 @@ def _inert(file: File, config: MkDocsConfig) -> File:
         dest_uri=docs_tree.inert_name(file.dest_uri),
         inclusion=file.inclusion,
     )
+
+
+def serving(options: BuildOptions) -> None:
+    """`portfolio serve`: the plugin MkDocs will use in this process is constructed here, with
+    its options as arguments. MkDocs keeps one instance per process of a plugin that has
+    ``on_startup`` (its ``plugin_cache``, which `mkdocs serve` reuses at every rebuild): the
+    one put there is the one every rebuild runs, and no environment variable is read."""
+    from mkdocs.config.defaults import MkDocsConfig
+
+    plugins = dict(MkDocsConfig._schema)["plugins"]
+    plugins.plugin_cache["portfolio"] = PortfolioPlugin(options)  # type: ignore[attr-defined]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import stat
+from pathlib import Path
 
 import pytest
 from jwcrypto import jwk, jws
@@ -358,3 +359,39 @@ def test_served_sites_take_their_trusted_issuers_from_the_environment(keys, monk
 
     with pytest.raises(PluginError):
         BuildOptions.from_env()
+
+
+def test_portfolio_serve_gives_the_plugin_its_issuers_as_arguments_not_through_the_environment(keys, monkeypatch, tmp_path):
+    """`portfolio serve --issuer K`: the plugin MkDocs loads at every rebuild was constructed
+    with K; nothing is put in the environment, and a stray PORTFOLIO_ISSUERS is not read."""
+    import os
+
+    from click.testing import CliRunner
+    from mkdocs.commands import serve as mkdocs_serve
+    from mkdocs.config import load_config
+    from mkdocs.config.defaults import MkDocsConfig
+
+    from portfolio_builder.cli import main
+
+    cached = dict(MkDocsConfig._schema)["plugins"]
+    monkeypatch.setattr(cached, "plugin_cache", dict(cached.plugin_cache))  # other tests keep theirs
+    monkeypatch.delenv("PORTFOLIO_ISSUERS", raising=False)
+    root = Path(__file__).resolve().parents[2]
+    seen: dict = {}
+
+    def fake_serve(config_file, **kwargs):
+        # What `mkdocs serve` does at each rebuild: load the configuration anew.
+        monkeypatch.setenv("PORTFOLIO_ISSUERS", str(keys["other_public"].path))  # never read
+        for _ in range(2):
+            config = load_config(config_file)
+            seen.setdefault("plugins", []).append(config.plugins["portfolio"])
+        seen["environ"] = os.environ.get("PORTFOLIO_ISSUERS")
+
+    monkeypatch.setattr(mkdocs_serve, "serve", fake_serve)
+    result = CliRunner().invoke(main, ["serve", str(root), "--issuer", str(keys["public"].path)])
+    assert result.exit_code == 0, result.output
+    first, second = seen["plugins"]
+    assert first is second  # the one instance every rebuild runs
+    assert [i.thumbprint for i in first.options.issuers] == [keys["public"].thumbprint]
+    first.on_shutdown()  # a rebuild's end keeps the options it was given
+    assert [i.thumbprint for i in first.options.issuers] == [keys["public"].thumbprint]
