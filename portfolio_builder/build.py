@@ -348,6 +348,7 @@ def build_staged(request: BuildRequest) -> Path:
                 offline=request.offline,
                 outputs=(target,),
                 trusted_options=request.trusted_options,
+                deferred=True,
             )
             if request.untrusted is not None and not stage_request.issuers:
                 stage_request.issuers = tuple(request.untrusted.issuers or ())

@@ -146,10 +146,22 @@ def _aids_plugin(aids: Aids) -> Any:
 
 
 def verify(engine: str, staged: Staged, site: Path, lang: str) -> None:
-    """Every page we staged is in the site, and our extension processed each one."""
+    """Every page we staged is in the site, our extension processed each one, and each
+    generated page gets its HTML in place of the stub the engine published."""
     missing = [src for src, dest in staged.expected.items() if not (site / dest).is_file()]
     if missing:
         raise EngineError(translate(lang, "engine.missing_pages", engine=engine, count=len(missing), pages=", ".join(missing)))
     raw = [src for src, dest in staged.expected.items() if staged.token in (site / dest).read_text(encoding="utf-8", errors="replace")]
     if raw:
         raise EngineError(translate(lang, "engine.unsanitised", engine=engine, count=len(raw), pages=", ".join(raw)))
+    # Our generated pages' HTML replaces the stub the engine published (stage: ``deferred``).
+    lost = []
+    for dest, (stub, body) in staged.deferred.items():
+        page = site / dest
+        text = page.read_text(encoding="utf-8")
+        if text.count(stub) != 1:
+            lost.append(dest)
+            continue
+        page.write_text(text.replace(stub, body, 1), encoding="utf-8")
+    if lost:
+        raise EngineError(translate(lang, "engine.missing_pages", engine=engine, count=len(lost), pages=", ".join(lost)))

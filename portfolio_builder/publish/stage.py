@@ -21,6 +21,8 @@ output folder and removes the stage afterwards.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import html
 import json
 import os
@@ -72,6 +74,9 @@ class StageRequest:
     offline: bool = False
     outputs: tuple[Path, ...] = ()  # where the site is published (not a change to the dossier)
     trusted_options: dict[str, Any] | None = None  # an untrusted dossier: the cohort's markdown extensions and options
+    # `portfolio build`: each generated page is staged as a stub and gets our HTML after the
+    # engine (engines.verify); `portfolio stage` writes the HTML itself, for any engine run by hand.
+    deferred: bool = False
 
 
 @dataclass
@@ -85,6 +90,9 @@ class Staged:
     manifest: dict[str, Any] = field(default_factory=dict)
     credential: str = ""
     ours: dict[str, Path] = field(default_factory=dict)  # a staged file of ours → the theme folder it came from
+    # A generated page's HTML, put in after the engine (engines.verify): its HTML file in the
+    # site → (the stub the engine published, our HTML). The engine only sees the stub.
+    deferred: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def site(self) -> Path:
@@ -188,6 +196,13 @@ def stage(request: StageRequest, out: Path, dossier: Dossier | None = None) -> S
         if not page.search_text:
             front["search"] = {"exclude": True}  # as with the plugin: only what a page has to say is indexed
         body = render.page(page, report, url_for, manifest_view, signer)
+        # The engine publishes a stub holding the page's search text (what the plugin path
+        # indexes too); our HTML replaces it afterwards, so the engine neither parses it as
+        # Markdown nor indexes every word of it, and a 20-competency report costs nothing.
+        if request.deferred:
+            stub = _deferred_stub(token, page.src, page.title, page.search_text)
+            staged.deferred[urls["@dest:" + page.src]] = (stub, body)
+            body = stub
         _write(docs / page.src, (_front_matter(front) + mdext.region(token, page.kind, body)).encode("utf-8"))
         staged.expected[page.src] = urls["@dest:" + page.src]
         staged.generated.append(page.src)
@@ -531,6 +546,15 @@ def _offline(features: list[str], plugins: list[str]) -> tuple[list[str], list[s
 
 def _extension_name(entry: Any) -> str:
     return next(iter(entry)) if isinstance(entry, dict) and entry else str(entry)
+
+
+def _deferred_stub(token: str, src: str, title: str, search_text: str) -> str:
+    """A generated page's stand-in: its heading (so that the theme adds none) and its search
+    text, in an element named by a key drawn from this build's token (unguessable, and never
+    the token itself, which must not reach the site)."""
+    key = hmac.new(token.encode("ascii"), f"deferred:{src}".encode(), hashlib.sha256).hexdigest()[:32]
+    heading, text = html.escape(title, quote=False), html.escape(search_text, quote=False)
+    return f'<div class="pb-deferred" data-pb-deferred="{key}"><h1>{heading}</h1><p>{text}</p></div>'
 
 
 def _credential(dossier: Dossier, report: dict[str, Any], sign_key: Any) -> str:

@@ -211,3 +211,31 @@ def test_an_english_dossier_gets_english_messages(tmp_path: Path, project, monke
     result = CliRunner().invoke(main, ["build", str(root), "-d", str(tmp_path / "site"), "--engine", "mkdocs", "-q"])
     assert result.exit_code == 1
     assert "the mkdocs engine did not publish 1 expected page(s): portfolio/report.md" in result.output
+
+
+def test_generated_pages_reach_the_engine_as_a_stub_and_get_our_html_after_it(engine: str, tmp_path: Path, monkeypatch) -> None:
+    """A generated page is staged as a stub (its heading and search text): the engine neither
+    parses our HTML as Markdown nor indexes every word of it, as the plugin path indexes only
+    the search text; our HTML replaces the stub afterwards. An engine that loses the stub
+    fails the build, and the previous site stays."""
+    site = _build(ROOT, tmp_path / "site", engine)
+    page = (site / "portfolio/competencies/d1-1/index.html").read_text(encoding="utf-8")
+    assert "pb-deferred" not in page and 'class="pb-evidence-list"' in page and page.count("<h1") == 1
+    index_file = site / ("search/search_index.json" if engine != "zensical" else "search.json")
+    index = json.loads(index_file.read_text(encoding="utf-8"))
+    entries = index.get("docs") or index.get("items") or []
+    texts = " ".join(str(e.get("text", "")) for e in entries if "competencies/d1-1" in str(e.get("location", "")))
+    assert "Organiser un espace de travail complexe" in texts and "Preuves qui la revendiquent" not in texts
+
+    real_run = engines.run
+
+    def losing_the_stub(name, staged, *args, **kwargs):
+        real_run(name, staged, *args, **kwargs)
+        (dest, (stub, _body)) = next(iter(staged.deferred.items()))
+        page = staged.site / dest
+        page.write_text(page.read_text(encoding="utf-8").replace(stub, "<p>dropped</p>"), encoding="utf-8")
+
+    monkeypatch.setattr(engines, "run", losing_the_stub)
+    with pytest.raises(build_mod.BuildFailed, match="attendue"):
+        _build(ROOT, site, engine)
+    assert (site / "portfolio/competencies/d1-1/index.html").read_text(encoding="utf-8") == page  # untouched
