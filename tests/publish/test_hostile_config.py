@@ -144,3 +144,16 @@ def test_a_candidates_ids_cannot_clobber_materials(engine: str, tmp_path: Path, 
     assert home.count('id="__config"') == 1  # Material's only
     assert 'id="user-content-__config"' in home and 'href="#user-content-__config"' in home
     assert 'id="intro"' in home and 'href="#intro"' in home  # the headings' ids, the TOC and permalinks kept
+
+
+def test_a_title_that_is_not_text_is_no_crash_in_the_plugin(tmp_path: Path, project) -> None:
+    """Malicious input: `title: {a: 1}` in front matter, in a plain `mkdocs build` with the plugin."""
+    root = project({"docs/index.md": "# Accueil\n", "docs/a.md": "---\ntitle: {a: '<b>1</b>'}\n---\n\n# A\n"})
+    try:
+        site = build_mod.build(build_mod.BuildRequest(
+            project=root, config_file=root / "mkdocs.yml", site_dir=tmp_path / "site", quiet=True, silent=True, allow_dirty=True,
+        ))
+    except build_mod.BuildFailed as failed:  # the core may refuse the page: a message, never a traceback
+        assert "Traceback" not in str(failed) and "AttributeError" not in str(failed)
+        return
+    assert "<b>1</b>" not in (site / "a/index.html").read_text(encoding="utf-8")
