@@ -157,3 +157,18 @@ def test_a_title_that_is_not_text_is_no_crash_in_the_plugin(tmp_path: Path, proj
         assert "Traceback" not in str(failed) and "AttributeError" not in str(failed)
         return
     assert "<b>1</b>" not in (site / "a/index.html").read_text(encoding="utf-8")
+
+
+def test_the_warning_says_sanitize_html_false_is_not_applied(tmp_path: Path, project) -> None:
+    root = project({"docs/index.md": "# Accueil\n"}, portfolio={"sanitize_html": False})
+    result = CliRunner().invoke(main, ["build", str(root), "-d", str(tmp_path / "site"), "--allow-dirty"])
+    assert result.exit_code == 0, result.output
+    assert "sanitize_html: false ne s'applique qu'à" in result.output
+
+
+def test_a_cohorts_nav_keeps_only_web_links_that_cannot_break_out() -> None:
+    from portfolio_builder.cohort import trusted
+
+    nav = [{"A": "a.md"}, {"Bad": 'https://x.example/"onmouseover="alert(1)'}, {"Js": "javascript:alert(1)"},
+           {"Nohost": "https://"}, {"Ok": "https://ok.example/p?q=1#f"}]
+    assert trusted._safe_nav(nav, {"a.md"}) == [{"A": "a.md"}, {"Ok": "https://ok.example/p?q=1#f"}]
