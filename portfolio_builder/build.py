@@ -266,6 +266,11 @@ def target_dir(request: BuildRequest, project) -> Path:
 
     target = (request.site_dir or project.site_dir).resolve()
     lang = project.settings.language
+    if request.site_dir is None and not is_inside(target, project.root.resolve()):
+        # The dossier's own site_dir: never a place outside its folder (`-d` says where else).
+        raise BuildFailed(translate(lang, "build.site_dir_outside", site=str(target)))
+    if os.path.lexists(target) and not target.is_dir():
+        raise BuildFailed(translate(lang, "build.target_not_dir", site=str(target)))
     sources = (project.root, project.docs_dir)
     if any(is_inside(source, target) or is_inside(target, project.docs_dir) for source in sources):
         # Publishing swaps the target away: over the sources, that would delete them.
@@ -355,12 +360,21 @@ def build_staged(request: BuildRequest) -> Path:
             dossier = request.checked or stage_mod.check(stage_request, project)
             _print_problems(dossier, request)
             staged = stage_mod.stage(stage_request, staging, dossier)
+            if staged.warnings and not request.silent:
+                with mkdocs_logging(request.quiet, request.silent):
+                    for warning in staged.warnings:
+                        logging.getLogger("mkdocs.plugins.portfolio").warning(warning)
             _print_summary(staged.report_json, request)
             work = staged.site
             ours = tuple((src, str(folder)) for src, folder in staged.ours.items())
-            aids = engines.Aids(shared_assets=request.shared_assets, strict=request.strict, ours=ours)
+            aids = engines.Aids(shared_assets=request.shared_assets, strict=request.strict, ours=ours, offline=request.offline)
             engines.run(engine, staged, lang, quiet=request.quiet, silent=request.silent, aids=aids)
             engines.verify(engine, staged, work, lang)
+            if request.offline:
+                from portfolio_builder.outputs import add_offline_search
+
+                with mkdocs_logging(request.quiet, request.silent):
+                    add_offline_search(work, staged.root / "docs")  # before the manifest lists the site's files
             postprocess.finish_site(
                 work, lang=staged.lang, noindex=staged.noindex, report_json=staged.report_json, manifest=staged.manifest,
                 credential=staged.credential, sign_key=request.sign_key,

@@ -1762,4 +1762,23 @@ MESSAGES: dict[str, tuple[str, ...]] = {
     "format.units": ("o|Kio|Mio|Gio|Tio", "B|KiB|MiB|GiB|TiB"),
     # "1" where a count of 0 takes the singular, as 1 does (« 0 problème »), else "0".
     "format.zero_singular": ("1", "0"),
+    # --- work-F ---
+    "stage.left_out": (
+        "« portfolio build » n'exécute ni n'inclut ce que le mkdocs.yml du dossier ajoute : laissé de côté : {keys}"
+        " (pour vos propres hooks et scripts, lancez « mkdocs build » avec l'extension)",
+        "'portfolio build' never runs nor includes what the dossier's mkdocs.yml adds: left out: {keys}"
+        " (for your own hooks and scripts, run 'mkdocs build' with the plugin)",
+    ),
+    "stage.sanitize_forced": (
+        "sanitize_html: false ne s'applique qu'à « mkdocs build » avec l'extension : « portfolio build » nettoie toujours le HTML des pages",
+        "sanitize_html: false only applies to 'mkdocs build' with the plugin: 'portfolio build' always sanitises the pages' HTML",
+    ),
+    "build.target_not_dir": (
+        "{site} existe et n'est pas un dossier : il serait remplacé. Choisissez un dossier vide ou un site existant",
+        "{site} exists and is not a folder: it would be replaced. Choose an empty folder or an existing site",
+    ),
+    "build.site_dir_outside": (
+        "site_dir ({site}) sort du dossier du projet : « portfolio build » n'écrit pas ailleurs sans « -d »",
+        "site_dir ({site}) leaves the project's folder: 'portfolio build' writes nowhere else without '-d'",
+    ),
 }

@@ -380,7 +380,9 @@ def _escape_page_text(files: Files, every_string: bool) -> None:
         page = file.page
         if page is None or file.generated_by is not None:
             continue
-        page.title = html.escape(page.title or "", quote=False)
+        title = page.title
+        # A front matter `title:` that is not text (a mapping, a number) is shown as text, never a crash.
+        page.title = html.escape(title if isinstance(title, str) else "" if title is None else str(title), quote=False)
         page.meta = {
             key: _escaped(value) if every_string or key in _RENDERED_RAW else value
             for key, value in page.meta.items()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from typing import Any
 from portfolio_builder.i18n import translate
 from portfolio_builder.publish.stage import Staged
 
+_HEX = re.compile(r"[0-9a-f]{32}")
 EXTRAS = {"mkdocs": "", "properdocs": "properdocs", "zensical": "zensical"}
 _TIMEOUT = 1800  # seconds: a hung engine is stopped (the core's limits bound the input)
 
@@ -57,6 +59,7 @@ class Aids:
     shared_assets: Path | None = None  # cohort: the theme's static files hard-linked from this store
     strict: bool = False  # `--strict`: MkDocs' warnings (a broken link…) fail the build, as with the plugin
     ours: tuple[tuple[str, str], ...] = ()  # staged files of ours (src, theme folder): shared like the theme's
+    offline: bool = False  # `--offline`: Material's search box left out (its index still written), as make_offline does
 
 
 def run(engine: str, staged: Staged, lang: str, quiet: bool = False, silent: bool = False, aids: Aids | None = None) -> None:
@@ -68,7 +71,7 @@ def run(engine: str, staged: Staged, lang: str, quiet: bool = False, silent: boo
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true"}
     try:
         done = subprocess.run(
-            command(engine, staged.config_file, quiet), cwd=staged.root, env=env, capture_output=True,
+            command(engine, staged.config_file, quiet), cwd=_workdir(staged), env=env, capture_output=True,
             text=True, errors="replace", timeout=_TIMEOUT, stdin=subprocess.DEVNULL, check=False,
         )
     except subprocess.TimeoutExpired:
@@ -81,12 +84,23 @@ def run(engine: str, staged: Staged, lang: str, quiet: bool = False, silent: boo
         raise EngineError(translate(lang, "engine.failed", engine=engine, code=done.returncode, detail=detail))
 
 
+def _workdir(staged: Staged) -> Path:
+    """An empty folder of the stage: nothing an extension would resolve from the working directory is ours or theirs."""
+    work = staged.root / ".cwd"
+    work.mkdir(exist_ok=True)
+    return work
+
+
 def mkdocs_config(staged: Staged, aids: Aids) -> Any:
     """The staged ``mkdocs.yml`` loaded by MkDocs, with the build aids (tests wrap this to observe the build)."""
     from mkdocs.config import load_config
 
     config = load_config(str(staged.config_file), strict=aids.strict)
     config.plugins["portfolio-aids"] = _aids_plugin(aids)
+    if aids.offline:
+        for name in ("material/search", "search"):
+            if name in config.plugins:
+                dict.pop(config.plugins, name)  # out of the table (no search box), not out of the events
     return config
 
 
@@ -96,6 +110,7 @@ def run_mkdocs(staged: Staged, lang: str, quiet: bool = False, silent: bool = Fa
     from mkdocs.exceptions import Abort, ConfigurationError, MkDocsException
 
     from portfolio_builder.build import mkdocs_logging
+    from portfolio_builder.publish.mdext import RegionError
 
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     with mkdocs_logging(quiet, silent) as handler:
@@ -106,7 +121,7 @@ def run_mkdocs(staged: Staged, lang: str, quiet: bool = False, silent: bool = Fa
                 mkdocs_build(config)
             finally:
                 config.plugins.on_shutdown()
-        except (Abort, ConfigurationError, MkDocsException) as exc:
+        except (Abort, ConfigurationError, MkDocsException, RegionError) as exc:
             # MkDocs logs the real reason, then raises a generic "Aborted with a BuildError!".
             detail = handler.last_error or str(exc)
             raise EngineError(translate(lang, "engine.failed", engine="mkdocs", code=1, detail=detail)) from None
@@ -151,7 +166,11 @@ def verify(engine: str, staged: Staged, site: Path, lang: str) -> None:
     missing = [src for src, dest in staged.expected.items() if not (site / dest).is_file()]
     if missing:
         raise EngineError(translate(lang, "engine.missing_pages", engine=engine, count=len(missing), pages=", ".join(missing)))
-    raw = [src for src, dest in staged.expected.items() if staged.token in (site / dest).read_text(encoding="utf-8", errors="replace")]
+    tokens = {staged.token, *staged.regions}
+    raw = [
+        src for src, dest in staged.expected.items()
+        if tokens & set(_HEX.findall((site / dest).read_text(encoding="utf-8", errors="replace")))
+    ]
     if raw:
         raise EngineError(translate(lang, "engine.unsanitised", engine=engine, count=len(raw), pages=", ".join(raw)))
     # Our generated pages' HTML replaces the stub the engine published (stage: ``deferred``).

@@ -14,11 +14,17 @@ are pointed at the inert copy the stage published instead (``annexe.html.txt``),
 engine's own link resolution, as the plugin's renamed file made MkDocs do.
 
 A candidate cannot forge a region (the token is drawn for each build and never shown to
-them) nor strip one (ours comes first in the page, before anything they wrote).
+them) nor strip one (ours comes first in the page, before anything they wrote). Each page's
+markers carry its own token (``page_token``: an HMAC of the build's token and the page's
+source path) and the extension is given, for each page token, exactly the regions staged on
+that page: a page holding another page's token, a region twice, a region not staged for it,
+or a token left outside a region fails the build (``RegionError``).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -33,6 +39,18 @@ from portfolio_builder.web import sanitize
 
 CARD = "card"
 MARK = "mark"  # an empty region: proof that the extension processed the page
+
+
+class RegionError(Exception):
+    """A page holds region markers that were not staged for it: the build stops."""
+
+
+def page_token(token: str, src: str) -> str:
+    """The token of one page's regions: unguessable, and different on every page."""
+    return hmac.new(token.encode("ascii"), src.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+
+_HEX = re.compile(r"[0-9a-f]{32}")
 
 
 def begin(token: str, key: str) -> str:
@@ -56,32 +74,44 @@ def _placeholder(token: str, key: str) -> str:
 
 
 class _Finish(Postprocessor):
-    def __init__(self, md: Markdown, token: str, clean: bool) -> None:
+    def __init__(self, md: Markdown, token: str, clean: bool, pages: dict[str, list[str]]) -> None:
         super().__init__(md)
         self.token = token
         self.clean = clean
-        self.pattern = re.compile(
-            re.escape(f"<!--pb:{token}:") + r"(\w+)-->(.*?)" + re.escape(f"<!--/pb:{token}:") + r"\1-->", re.S
-        )
+        self.pages = pages
 
     def run(self, text: str) -> str:
+        found = {t for t in _HEX.findall(text) if t in self.pages or t == self.token}
+        if self.token in found or len(found) > 1:
+            raise RegionError("portfolio_builder.publish.mdext: region markers of another page or of the build")
         regions: dict[str, str] = {}
+        if found:
+            (token,) = found
+            keys = self.pages[token]
+            for key in keys:
+                if text.count(begin(token, key)) != 1 or text.count(end(token, key)) != 1:
+                    raise RegionError(f"portfolio_builder.publish.mdext: region {key!r} forged or missing")
+            pattern = re.compile(
+                re.escape(f"<!--pb:{token}:") + r"(\w+)-->(.*?)" + re.escape(f"<!--/pb:{token}:") + r"\1-->", re.S
+            )
 
-        def stash(match: re.Match[str]) -> str:
-            key = match.group(1)
-            if key in regions:
-                return ""
-            html = match.group(2).strip()
-            if html.startswith(_OPEN) and html.endswith(_CLOSE):
-                html = html[len(_OPEN) : -len(_CLOSE)]
-            regions[key] = html
-            return f"<p>{_placeholder(self.token, key)}</p>"
+            def stash(match: re.Match[str]) -> str:
+                key = match.group(1)
+                if key not in keys or key in regions:
+                    raise RegionError(f"portfolio_builder.publish.mdext: region {key!r} not staged on this page")
+                html = match.group(2).strip()
+                if html.startswith(_OPEN) and html.endswith(_CLOSE):
+                    html = html[len(_OPEN) : -len(_CLOSE)]
+                regions[key] = html
+                return f"<p>{_placeholder(token, key)}</p>"
 
-        text = self.pattern.sub(stash, text)
+            text = pattern.sub(stash, text)
+            if len(regions) != len(keys) or text.count(token) != len(keys):
+                raise RegionError("portfolio_builder.publish.mdext: a region token outside its region")
         if self.clean:
             text = sanitize.clean(text)
         for key, html in regions.items():
-            placeholder = f"<p>{_placeholder(self.token, key)}</p>"
+            placeholder = f"<p>{_placeholder(next(iter(found)), key)}</p>"
             if key == CARD:
                 before, _, after = text.partition(placeholder)
                 text = _after_title(before + after, html)
@@ -122,6 +152,7 @@ class PortfolioExtension(Extension):
             "token": ["", "this build's token (drawn by `portfolio stage`)"],
             "sanitize": [True, "sanitise the page's HTML with nh3"],
             "inert": [False, "links to active documents go to their inert copies"],
+            "pages": [{}, "each page token (page_token) → the keys of the regions staged on that page"],
         }
         super().__init__(**kwargs)
 
@@ -133,7 +164,9 @@ class PortfolioExtension(Extension):
         if self.getConfig("inert"):
             md.treeprocessors.register(_InertLinks(md), "portfolio_inert_links", 1)
         # Last of all postprocessors (raw HTML is back in the page at priority 30).
-        md.postprocessors.register(_Finish(md, token, bool(self.getConfig("sanitize"))), "portfolio_finish", -1000)
+        raw = self.getConfig("pages")
+        pages = {str(t): [str(k) for k in keys] for t, keys in raw.items()} if isinstance(raw, dict) else {}
+        md.postprocessors.register(_Finish(md, token, bool(self.getConfig("sanitize")), pages), "portfolio_finish", -1000)
 
 
 def makeExtension(**kwargs: Any) -> PortfolioExtension:  # noqa: N802 - Python-Markdown's entry point

@@ -49,6 +49,7 @@ from portfolio_builder.i18n import translate
 from portfolio_builder.publish import guard, mdext, render
 from portfolio_builder.resources import material_overrides_dir
 from portfolio_builder.web import sanitize
+from portfolio_builder.web import urls as urls_mod
 
 ENGINES = ("mkdocs", "properdocs", "zensical")
 STAGE_MARK = ".portfolio-stage"  # a folder holding this file is a stage: it may be replaced
@@ -93,6 +94,9 @@ class Staged:
     # A generated page's HTML, put in after the engine (engines.verify): its HTML file in the
     # site → (the stub the engine published, our HTML). The engine only sees the stub.
     deferred: dict[str, tuple[str, str]] = field(default_factory=dict)
+    regions: dict[str, list[str]] = field(default_factory=dict)  # each page's token → the regions staged on it
+    left_out: list[str] = field(default_factory=list)  # the keys of the dossier's mkdocs.yml not used
+    warnings: list[str] = field(default_factory=list)  # for the build log (localised)
 
     @property
     def site(self) -> Path:
@@ -172,7 +176,8 @@ def stage(request: StageRequest, out: Path, dossier: Dossier | None = None) -> S
             card = render.home_card(report, url_for)
         # Every page opens with a region (its card, or an empty mark): a page our extension did
         # not process still holds the token, and the build fails (engines.verify).
-        opening = mdext.region(token, mdext.CARD, card) if card else mdext.region(token, mdext.MARK, "")
+        key = mdext.CARD if card else mdext.MARK
+        opening = mdext.region(_page_token(staged, src, key), key, card)
         text = _front_matter(front) + opening + body
         _write(docs / src, text.encode("utf-8"))
         staged.expected[src] = urls["@dest:" + src]
@@ -203,7 +208,7 @@ def stage(request: StageRequest, out: Path, dossier: Dossier | None = None) -> S
             stub = _deferred_stub(token, page.src, page.title, page.search_text)
             staged.deferred[urls["@dest:" + page.src]] = (stub, body)
             body = stub
-        _write(docs / page.src, (_front_matter(front) + mdext.region(token, page.kind, body)).encode("utf-8"))
+        _write(docs / page.src, (_front_matter(front) + mdext.region(_page_token(staged, page.src, page.kind), page.kind, body)).encode("utf-8"))
         staged.expected[page.src] = urls["@dest:" + page.src]
         staged.generated.append(page.src)
         titles[page.src] = page.title
@@ -222,16 +227,22 @@ def stage(request: StageRequest, out: Path, dossier: Dossier | None = None) -> S
 
     overrides = out / "overrides"
     _copy_partials(material_overrides_dir() / "partials", overrides / "partials", lang)
-    custom = (raw.get("theme") or {}).get("custom_dir") if isinstance(raw.get("theme"), dict) else None
-    if isinstance(custom, str) and not project.untrusted:
-        own = (project.root / custom).resolve()
-        if own.is_dir() and is_inside(own, project.root):
-            shutil.copytree(own, overrides, dirs_exist_ok=True)  # the dossier's own overrides win, as with the plugin
+    # The dossier's own `theme.custom_dir` is never copied: templates run in the engine.
 
     nav = _nav(dossier, raw.get("nav"), pages, generated, titles, project)
-    config = _config(dossier, raw, nav, token, request, use_directory_urls)
+    if not dossier.project.settings.sanitize_html:
+        staged.warnings.append(translate(lang, "stage.sanitize_forced"))
+    config = _config(dossier, raw, nav, token, request, use_directory_urls, staged)
+    if staged.left_out:
+        staged.warnings.append(translate(lang, "stage.left_out", keys=", ".join(dict.fromkeys(staged.left_out))))
     _write(out / CONFIG_NAME, yaml.safe_dump(config, allow_unicode=True, sort_keys=False).encode("utf-8"))
     return staged
+
+
+def _page_token(staged: Staged, src: str, key: str) -> str:
+    token = mdext.page_token(staged.token, src)
+    staged.regions.setdefault(token, []).append(key)
+    return token
 
 
 # -- the stage folder ---------------------------------------------------------------
@@ -401,7 +412,7 @@ def _declared_nav(entries: list[Any], staged: set[str], listed: set[str]) -> lis
         if path in staged:
             listed.add(path)
             result.append(path if title is None else {html.escape(str(title), quote=False): path})
-        elif re.match(r"https?://", value) and title is not None:
+        elif urls_mod.web_url(value) is not None and title is not None:
             result.append({html.escape(str(title), quote=False): value})
     return result
 
@@ -436,28 +447,46 @@ def _sort_key(src: str) -> tuple[Any, ...]:
 
 
 def _config(
-    dossier: Dossier, raw: dict[str, Any], nav: list[Any], token: str, request: StageRequest, use_directory_urls: bool
+    dossier: Dossier, raw: dict[str, Any], nav: list[Any], token: str, request: StageRequest, use_directory_urls: bool,
+    staged: Staged,
 ) -> dict[str, Any]:
+    """The staged mkdocs.yml. Of the dossier's own, only plain data, each value checked: nothing
+    in it runs (no hooks, plugins, scripts, templates, ``extra:``), reads a file (only the safe
+    extensions of ``cohort/trusted``), nor breaks out of the markup Material writes it into."""
+    from portfolio_builder.cohort import trusted
+
     project = dossier.project
     settings = project.settings
-    declared = raw.get("theme")
-    theme_in: dict[str, Any] = declared if isinstance(declared, dict) else {}
-    theme: dict[str, Any] = {k: v for k, v in theme_in.items() if k not in ("custom_dir", "font", "name")}
-    # Our overrides move Material's (and Zensical's) inline scripts to files: the CSP allows none.
-    theme = {"name": "material", **theme, "font": False, "custom_dir": "overrides"}
-    features = [str(f) for f in theme.get("features") or []]
-    plugins = ["search"]
+    if project.untrusted:
+        return _trusted_config(dossier, raw, nav, token, request, staged)
+    docs = staged.root / "docs"
+    theme = _theme(raw.get("theme"), dossier.lang, docs, staged.left_out)
+    features = list(theme.get("features") or [])
+    declared_plugins = _plugin_names(raw.get("plugins"))
+    # MkDocs' default is `search`; a dossier that lists its plugins without it has no search.
+    plugins = ["search"] if "plugins" not in raw or {"search", "material/search"} & set(declared_plugins) else []
+    staged.left_out.extend(
+        f"plugins: {name[:40]}" for name in declared_plugins if name not in ("search", "material/search", "portfolio")
+    )
     if request.offline:
         features, plugins = _offline(features, plugins)
     if settings.prune_nav and "navigation.prune" not in features and "navigation.expand" not in features:
         features.append("navigation.prune")
     theme["features"] = features
-    theme["language"] = dossier.lang if theme.get("language") in (None, "en", "fr") else theme["language"]
-    extensions = [e for e in raw.get("markdown_extensions") or [] if _extension_name(e) != "portfolio_builder.publish.mdext"]
-    if project.untrusted:
-        return _trusted_config(dossier, raw, nav, token, request)
-    sanitise = bool(settings.sanitize_html or project.untrusted)
-    extensions.append({"portfolio_builder.publish.mdext": {"token": token, "sanitize": sanitise, "inert": bool(dossier.active_files)}})
+    declared = raw.get("markdown_extensions")
+    extensions = trusted.safe_extensions(declared, None, own_options=True)
+    kept = {_extension_name(e) for e in extensions}
+    staged.left_out.extend(
+        f"markdown_extensions: {name}" for name in _extension_names(declared) if name not in kept and name != _MDEXT
+    )
+    extensions.append(_mdext_entry(token, staged, dossier))
+    css = [CSS_PATH]
+    for entry in _listed(raw.get("extra_css")):
+        path = urls_mod.docs_path(entry, docs)
+        if path is None:
+            staged.left_out.append(f"extra_css: {str(entry)[:80]!r}")
+        elif path not in css:
+            css.append(path)
     config: dict[str, Any] = {
         "site_name": html.escape(project.site_name or translate(dossier.lang, "nav.home"), quote=False),
         "docs_dir": "docs",
@@ -466,22 +495,146 @@ def _config(
         "theme": theme,
         "markdown_extensions": extensions,
         "plugins": plugins,
-        "extra_css": [CSS_PATH, *[str(c) for c in raw.get("extra_css") or [] if isinstance(c, str)]],
+        "extra_css": css,
         "nav": nav,
     }
     for key in ("site_description", "site_author", "copyright"):
         if isinstance(raw.get(key), str):
             # Our footer (overrides/partials/copyright.html) escapes the copyright itself.
             config[key] = raw[key] if key == "copyright" else html.escape(raw[key])
-    if isinstance(raw.get("site_url"), str) and re.match(r"https?://", raw["site_url"]):
-        config["site_url"] = raw["site_url"]
-    if not project.untrusted:
-        config.update(_own_config(raw, project))
+    if raw.get("site_url") is not None:
+        site_url = urls_mod.web_url(raw.get("site_url"))
+        if site_url is None:
+            staged.left_out.append("site_url")
+        else:
+            config["site_url"] = site_url
+    for key in ("hooks", "extra_javascript", "extra"):
+        if raw.get(key):
+            staged.left_out.append(key)
     return config
 
 
+_MDEXT = "portfolio_builder.publish.mdext"
+
+
+def _mdext_entry(token: str, staged: Staged, dossier: Dossier) -> dict[str, Any]:
+    # Always sanitised: `sanitize_html: false` only applies to a user's own `mkdocs build` with the plugin.
+    return {_MDEXT: {"token": token, "sanitize": True, "inert": bool(dossier.active_files), "pages": staged.regions}}
+
+
+def _plugin_names(declared: Any) -> list[str]:
+    if isinstance(declared, dict):
+        return [str(k) for k in declared]
+    return [_extension_name(e) for e in _listed(declared)]
+
+
+def _extension_names(declared: Any) -> list[str]:
+    if isinstance(declared, dict):
+        return [str(k) for k in declared]
+    return [_extension_name(e) for e in _listed(declared)]
+
+
+# Material's features (a name it does not know is dropped).
+MATERIAL_FEATURES = frozenset({
+    "announce.dismiss", "content.action.edit", "content.action.view", "content.code.annotate", "content.code.copy",
+    "content.code.select", "content.footnote.tooltips", "content.tabs.link", "content.tooltips", "header.autohide",
+    "navigation.expand", "navigation.footer", "navigation.indexes", "navigation.instant", "navigation.instant.prefetch",
+    "navigation.instant.progress", "navigation.instant.preview", "navigation.path", "navigation.prune",
+    "navigation.sections", "navigation.tabs", "navigation.tabs.sticky", "navigation.top", "navigation.tracking",
+    "search.highlight", "search.share", "search.suggest", "toc.follow", "toc.integrate",
+})
+_WORD = re.compile(r"[a-z-]{1,40}")
+_ICON = re.compile(r"[a-z0-9/_-]{1,80}")
+_LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z]{2,4})?")
+_LABEL = re.compile(r"[\w ,.()-]{0,64}")
+_MEDIA = {"(prefers-color-scheme)", "(prefers-color-scheme: light)", "(prefers-color-scheme: dark)"}
+_THEME_KEYS = ("features", "palette", "language", "logo", "favicon", "icon", "direction")
+
+
+def _theme(declared: Any, lang: str, docs: Path, left_out: list[str]) -> dict[str, Any]:
+    """Material's theme: an allow-list of keys, each value checked (Material writes them raw)."""
+    given: dict[str, Any] = declared if isinstance(declared, dict) else {}
+    theme: dict[str, Any] = {"name": "material"}
+    features = [f for f in _listed(given.get("features")) if isinstance(f, str) and f in MATERIAL_FEATURES]
+    theme["features"] = features
+    palette = _palette(given.get("palette"))
+    if palette is not None:
+        theme["palette"] = palette
+    language = given.get("language")
+    theme["language"] = language if isinstance(language, str) and language not in ("en", "fr") and _language_ok(language) else lang
+    for key in ("logo", "favicon"):
+        if given.get(key) is not None:
+            path = urls_mod.docs_path(given.get(key), docs)
+            if path is not None:
+                theme[key] = path
+    icon = _icons(given.get("icon"))
+    if icon:
+        theme["icon"] = icon
+    if given.get("direction") in ("ltr", "rtl"):
+        theme["direction"] = given["direction"]
+    for key, value in given.items():
+        if key not in ("name", "font") and (key not in _THEME_KEYS or (key in ("logo", "favicon") and key not in theme)):
+            left_out.append(f"theme.{str(key)[:40]}")
+        elif key == "language" and value != theme["language"] and value not in ("en", "fr"):
+            left_out.append("theme.language")
+    # Our overrides move Material's (and Zensical's) inline scripts to files: the CSP allows none.
+    theme.update({"font": False, "custom_dir": "overrides"})
+    return theme
+
+
+def _language_ok(language: str) -> bool:
+    if not _LANGUAGE.fullmatch(language):
+        return False
+    try:
+        from importlib.resources import files
+
+        return files("material").joinpath("templates", "partials", "languages", f"{language}.html").is_file()
+    except (ImportError, OSError, ValueError):
+        return False
+
+
+def _palette(value: Any) -> Any:
+    def one(entry: Any) -> dict[str, Any] | None:
+        if not isinstance(entry, dict):
+            return None
+        kept: dict[str, Any] = {}
+        for key in ("scheme", "primary", "accent"):
+            if isinstance(entry.get(key), str) and _WORD.fullmatch(entry[key]):
+                kept[key] = entry[key]
+        if entry.get("media") in _MEDIA:
+            kept["media"] = entry["media"]
+        toggle = entry.get("toggle")
+        if isinstance(toggle, dict) and isinstance(toggle.get("icon"), str) and _ICON.fullmatch(toggle["icon"]):
+            name = toggle.get("name")
+            kept["toggle"] = {"icon": toggle["icon"], "name": name if isinstance(name, str) and _LABEL.fullmatch(name) else ""}
+        return kept or None
+
+    if isinstance(value, dict):
+        return one(value)
+    if isinstance(value, list):
+        entries = [e for e in (one(v) for v in value[:8]) if e is not None]
+        return entries or None
+    return None
+
+
+def _icons(value: Any, depth: int = 0) -> dict[str, Any]:
+    if not isinstance(value, dict) or depth > 1:
+        return {}
+    kept: dict[str, Any] = {}
+    for key, item in list(value.items())[:64]:
+        if not isinstance(key, str) or not _ICON.fullmatch(key):
+            continue
+        if isinstance(item, str) and _ICON.fullmatch(item):
+            kept[key] = item
+        elif isinstance(item, dict):
+            inner = _icons(item, depth + 1)
+            if inner:
+                kept[key] = inner
+    return kept
+
+
 def _trusted_config(
-    dossier: Dossier, raw: dict[str, Any], nav: list[Any], token: str, request: StageRequest
+    dossier: Dossier, raw: dict[str, Any], nav: list[Any], token: str, request: StageRequest, staged: Staged
 ) -> dict[str, Any]:
     """An untrusted dossier (a cohort, ``--sign/--jury/--reviews``): the institution's configuration
     (``cohort/trusted.py``), only the names of safe extensions taken from the dossier."""
@@ -492,7 +645,7 @@ def _trusted_config(
              "features": ["navigation.sections", "navigation.indexes", "navigation.prune"]}
     options = request.trusted_options
     extensions = trusted.merged_extensions(raw.get("markdown_extensions"), options)
-    extensions.append({"portfolio_builder.publish.mdext": {"token": token, "sanitize": True, "inert": bool(dossier.active_files)}})
+    extensions.append(_mdext_entry(token, staged, dossier))
     return {
         # Material writes site_name into every page as HTML: the dossier's is text.
         "site_name": html.escape(str(raw.get("site_name") or project.settings.candidate_name or "Dossier")),
@@ -505,22 +658,6 @@ def _trusted_config(
         "extra_css": [CSS_PATH],
         "nav": nav,
     }
-
-
-def _own_config(raw: dict[str, Any], project: Project) -> dict[str, Any]:
-    """What a student's own build keeps of their mkdocs.yml, as MkDocs would use it: their
-    scripts, ``extra:`` and hooks (their own code, in their own build). Never for an untrusted
-    dossier (a cohort, ``--sign``): those build on the institution's configuration."""
-    own: dict[str, Any] = {}
-    scripts = [s for s in _listed(raw.get("extra_javascript")) if (isinstance(s, str) and s.strip()) or (isinstance(s, dict) and s.get("path"))]
-    if scripts:
-        own["extra_javascript"] = scripts
-    if isinstance(raw.get("extra"), dict):
-        own["extra"] = raw["extra"]
-    hooks = [str((project.root / h).resolve()) for h in _listed(raw.get("hooks")) if isinstance(h, str) and h.strip()]
-    if hooks:
-        own["hooks"] = hooks  # resolved from the dossier's folder: the staged mkdocs.yml is elsewhere
-    return own
 
 
 def _listed(value: Any) -> list[Any]:
@@ -540,8 +677,9 @@ def _offline(features: list[str], plugins: list[str]) -> tuple[list[str], list[s
     config = SimpleNamespace(use_directory_urls=False, theme={"features": list(features)}, plugins=_Plugins({p: object() for p in plugins}))
     config.plugins.events = {}
     make_offline(config)
-    kept = [p for p in plugins if p in config.plugins]
-    return [str(f) for f in config.theme.get("features") or []], kept
+    # The search plugin stays: its index becomes the offline search (`outputs.add_offline_search`,
+    # after the engine); MkDocs in this process leaves it out of the plugin table (`engines.Aids.offline`).
+    return [str(f) for f in config.theme.get("features") or []], plugins
 
 
 def _extension_name(entry: Any) -> str:

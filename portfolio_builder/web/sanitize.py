@@ -55,6 +55,25 @@ def _ours_stripped(tag: str, name: str, value: str) -> str | None:
         return kept or None
     if name == "id" and value.startswith(_OURS):
         return None
+    if name in ("id", "name", "for"):
+        return _scoped(value)
+    if name == "href" and value.startswith("#"):
+        return "#" + _scoped(value[1:])
+    return value
+
+
+# The page's ids Material's own script looks up (`__config`, `__search`, `__toc`, `__palette_0`…)
+# all begin with two underscores: a candidate's such id or name (an element named `__config`
+# before Material's would clobber it) is moved to `user-content-…`, as GitHub does, and the
+# page's own links to it follow. The ids pymdownx writes itself (tabs, code annotations) and
+# every other id (headings, footnotes) are kept: the TOC and permalinks point at them.
+_USER_CONTENT = "user-content-"
+_PYMDOWNX_IDS = re.compile(r"__(tabbed|code)_\d+(_\d+)*(_annotation(_\d+)*)?")
+
+
+def _scoped(value: str) -> str:
+    if value.startswith("__") and not _PYMDOWNX_IDS.fullmatch(value):
+        return _USER_CONTENT + value
     return value
 
 

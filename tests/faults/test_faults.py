@@ -8,8 +8,8 @@
 
 Each leaves the previous site byte for byte as it was (or replaces it with a
 complete one), and the next build leaves no ``.site.tmp-*``/``.site.old-*``
-folder. Nothing here depends on timing: a test hook (``pause_hook.py``, named
-in the dossier's mkdocs.yml) holds the build *after* it has written pages into
+folder. Nothing here depends on timing: a test pause (``PAUSER``, a plugin the
+test adds to MkDocs' run, never the dossier) holds the build *after* it has written pages into
 its temporary folder, until the test kills, interrupts or releases it. Waits
 poll for a condition with a generous deadline only so that a bug cannot hang
 the suite.
@@ -39,38 +39,60 @@ from click.testing import CliRunner
 
 import portfolio_builder.build as build_mod
 from portfolio_builder import cli
-from tests.conftest import C2I1_CODES, evidence_page, mkdocs_text
+from tests.conftest import C2I1_CODES, evidence_page
 from tests.corpus.cases import BASE_FILES
-from tests.corpus.dossier import CLI, build_valid_site, env, fingerprint, make_dossier, run, strays
+from tests.corpus.dossier import build_valid_site, env, fingerprint, make_dossier, run, strays
 
 DEADLINE = 120  # seconds; only to turn a hang into a failure, never a timing assertion
 PAGES = 300
 PAUSE_AT = "preuves/p100.md"  # the build pauses after rendering this page (~100 pages written)
 
-HOOK = '''\
-"""Test hook: hold the build mid-write until the test kills, interrupts or releases it."""
+# The test's pause, added by the test to MkDocs' run (`portfolio build` never runs a dossier's hooks).
+PAUSER = '''\
+"""Test pause: hold the build mid-write until the test kills, interrupts or releases it."""
 import os
+import sys
 import time
 from pathlib import Path
 
+from mkdocs.plugins import BasePlugin
 
-def on_post_page(output, page, config):
-    flag = os.environ.get("FAULT_PAUSE_FILE")
-    if flag and page.file.src_uri == os.environ.get("FAULT_PAUSE_AT"):
-        Path(flag).write_text(str(os.getpid()), encoding="utf-8")
-        release = Path(flag + ".release")
-        deadline = time.monotonic() + 300
-        while not release.exists() and time.monotonic() < deadline:
-            time.sleep(0.02)
-    return output
+from portfolio_builder.publish import engines
+
+
+class Pause(BasePlugin):
+    def on_post_page(self, output, page, config):
+        flag = os.environ.get("FAULT_PAUSE_FILE")
+        if flag and page.file.src_uri == os.environ.get("FAULT_PAUSE_AT"):
+            Path(flag).write_text(str(os.getpid()), encoding="utf-8")
+            release = Path(flag + ".release")
+            deadline = time.monotonic() + 300
+            while not release.exists() and time.monotonic() < deadline:
+                time.sleep(0.02)
+        return output
+
+
+_loaded = engines.mkdocs_config
+
+
+def mkdocs_config(staged, aids):
+    config = _loaded(staged, aids)
+    config.plugins["test-pause"] = Pause()
+    return config
+
+
+engines.mkdocs_config = mkdocs_config
+from portfolio_builder.cli import main  # noqa: E402
+
+sys.argv[0] = "portfolio"
+main()
 '''
+PAUSED_CLI = [sys.executable, "-c", PAUSER]
 
 
 def dossier_files(pages: int) -> dict[str, str | bytes]:
-    """The valid base dossier, the pause hook and ``pages`` more evidence pages."""
+    """The valid base dossier and ``pages`` more evidence pages."""
     files = dict(BASE_FILES)
-    files["mkdocs.yml"] = mkdocs_text(config={"hooks": ["pause_hook.py"]})
-    files["pause_hook.py"] = HOOK
     body = "Le travail réalisé, ses étapes et ce que j'en retiens. " * 20
     for i in range(pages):
         files[f"docs/preuves/p{i:03d}.md"] = evidence_page(
@@ -119,7 +141,7 @@ def start_build(root: Path, site: Path, pause: Path | None = None, at: str = PAU
     if pause is not None:
         environment.update(FAULT_PAUSE_FILE=str(pause), FAULT_PAUSE_AT=at)
     return subprocess.Popen(
-        [*CLI, "build", "--strict", "-q", "-d", str(site)],
+        [*PAUSED_CLI, "build", "--strict", "-q", "-d", str(site)],
         cwd=root,
         env=environment,
         stdin=subprocess.DEVNULL,

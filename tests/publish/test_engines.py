@@ -192,11 +192,15 @@ def test_the_plugin_and_the_staged_project_publish_the_same_pages(tmp_path: Path
     assert json.loads((plugin / "report.json").read_text(encoding="utf-8")) == json.loads((staged / "report.json").read_text(encoding="utf-8"))
 
 
-def test_offline_with_an_engine(tmp_path: Path) -> None:
-    site = _build(ROOT, tmp_path / "site", "mkdocs", offline=True)
-    assert (site / "portfolio/report.html").is_file() and not (site / "search").exists()
+def test_offline_with_an_engine_has_the_local_search(engine: str, tmp_path: Path) -> None:
+    site = _build(ROOT, tmp_path / "site", engine, offline=True)
+    assert (site / "portfolio/report.html").is_file()
     home = (site / "index.html").read_text(encoding="utf-8")
     assert 'href="portfolio/report.html"' in home
+    # The local search (web/offline_search.py), written before the manifest: listed in it.
+    listed = {entry["path"] for entry in json.loads((site / "manifest.json").read_text(encoding="utf-8"))["site"]}
+    assert {"search/search_index.js", "search/portfolio-search.js"} <= listed, engine
+    assert 'src="./search/portfolio-search.js"' in home and not (site / "search/search_index.json").exists()
 
 
 def test_an_english_dossier_gets_english_messages(tmp_path: Path, project, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,6 +11,7 @@ import yaml
 from click.testing import CliRunner
 
 from portfolio_builder.cli import main
+from portfolio_builder.publish import mdext
 from portfolio_builder.publish import stage as stage_mod
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,11 +64,12 @@ def test_stage_layout_of_the_sample(tmp_path: Path) -> None:
 
     page = (docs / "productions/recherche-documentaire-zfe.md").read_text(encoding="utf-8")
     assert set(_front_matter(page)) == {"title"}  # only what the engine needs
-    assert f"<!--pb:{token}:card-->" in page and 'class="pb-card pb-evidence"' in page
+    page_token = mdext.page_token(token, "productions/recherche-documentaire-zfe.md")
+    assert f"<!--pb:{page_token}:card-->" in page and token not in page and 'class="pb-card pb-evidence"' in page
     generated = (docs / "portfolio/report.md").read_text(encoding="utf-8")
     # Nothing to index beside its HTML: left out of the search index, as the plugin leaves it.
     assert _front_matter(generated) == {"title": "Rapport de couverture", "hide": ["navigation", "toc"], "search": {"exclude": True}}
-    assert f"<!--pb:{token}:report-->" in generated and "<table class=\"pb-matrix" in generated
+    assert f"<!--pb:{mdext.page_token(token, 'portfolio/report.md')}:report-->" in generated and "<table class=\"pb-matrix" in generated
 
 
 def test_stage_refuses_the_sources_and_foreign_folders(tmp_path: Path, project) -> None:
