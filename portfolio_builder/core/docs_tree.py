@@ -37,6 +37,7 @@ RESERVED = (
     "assets/stylesheets/",  # Material's CSS
     "assets/images/favicon.png",
     "search/",  # search_index.json
+    "search.json",  # Zensical's search index
     "404.html",
     "sitemap.xml",
     "sitemap.xml.gz",

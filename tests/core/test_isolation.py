@@ -45,6 +45,8 @@ RESERVED = [
     "assets/javascripts",  # a file where the theme needs a folder
     "assets",
     "search/search_index.json",
+    "search.json",  # Zensical's index: a dossier cannot replace it
+    "Search.JSON",
     "portfolio/report.md",
     "portfolio/report/index.html",
     "report.json",
