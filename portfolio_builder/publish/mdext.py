@@ -164,9 +164,19 @@ class PortfolioExtension(Extension):
         if self.getConfig("inert"):
             md.treeprocessors.register(_InertLinks(md), "portfolio_inert_links", 1)
         # Last of all postprocessors (raw HTML is back in the page at priority 30).
-        raw = self.getConfig("pages")
-        pages = {str(t): [str(k) for k in keys] for t, keys in raw.items()} if isinstance(raw, dict) else {}
-        md.postprocessors.register(_Finish(md, token, bool(self.getConfig("sanitize")), pages), "portfolio_finish", -1000)
+        md.postprocessors.register(_Finish(md, token, bool(self.getConfig("sanitize")), _pages(self.getConfig("pages"))), "portfolio_finish", -1000)
+
+
+_PAGES: list[Any] = [None, {}]  # the last ``pages`` setting read, and what it gave
+
+
+def _pages(raw: Any) -> dict[str, list[str]]:
+    """Each page token → its region keys. The engine hands every page the same setting (one
+    entry a page of the site): it is read once per build, not once per page."""
+    if _PAGES[0] is not raw:
+        _PAGES[1] = {str(t): [str(k) for k in keys] for t, keys in raw.items()} if isinstance(raw, dict) else {}
+        _PAGES[0] = raw
+    return _PAGES[1]  # type: ignore[no-any-return]
 
 
 def makeExtension(**kwargs: Any) -> PortfolioExtension:  # noqa: N802 - Python-Markdown's entry point
