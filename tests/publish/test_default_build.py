@@ -220,6 +220,11 @@ def test_a_cohort_dossier_is_loaded_and_checked_once(tmp_path: Path, project, mo
     for module in (run_mod, check_mod, stage_mod):
         monkeypatch.setattr(module, "check_project", counted_check)
     monkeypatch.setattr(build_mod, "build_plugin", lambda request: pytest.fail("a cohort builds through the stage"))
+    from mkdocs.theme import Theme
+
+    # build_one sets its worker process up (Material's templates without their indentation):
+    # run here, in the test's process, that is undone afterwards for the tests that follow.
+    monkeypatch.setattr(Theme, "get_env", Theme.get_env)
     result = run_mod.build_one(str(root), "a", str(tmp_path / "out"), Untrusted(), "fr", allow_dirty=True)
     assert result.built, result.failure
     assert counts == {"load": 1, "check": 1}
