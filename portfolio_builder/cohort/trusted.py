@@ -13,12 +13,8 @@ from the dossier (Material prints ``toc.title`` raw, for one). Never:
 
 from __future__ import annotations
 
-import html
 import re
 from typing import Any
-
-from portfolio_builder.core.docs_tree import MARKDOWN_SUFFIXES
-from portfolio_builder.web.urls import web_url
 
 # Extensions that only change how Markdown becomes HTML (and the HTML is sanitised
 # afterwards anyway). Options are kept only when they are plain scalars.
@@ -135,27 +131,3 @@ def merged_extensions(raw: Any, trusted_options: dict[str, Any] | None) -> list[
 def _merged(first: list[Any], second: list[Any]) -> list[Any]:
     names = {e if isinstance(e, str) else next(iter(e)) for e in first}
     return first + [e for e in second if (e if isinstance(e, str) else next(iter(e))) not in names]
-
-
-def _safe_nav(raw: Any, docs: set[str]) -> Any:
-    """The dossier's nav with only its own pages and http(s) links; None when nothing is left."""
-
-    def clean(item: Any) -> Any:
-        if isinstance(item, str):
-            return item if item in docs and item.lower().endswith(MARKDOWN_SUFFIXES) else None
-        if isinstance(item, dict) and len(item) == 1:
-            (title, value), = item.items()
-            label = html.escape(str(title), quote=False)  # Material renders nav titles as HTML
-            if isinstance(value, str):
-                # Its own Markdown pages (never a file it made the nav point at) or a web link.
-                ok = (value in docs and value.lower().endswith(MARKDOWN_SUFFIXES)) or web_url(value) is not None
-                return {label: value} if ok else None
-            if isinstance(value, list):
-                children = [c for c in (clean(v) for v in value) if c is not None]
-                return {label: children} if children else None
-        return None
-
-    if not isinstance(raw, list):
-        return None
-    cleaned = [c for c in (clean(item) for item in raw) if c is not None]
-    return cleaned or None

@@ -119,6 +119,17 @@ def _index(report: Report) -> _Index:
     return index
 
 
+def by_domain(report: Report) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """Each domain of the report with its competencies' rows, in the referential's order."""
+    rows = _index(report).by_domain
+    return [(domain, rows.get(domain["code"], [])) for domain in report["domains"]]
+
+
+def domain_label(domain: dict[str, Any]) -> str:
+    """A domain as the nav names it (text: escape it where it is rendered as HTML)."""
+    return f"{domain['code']} {domain['title']}"
+
+
 def _levels(report: Report) -> dict[str, Any] | None:
     return (report.get("referential") or {}).get("levels")
 

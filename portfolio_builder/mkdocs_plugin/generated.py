@@ -97,9 +97,9 @@ def attach_nav(nav: Navigation, files: Files, pages: GeneratedPages, report: dic
     competencies_page = page_of(view.COMPETENCIES_SRC)
     if report["domains"] and competencies_page is not None and id(competencies_page) not in listed:
         children: list[StructureItem] = [competencies_page]
-        for domain, competencies in _by_domain(report):
+        for domain, competencies in view.by_domain(report):
             domain_pages = [page_of(view.competency_src(c["code"])) for c in competencies]
-            title = html.escape(f"{domain['code']} {domain['title']}", quote=False)
+            title = html.escape(view.domain_label(domain), quote=False)
             children.append(Section(title, [p for p in domain_pages if p is not None]))
         items.append(Section(translate(lang, "nav.competencies"), children))
     for src in (view.REPORT_SRC, view.ATTESTATION_SRC):
@@ -112,14 +112,6 @@ def attach_nav(nav: Navigation, files: Files, pages: GeneratedPages, report: dic
     for before, page, after in zip([None, *flat[:-1]], flat, [*flat[1:], None]):
         page.previous_page, page.next_page = before, after
     return Navigation(items, flat)
-
-
-def _by_domain(report: dict[str, Any]) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
-    """Each domain of the report with its competencies, in the referential's order."""
-    rows: dict[str, list[dict[str, Any]]] = {}
-    for row in report["competencies"]:
-        rows.setdefault(row["domain"], []).append(row)
-    return [(domain, rows.get(domain["code"], [])) for domain in report["domains"]]
 
 
 def _set_parents(items: list[StructureItem], parent: Section | None) -> None:

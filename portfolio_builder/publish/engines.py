@@ -167,20 +167,21 @@ def verify(engine: str, staged: Staged, site: Path, lang: str) -> None:
     if missing:
         raise EngineError(translate(lang, "engine.missing_pages", engine=engine, count=len(missing), pages=", ".join(missing)))
     tokens = {staged.token, *staged.regions}
-    raw = [
-        src for src, dest in staged.expected.items()
-        if tokens & set(_HEX.findall((site / dest).read_text(encoding="utf-8", errors="replace")))
-    ]
+    raw, lost, finished = [], [], {}
+    for src, dest in staged.expected.items():  # each published page read once
+        text = (site / dest).read_text(encoding="utf-8", errors="replace")
+        if tokens & set(_HEX.findall(text)):
+            raw.append(src)
+        elif dest in staged.deferred:
+            # Our generated page's HTML replaces the stub the engine published (stage: ``deferred``).
+            stub, body = staged.deferred[dest]
+            if text.count(stub) != 1:
+                lost.append(dest)
+            else:
+                finished[dest] = text.replace(stub, body, 1)
     if raw:
         raise EngineError(translate(lang, "engine.unsanitised", engine=engine, count=len(raw), pages=", ".join(raw)))
-    # Our generated pages' HTML replaces the stub the engine published (stage: ``deferred``).
-    lost = []
-    for dest, (stub, body) in staged.deferred.items():
-        page = site / dest
-        text = page.read_text(encoding="utf-8")
-        if text.count(stub) != 1:
-            lost.append(dest)
-            continue
-        page.write_text(text.replace(stub, body, 1), encoding="utf-8")
     if lost:
         raise EngineError(translate(lang, "engine.missing_pages", engine=engine, count=len(lost), pages=", ".join(lost)))
+    for dest, text in finished.items():
+        (site / dest).write_text(text, encoding="utf-8")

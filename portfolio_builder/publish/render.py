@@ -98,12 +98,9 @@ def generated_pages(report: dict[str, Any], with_home: bool) -> list[GeneratedPa
     pages = [GeneratedPage(view.REPORT_SRC, REPORT, translate(lang, "nav.report"))]
     if report["domains"]:  # a referential was loaded
         pages.append(GeneratedPage(view.COMPETENCIES_SRC, COMPETENCIES, translate(lang, "nav.competencies")))
-        rows: dict[str, list[dict[str, Any]]] = {}
-        for row in report["competencies"]:
-            rows.setdefault(row["domain"], []).append(row)
-        for domain in report["domains"]:
-            for competency in rows.get(domain["code"], []):
-                text = f"{competency['title']}. {domain['code']} {domain['title']}. {competency.get('description', '')}"
+        for domain, competencies in view.by_domain(report):
+            for competency in competencies:
+                text = f"{competency['title']}. {view.domain_label(domain)}. {competency.get('description', '')}"
                 pages.append(
                     GeneratedPage(
                         view.competency_src(competency["code"]), COMPETENCY, f"{competency['code']} {competency['title']}", competency["code"], text

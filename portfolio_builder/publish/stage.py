@@ -229,7 +229,7 @@ def stage(request: StageRequest, out: Path, dossier: Dossier | None = None) -> S
     _copy_partials(material_overrides_dir() / "partials", overrides / "partials", lang)
     # The dossier's own `theme.custom_dir` is never copied: templates run in the engine.
 
-    nav = _nav(dossier, raw.get("nav"), pages, generated, titles, project)
+    nav = _nav(dossier, report, raw.get("nav"), pages, generated, titles, project)
     if not dossier.project.settings.sanitize_html:
         staged.warnings.append(translate(lang, "stage.sanitize_forced"))
     config = _config(dossier, raw, nav, token, request, use_directory_urls, staged)
@@ -369,8 +369,8 @@ def _resolver(urls: dict[str, str], src: str) -> Callable[[str], str]:
 
 
 def _nav(
-    dossier: Dossier, declared: Any, pages: list[str], generated: list[render.GeneratedPage], titles: dict[str, str],
-    project: Project,
+    dossier: Dossier, report: dict[str, Any], declared: Any, pages: list[str], generated: list[render.GeneratedPage],
+    titles: dict[str, str], project: Project,
 ) -> list[Any]:
     """The nav as the plugin makes it: home, the candidate's pages, Compétences, the report."""
     lang = dossier.lang
@@ -383,12 +383,11 @@ def _nav(
         listed.update(pages)
     items = [item for item in items if item != view.HOME_SRC and not (isinstance(item, dict) and view.HOME_SRC in item.values())]
     items.insert(0, {translate(lang, "nav.home"): view.HOME_SRC})
-    ref = dossier.referential
-    if ref is not None and view.COMPETENCIES_SRC in staged and view.COMPETENCIES_SRC not in listed:
+    if report["domains"] and view.COMPETENCIES_SRC in staged and view.COMPETENCIES_SRC not in listed:
         children: list[Any] = [view.COMPETENCIES_SRC]
-        for domain in ref.domains:
-            domain_pages = [view.competency_src(c.code) for c in domain.competencies]
-            children.append({html.escape(f"{domain.code} {domain.title}", quote=False): domain_pages})
+        for domain, competencies in view.by_domain(report):
+            domain_pages = [view.competency_src(c["code"]) for c in competencies]
+            children.append({html.escape(view.domain_label(domain), quote=False): domain_pages})
         items.append({translate(lang, "nav.competencies"): children})
     for src in (view.REPORT_SRC, view.ATTESTATION_SRC):
         if src in staged and src not in listed:

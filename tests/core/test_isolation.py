@@ -264,7 +264,10 @@ def test_nav_keeps_only_the_dossiers_own_markdown_pages():
         {"Site": "https://example.org/"},
         {"Groupe": ["x.svg", "../other/c.md"]},
     ]
-    assert trusted._safe_nav(raw, docs) == ["a.md", {"&lt;b&gt;Moi&lt;/b&gt;": "sub/b.md"}, {"Site": "https://example.org/"}]
+    from portfolio_builder.publish import stage
+
+    pages = {p for p in docs if p.endswith(".md")}  # what the stage publishes as pages
+    assert stage._declared_nav(raw, pages, set()) == ["a.md", {"&lt;b&gt;Moi&lt;/b&gt;": "sub/b.md"}, {"Site": "https://example.org/"}]
 
 
 # -- limits -----------------------------------------------------------------------------

@@ -167,8 +167,8 @@ def test_the_warning_says_sanitize_html_false_is_not_applied(tmp_path: Path, pro
 
 
 def test_a_cohorts_nav_keeps_only_web_links_that_cannot_break_out() -> None:
-    from portfolio_builder.cohort import trusted
+    from portfolio_builder.publish import stage
 
     nav = [{"A": "a.md"}, {"Bad": 'https://x.example/"onmouseover="alert(1)'}, {"Js": "javascript:alert(1)"},
            {"Nohost": "https://"}, {"Ok": "https://ok.example/p?q=1#f"}]
-    assert trusted._safe_nav(nav, {"a.md"}) == [{"A": "a.md"}, {"Ok": "https://ok.example/p?q=1#f"}]
+    assert stage._declared_nav(nav, {"a.md"}, set()) == [{"A": "a.md"}, {"Ok": "https://ok.example/p?q=1#f"}]
