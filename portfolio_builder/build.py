@@ -227,11 +227,25 @@ def configure(request: BuildRequest, site_dir: Path, project=None, target: Path 
     from mkdocs.exceptions import Abort, ConfigurationError
 
     from portfolio_builder.core.project import find_config
-    from portfolio_builder.mkdocs_plugin.plugin import BuildOptions, PortfolioPlugin
+    from portfolio_builder.mkdocs_plugin.plugin import BuildOptions, PortfolioPlugin, construct
 
     config_file = request.config_file or find_config(request.project)
     project = project or read_project(request)
     overrides: dict[str, Any] = {"site_dir": str(site_dir), "strict": request.strict}
+    # The plugin MkDocs loads is constructed first, with this build's options as arguments.
+    construct(
+        BuildOptions(
+            public=request.public,
+            allow_dirty=request.allow_dirty,
+            source_config=request.source_config,
+            untrusted=request.untrusted,
+            site_target=target,
+            issuers=tuple(request.issuers) or tuple(getattr(request.untrusted, "issuers", ()) or ()),
+            sign_key=request.sign_key,
+            **({"limits": request.limits} if request.limits is not None else {}),
+            shared_assets=request.shared_assets,
+        )
+    )
     try:
         config = load_config(str(config_file), **overrides)
     except (Abort, ConfigurationError) as exc:
@@ -239,20 +253,11 @@ def configure(request: BuildRequest, site_dir: Path, project=None, target: Path 
         # option in strict mode): say where, from the core's own reading of the same file.
         located = [p.format(project.settings.language) for p in project.problems if p.is_error]
         raise BuildFailed("\n".join([*located, str(exc)])) from None
+    finally:
+        construct(None)  # the next configuration loaded in this process gets a plugin of its own
     plugin = config.plugins.get("portfolio")
     if not isinstance(plugin, PortfolioPlugin):
         raise BuildFailed(translate(project.settings.language, "config.plugin_missing"))
-    plugin.options = BuildOptions(
-        public=request.public,
-        allow_dirty=request.allow_dirty,
-        source_config=request.source_config,
-        untrusted=request.untrusted,
-        site_target=target,
-        issuers=tuple(request.issuers) or tuple(getattr(request.untrusted, "issuers", ()) or ()),
-        sign_key=request.sign_key,
-        **({"limits": request.limits} if request.limits is not None else {}),
-        shared_assets=request.shared_assets,
-    )
     if request.offline:
         from portfolio_builder.outputs import make_offline
 
@@ -329,8 +334,7 @@ def build_plugin(request: BuildRequest) -> Path:
 def build_staged(request: BuildRequest) -> Path:
     """Stage the dossier (publish/stage.py), build the staged project with the engine (MkDocs
     by default), check its output, post-process it (publish/postprocess.py), publish it atomically."""
-    from portfolio_builder.publish import engines, postprocess
-    from portfolio_builder.publish import stage as stage_mod
+    from portfolio_builder.publish import guard
 
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     engine = request.engine or "mkdocs"
@@ -342,7 +346,7 @@ def build_staged(request: BuildRequest) -> Path:
         staging = _sibling(target, TMP_MARK + "stage-")  # a leftover is removed like any other
         try:
             clean_leftovers(target)
-            stage_request = stage_mod.StageRequest(
+            stage_request = guard.StageRequest(
                 project=request.config_file or request.project,
                 public=request.public,
                 strict=request.strict,
@@ -357,8 +361,12 @@ def build_staged(request: BuildRequest) -> Path:
             )
             if request.untrusted is not None and not stage_request.issuers:
                 stage_request.issuers = tuple(request.untrusted.issuers or ())
-            dossier = request.checked or stage_mod.check(stage_request, project)
+            dossier = request.checked or guard.check(stage_request, project)
             _print_problems(dossier, request)
+            guard.refuse(stage_request, dossier)  # before the stage and the engine are even imported
+            from portfolio_builder.publish import engines, postprocess
+            from portfolio_builder.publish import stage as stage_mod
+
             staged = stage_mod.stage(stage_request, staging, dossier)
             if staged.warnings and not request.silent:
                 with mkdocs_logging(request.quiet, request.silent):
@@ -385,13 +393,13 @@ def build_staged(request: BuildRequest) -> Path:
                 publish(built, target)
             finally:
                 shutil.rmtree(built, ignore_errors=True)
-        except stage_mod.StageRefused as exc:
+        except guard.StageRefused as exc:
             # Logged as the plugin logs its refusal (MkDocs' log), then not printed again.
             if not request.silent:
                 with mkdocs_logging(request.quiet, request.silent):
                     logging.getLogger("mkdocs.plugins.portfolio").error(str(exc))
             raise BuildFailed(str(exc), logged=not request.silent) from None
-        except engines.EngineError as exc:
+        except guard.EngineError as exc:
             raise BuildFailed(str(exc)) from None
         except OSError as exc:
             raise BuildFailed(f"{exc.filename or target}: {exc.strerror or exc}") from None

@@ -147,7 +147,6 @@ def build_one(
     mkdocs.yml is not read again, only the policy ``untrusted`` applied."""
     from portfolio_builder import build as build_mod
 
-    _remember_theme_listing()
     _share_compiled_templates()
     result = DossierResult(source=folder, slug=slug)
     try:
@@ -326,8 +325,6 @@ def _prewarm() -> None:
     from portfolio_builder import build  # noqa: F401
     from portfolio_builder.mkdocs_plugin import plugin  # noqa: F401
 
-    _remember_theme_listing()
-
 
 def _run_isolated(
     tasks: dict[str, tuple[str, Untrusted, Project | None]],
@@ -428,32 +425,6 @@ def _timeout_problem(folder: str, lang: str, seconds: str) -> str:
     return sink.items[0].format(lang)
 
 
-def _remember_theme_listing() -> None:
-    """In a worker, list each theme folder's templates once, not once per dossier.
-
-    MkDocs lists every file of the theme (Material ships thousands of icons) at
-    each build; the theme folders are the same for every dossier of a cohort.
-    """
-    import jinja2
-
-    loader = jinja2.FileSystemLoader
-    if getattr(loader.list_templates, "_portfolio_memo", False):
-        return
-    original = loader.list_templates
-    memo: dict[tuple[str, ...], list[str]] = {}
-
-    def list_templates(self: jinja2.FileSystemLoader) -> list[str]:
-        key = tuple(str(p) for p in self.searchpath)
-        if key not in memo:
-            # MkDocs lists templates only to find the theme's static files, and never takes a
-            # hidden one ('.*', '*/.*'): Material's ~14,000 icons under .icons/ go at once.
-            memo[key] = [name for name in original(self) if not (name.startswith(".") or "/." in name)]
-        return list(memo[key])
-
-    list_templates._portfolio_memo = True  # type: ignore[attr-defined]
-    loader.list_templates = list_templates  # type: ignore[method-assign]
-
-
 class _MemoryBytecodeCache:
     """Compiled templates kept in the worker's memory, for every environment it creates.
 
@@ -527,6 +498,8 @@ def _share_compiled_templates() -> None:
     """
     from mkdocs.theme import Theme
 
+    from portfolio_builder.mkdocs_plugin.theme_env import ThemeLoader
+
     if getattr(Theme.get_env, "_portfolio_memo", False):
         return
     original = Theme.get_env
@@ -536,8 +509,7 @@ def _share_compiled_templates() -> None:
         env = original(self)
         if env.bytecode_cache is None:
             env.lstrip_blocks = True
-            if env.loader is not None:
-                env.loader = _dedented(env.loader)
+            env.loader = _dedented(ThemeLoader(self.dirs))  # its listing leaves hidden folders out (theme_env)
             env.bytecode_cache = shared
         return env
 

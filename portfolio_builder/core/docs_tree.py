@@ -194,6 +194,9 @@ def walk(
             dirnames[:] = []
             continue
         visited.add(real_folder)
+        # Each file's path relative to the docs folder, from its folder's (one relpath a folder).
+        rel_folder = os.path.relpath(folder, docs).replace(os.sep, "/")
+        rel_prefix = "" if rel_folder == "." else rel_folder + "/"
         keep = []
         for name in sorted(dirnames):
             if name.startswith("."):
@@ -208,14 +211,19 @@ def walk(
             if name.startswith("."):
                 continue
             abs_file = os.path.join(folder, name)
-            if os.path.islink(abs_file) and not is_inside(abs_file, root):
-                refuse(abs_file, False)
-                continue
-            rel = os.path.relpath(abs_file, docs).replace(os.sep, "/")
             try:
-                info = os.stat(abs_file)
+                info: os.stat_result | None = os.lstat(abs_file)
             except OSError:
                 info = None
+            if info is not None and stat.S_ISLNK(info.st_mode):
+                if not is_inside(abs_file, root):
+                    refuse(abs_file, False)
+                    continue
+                try:
+                    info = os.stat(abs_file)  # what the link points to, inside the dossier
+                except OSError:
+                    info = None
+            rel = rel_prefix + name
             if info is None or not stat.S_ISREG(info.st_mode):
                 # A FIFO or a device would block the read; a broken link has nothing to read.
                 tree.refused.add(rel)
@@ -223,10 +231,10 @@ def walk(
                 sink.error("not-a-file", (1, 1), "", "docs.not_a_file", hint_id="docs.not_a_file.hint")
                 tree.problems.extend(sink.items)
                 continue
-            sink = ProblemSink(f"{display_prefix}{rel}")
             is_page = name.lower().endswith(MARKDOWN_SUFFIXES)
             if untrusted and info.st_nlink > 1:
                 tree.refused.add(rel)
+                sink = ProblemSink(f"{display_prefix}{rel}")
                 sink.error("hard-link", (1, 1), "", "docs.hard_link", hint_id="docs.hard_link.hint", links=info.st_nlink)
                 tree.problems.extend(sink.items)
                 continue
@@ -236,6 +244,7 @@ def walk(
             if info.st_size > limit:
                 tree.refused.add(rel)
                 tree.over_limit = True
+                sink = ProblemSink(f"{display_prefix}{rel}")
                 sink.error(
                     "file-too-large",
                     (1, 1),

@@ -30,7 +30,7 @@ from portfolio_builder.core.limits import Limits
 from portfolio_builder.core.problems import ProblemSink
 from portfolio_builder.core.project import ConfigError, Untrusted, load_project
 from portfolio_builder.i18n import LANGUAGES, strings, translate
-from portfolio_builder.mkdocs_plugin import generated, incremental, livereload, nav_cache
+from portfolio_builder.mkdocs_plugin import generated, incremental, livereload, nav_cache, theme_env
 from portfolio_builder.mkdocs_plugin.config import PortfolioConfig
 from portfolio_builder.publish import guard, postprocess, render
 from portfolio_builder.publish.render import template_cache
@@ -44,7 +44,9 @@ CSS_PATH = "assets/portfolio/portfolio.css"
 
 @dataclass
 class BuildOptions:
-    """How this build runs; set by `portfolio build`/`cohort`, or from the environment."""
+    """How this build runs: given as arguments by `portfolio build`/`serve` (``construct``);
+    a user's own `mkdocs build`/`serve` constructs the plugin bare and gets these defaults,
+    whatever the environment holds."""
 
     public: bool = False
     allow_dirty: bool = False
@@ -55,27 +57,6 @@ class BuildOptions:
     sign_key: Any = None  # the institution's private key: report.jwt and manifest.jwt are written
     limits: Limits = DEFAULT_LIMITS  # `portfolio build --limit`, or the cohort's
     shared_assets: Path | None = None  # cohort: the theme's assets are hard links into this store
-
-    @classmethod
-    def from_env(cls) -> BuildOptions:
-        return cls(
-            public=os.environ.get("PORTFOLIO_PUBLIC") == "1",
-            allow_dirty=os.environ.get("PORTFOLIO_ALLOW_DIRTY") == "1",
-            issuers=_issuers_from_env(),
-        )
-
-
-def _issuers_from_env() -> tuple[Any, ...]:
-    """``PORTFOLIO_ISSUERS`` (key files, separated like PATH): trusted issuers for `mkdocs serve` and `portfolio serve`."""
-    names = [n for n in os.environ.get("PORTFOLIO_ISSUERS", "").split(os.pathsep) if n]
-    if not names:
-        return ()
-    from portfolio_builder.core import credentials
-
-    try:
-        return tuple(credentials.load_issuers([Path(n) for n in names]))
-    except credentials.CredentialError as error:
-        raise PluginError(translate("fr", error.key, **error.args_map)) from None
 
 
 class _Seal(BasePlugin):
@@ -92,11 +73,11 @@ class _Seal(BasePlugin):
 
 class PortfolioPlugin(BasePlugin[PortfolioConfig]):
     def __init__(self, options: BuildOptions | None = None) -> None:
-        # `portfolio serve` constructs the plugin with its options (``serving``); a user's own
-        # `mkdocs build`/`serve` constructs it bare, and then only the environment can say more.
-        self.given = options
+        # `portfolio serve` constructs the plugin with its options (``construct``); a user's own
+        # `mkdocs build`/`serve` constructs it bare, with the defaults.
+        self.given = options or BuildOptions()
         self.is_serve = False
-        self.options = options or BuildOptions.from_env()
+        self.options = self.given
         self.dossier: Dossier | None = None
         self.pages: generated.GeneratedPages | None = None
         self.env: Any = None
@@ -120,13 +101,14 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         self.incremental = incremental.State()
 
     def on_shutdown(self) -> None:
-        self.options = self.given or BuildOptions.from_env()
+        self.options = self.given
         self.dossier = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         if config.theme.name != "material":
             raise PluginError(translate("fr", "plugin.needs_material"))
         self._credential = None  # issued again by each build (serve rebuilds)
+        theme_env.install(config.theme)  # the theme's listing without its hidden folders, compiled templates reused
         if "portfolio-seal" not in config.plugins:
             config.plugins["portfolio-seal"] = _Seal(self)
         source = self.options.source_config or Path(config.config_file_path)
@@ -416,12 +398,17 @@ def _inert(file: File, config: MkDocsConfig) -> File:
     )
 
 
-def serving(options: BuildOptions) -> None:
-    """`portfolio serve`: the plugin MkDocs will use in this process is constructed here, with
-    its options as arguments. MkDocs keeps one instance per process of a plugin that has
-    ``on_startup`` (its ``plugin_cache``, which `mkdocs serve` reuses at every rebuild): the
-    one put there is the one every rebuild runs, and no environment variable is read."""
+def construct(options: BuildOptions | None) -> None:
+    """The plugin MkDocs will use in this process, constructed here with its options as
+    arguments (`portfolio serve`, and ``build.build_plugin``); None forgets it. MkDocs keeps
+    one instance per process of a plugin that has ``on_startup`` (its ``plugin_cache``, which
+    `mkdocs serve` reuses at every rebuild): the one put there is the one every load of the
+    configuration returns. No environment variable is read, and nothing is set after loading."""
     from mkdocs.config.defaults import MkDocsConfig
 
     plugins = dict(MkDocsConfig._schema)["plugins"]
-    plugins.plugin_cache["portfolio"] = PortfolioPlugin(options)  # type: ignore[attr-defined]
+    cache = plugins.plugin_cache  # type: ignore[attr-defined]
+    if options is None:
+        cache.pop("portfolio", None)
+    else:
+        cache["portfolio"] = PortfolioPlugin(options)

@@ -22,19 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from portfolio_builder.i18n import translate
+from portfolio_builder.publish.guard import EngineError
 from portfolio_builder.publish.stage import Staged
 
 _HEX = re.compile(r"[0-9a-f]{32}")
 EXTRAS = {"mkdocs": "", "properdocs": "properdocs", "zensical": "zensical"}
 _TIMEOUT = 1800  # seconds: a hung engine is stopped (the core's limits bound the input)
-
-
-class EngineError(Exception):
-    """The engine did not give a complete site; the message is localised. ``status`` is the exit code."""
-
-    def __init__(self, message: str, status: int = 1) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 def available(engine: str) -> bool:
@@ -95,7 +88,10 @@ def mkdocs_config(staged: Staged, aids: Aids) -> Any:
     """The staged ``mkdocs.yml`` loaded by MkDocs, with the build aids (tests wrap this to observe the build)."""
     from mkdocs.config import load_config
 
+    from portfolio_builder.mkdocs_plugin import theme_env
+
     config = load_config(str(staged.config_file), strict=aids.strict)
+    theme_env.install(config.theme, bytecode_cache=aids.template_cache)
     config.plugins["portfolio-aids"] = _aids_plugin(aids)
     if aids.offline:
         for name in ("material/search", "search"):

@@ -39,14 +39,14 @@ import yaml
 
 from portfolio_builder.core import docs_tree, integrity, view
 from portfolio_builder.core import report as report_mod
-from portfolio_builder.core.check import Dossier, Options, check_project
+from portfolio_builder.core.check import Dossier
 from portfolio_builder.core.frontmatter import decode, split
-from portfolio_builder.core.limits import DEFAULT as DEFAULT_LIMITS
 from portfolio_builder.core.paths import is_inside
 from portfolio_builder.core.problems import ProblemSink
-from portfolio_builder.core.project import Project, find_config, load_project
+from portfolio_builder.core.project import Project
 from portfolio_builder.i18n import translate
 from portfolio_builder.publish import guard, mdext, render
+from portfolio_builder.publish.guard import StageRefused, StageRequest, check
 from portfolio_builder.resources import material_overrides_dir
 from portfolio_builder.web import sanitize
 from portfolio_builder.web import urls as urls_mod
@@ -57,27 +57,6 @@ CSS_PATH = "assets/portfolio/portfolio.css"
 CONFIG_NAME = "mkdocs.yml"  # MkDocs, ProperDocs and Zensical all read it
 _H1 = re.compile(r"^#[ \t]+(.+?)[ \t]*#*[ \t]*$", re.MULTILINE)
 _HIDE = {"navigation", "toc", "footer", "path", "tags", "feedback"}
-
-
-class StageRefused(Exception):
-    """The dossier is not staged; the message is localised."""
-
-
-@dataclass
-class StageRequest:
-    project: Path  # folder or mkdocs.yml
-    public: bool = False
-    strict: bool = False
-    allow_dirty: bool = False
-    issuers: tuple[Any, ...] = ()
-    sign_key: Any = None
-    limits: Any = None
-    offline: bool = False
-    outputs: tuple[Path, ...] = ()  # where the site is published (not a change to the dossier)
-    trusted_options: dict[str, Any] | None = None  # an untrusted dossier: the cohort's markdown extensions and options
-    # `portfolio build`: each generated page is staged as a stub and gets our HTML after the
-    # engine (engines.verify); `portfolio stage` writes the HTML itself, for any engine run by hand.
-    deferred: bool = False
 
 
 @dataclass
@@ -116,23 +95,16 @@ class Staged:
         return not self.dossier.project.settings.indexing
 
 
-def check(request: StageRequest, project: Project | None = None) -> Dossier:
-    """The dossier checked once; ``project`` when the caller already read it (read once)."""
-    project = project or load_project(find_config(request.project))
-    limits = request.limits if request.limits is not None else DEFAULT_LIMITS
-    return check_project(project, Options(strict=request.strict, public=request.public, issuers=request.issuers, limits=limits))
-
-
 def stage(request: StageRequest, out: Path, dossier: Dossier | None = None) -> Staged:
-    """Write the staged project into ``out``; raise StageRefused when the dossier must not be built."""
-    dossier = dossier or check(request)
+    """Write the staged project into ``out``; raise StageRefused when the dossier must not be built.
+
+    ``dossier``: the dossier its caller checked and let through ``guard.refuse`` (decided once:
+    a certification build's git state is read once); without it, both are done here."""
+    if dossier is None:
+        dossier = check(request)
+        guard.refuse(request, dossier)
     project = dossier.project
     lang = dossier.lang
-    reason = guard.fatal_reason(
-        dossier, strict=request.strict, untrusted=project.untrusted, allow_dirty=request.allow_dirty, outputs=request.outputs
-    )
-    if reason is not None:
-        raise StageRefused(reason)
     out = _prepare(out.resolve(), project)
     raw = project.raw_config
     use_directory_urls = bool(raw.get("use_directory_urls", True)) and not request.offline

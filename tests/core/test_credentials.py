@@ -348,17 +348,18 @@ def test_a_single_dossier_labels_what_it_says_of_the_jury_and_tutors(project):
     assert report["jury"]["declared"] is True
 
 
-def test_served_sites_take_their_trusted_issuers_from_the_environment(keys, monkeypatch):
-    from portfolio_builder.mkdocs_plugin.plugin import BuildOptions
+def test_a_bare_plugin_reads_nothing_from_the_environment(keys, monkeypatch):
+    """A user's own `mkdocs build`/`serve` constructs the plugin bare: it builds with the
+    defaults, whatever PORTFOLIO_* variables say (options are arguments of `portfolio`)."""
+    from portfolio_builder.mkdocs_plugin.plugin import BuildOptions, PortfolioPlugin
 
     monkeypatch.setenv("PORTFOLIO_ISSUERS", str(keys["public"].path))
-    (issuer,) = BuildOptions.from_env().issuers
-    assert issuer.thumbprint == keys["public"].thumbprint
-    monkeypatch.setenv("PORTFOLIO_ISSUERS", str(keys["private"].path))  # a private key is never a trusted issuer
-    from mkdocs.exceptions import PluginError
-
-    with pytest.raises(PluginError):
-        BuildOptions.from_env()
+    monkeypatch.setenv("PORTFOLIO_PUBLIC", "1")
+    monkeypatch.setenv("PORTFOLIO_ALLOW_DIRTY", "1")
+    plugin = PortfolioPlugin()
+    assert plugin.options == BuildOptions()
+    plugin.on_shutdown()
+    assert plugin.options == BuildOptions()
 
 
 def test_portfolio_serve_gives_the_plugin_its_issuers_as_arguments_not_through_the_environment(keys, monkeypatch, tmp_path):

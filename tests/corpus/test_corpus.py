@@ -1,11 +1,12 @@
 """The bad-input corpus (issue 6 §1), run through the real `portfolio` command.
 
-Every case runs ``portfolio check`` and ``portfolio build --strict`` in a
-subprocess and must end in a non-zero exit, a ``path:line:col: …[code]``
-message at the expected place, no traceback and no hang. The strict build
-writes over a previous, valid site: that site must come out byte for byte as
-it was, with no temporary folder left beside it. Neither command may touch the
-dossier's own files.
+Every case runs ``portfolio check`` (the click command, in this process: the check
+is the core alone, and a hang in it would hang the build below too) and
+``portfolio build --strict`` (in a subprocess, with a timeout) and must end in a
+non-zero exit, a ``path:line:col: …[code]`` message at the expected place, no
+traceback and no hang. The strict build writes over a previous, valid site: that
+site must come out byte for byte as it was, with no temporary folder left beside
+it. Neither command may touch the dossier's own files.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from portfolio_builder.cli import main
 from portfolio_builder.core import referential
 from portfolio_builder.core.problems import CODES
 from tests.corpus.cases import BASE_FILES, CASES, LOCAL_DOMAINS, TOPICS, Case, referential_text
@@ -30,6 +33,16 @@ def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
         pytest.fail(f"`portfolio {' '.join(args)}` did not finish in {TIMEOUT} s (a hang)")
 
 
+def _check(root: Path, monkeypatch: pytest.MonkeyPatch) -> subprocess.CompletedProcess[str]:
+    """`portfolio check .` in ``root``, through the click command in this process; any exception
+    but the command's own exit fails the test (a traceback, where a user would see one)."""
+    monkeypatch.chdir(root)
+    result = CliRunner().invoke(main, ["check", "."], env={"NO_COLOR": "1", "PORTFOLIO_LANG": None})
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return subprocess.CompletedProcess(["portfolio", "check", "."], result.exit_code, result.stdout, result.stderr)
+
+
 @pytest.fixture(scope="session")
 def previous_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A valid site, built once per worker from the base dossier, copied before each strict build."""
@@ -39,7 +52,7 @@ def previous_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_base_dossier_is_valid(tmp_path: Path) -> None:
     """Without this, a case could fail for the base's fault rather than its own."""
     root = make_dossier(tmp_path / "dossier", dict(BASE_FILES))
-    result = _run(["check", "."], root)
+    result = _run(["check", "."], root)  # once through the installed command
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 erreur, 0 avertissement" in result.stdout
 
@@ -82,11 +95,11 @@ def assert_reported(result: subprocess.CompletedProcess[str], case: Case, what: 
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
-def test_bad_input(case: Case, tmp_path: Path, previous_site: Path) -> None:
+def test_bad_input(case: Case, tmp_path: Path, previous_site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = make_dossier(tmp_path / "dossier", {**BASE_FILES, **case.files}, case.symlinks)
     sources = fingerprint(root)
 
-    checked = _run(["check", "."], root)
+    checked = _check(root, monkeypatch)
     assert_reported(checked, case, "portfolio check")
     if case.check_status is not None:
         assert checked.returncode == case.check_status, checked.stdout + checked.stderr

@@ -44,8 +44,8 @@ from tests.corpus.cases import BASE_FILES
 from tests.corpus.dossier import build_valid_site, env, fingerprint, make_dossier, run, strays
 
 DEADLINE = 120  # seconds; only to turn a hang into a failure, never a timing assertion
-PAGES = 300
-PAUSE_AT = "preuves/p100.md"  # the build pauses after rendering this page (~100 pages written)
+PAGES = 120
+PAUSE_AT = "preuves/p040.md"  # the build pauses after rendering this page (~40 of 120 pages written)
 
 # The test's pause, added by the test to MkDocs' run (`portfolio build` never runs a dossier's hooks).
 PAUSER = '''\

@@ -17,6 +17,7 @@ from portfolio_builder.cli import main
 from portfolio_builder.core import check as check_mod
 from portfolio_builder.core import project as project_mod
 from portfolio_builder.publish import engines
+from portfolio_builder.publish import guard as guard_mod
 from portfolio_builder.publish import stage as stage_mod
 from tests.conftest import evidence_page, mkdocs_text
 
@@ -58,9 +59,9 @@ def test_the_dossier_is_read_and_checked_once(tmp_path: Path, project, monkeypat
         return mkdocs_load(config_file, **kwargs)
 
     monkeypatch.setattr(project_mod, "load_project", counted_load)
-    monkeypatch.setattr(stage_mod, "load_project", counted_load)
+    monkeypatch.setattr(guard_mod, "load_project", counted_load)
     monkeypatch.setattr(check_mod, "check_project", counted_check)
-    monkeypatch.setattr(stage_mod, "check_project", counted_check)
+    monkeypatch.setattr(guard_mod, "check_project", counted_check)
     monkeypatch.setattr(project_mod, "_read_config", counted_read_config)
     monkeypatch.setattr(mkdocs_config_mod, "load_config", counted_mkdocs_load)
     config_file = str((root / "mkdocs.yml").resolve())
@@ -173,6 +174,23 @@ def test_options_are_arguments_never_the_environment(tmp_path: Path, project, mo
     assert not (public / "secret").exists()  # the argument decides
 
 
+def test_a_users_own_mkdocs_build_ignores_the_old_variables(tmp_path: Path, project) -> None:
+    """A plain `mkdocs build` with the plugin builds with the defaults: the PORTFOLIO_* variables
+    earlier versions read neither make it public nor trust a key (`portfolio build --public`)."""
+    import os
+    import subprocess
+
+    root = project({"docs/index.md": "# Accueil\n", "docs/secret.md": evidence_page("D1.1", title="Secret", extra="visibility: private")})
+    env = {**os.environ, "PORTFOLIO_PUBLIC": "1", "PORTFOLIO_ISSUERS": str(root / "no-such-key.pem"), "NO_MKDOCS_2_WARNING": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "-q", "-d", str(tmp_path / "own")],
+        cwd=root, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (tmp_path / "own/secret/index.html").is_file()  # not public: the variable is not read
+    assert (tmp_path / "own/portfolio/report/index.html").is_file()
+
+
 def test_strict_fails_on_mkdocs_warnings_and_keeps_the_previous_site(tmp_path: Path) -> None:
     from tests.corpus.cases import BASE_FILES
     from tests.corpus.dossier import make_dossier
@@ -215,9 +233,9 @@ def test_a_cohort_dossier_is_loaded_and_checked_once(tmp_path: Path, project, mo
         counts["check"] += 1
         return check(*args, **kwargs)
 
-    for module in (run_mod, project_mod, stage_mod):
+    for module in (run_mod, project_mod, guard_mod):
         monkeypatch.setattr(module, "load_project", counted_load)
-    for module in (run_mod, check_mod, stage_mod):
+    for module in (run_mod, check_mod, guard_mod):
         monkeypatch.setattr(module, "check_project", counted_check)
     monkeypatch.setattr(build_mod, "build_plugin", lambda request: pytest.fail("a cohort builds through the stage"))
     from mkdocs.theme import Theme
