@@ -60,7 +60,7 @@ def main() -> None:
             # `portfolio build` stages the dossier (the `--engine mkdocs` row, its default).
             variants["plugin"] = lambda project=project: measure(
                 [*MKDOCS, "build", "-q", "-f", str(Path(project) / "mkdocs.yml"), "-d", str(tmp / "plugin-site")],
-                {**cold(), "PORTFOLIO_ALLOW_DIRTY": "1"},
+                cold(),
             )
             for engine in ENGINES:
                 variants[engine] = lambda project=project, engine=engine: measure(

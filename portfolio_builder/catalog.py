@@ -999,6 +999,12 @@ MESSAGES: dict[str, tuple[str, ...]] = {
         "portfolio : le thème doit être Material (theme: name: material)",
         "portfolio: the theme must be Material (theme: name: material)",
     ),
+    "plugin.env_options": (
+        "portfolio : {names} n'est plus lu : les options se donnent à la commande portfolio ({flags}), "
+        "par exemple « portfolio build . --public » ; retirez la variable pour construire avec mkdocs",
+        "portfolio: {names} is no longer read: options are given to the portfolio command ({flags}), "
+        "for example 'portfolio build . --public'; remove the variable to build with mkdocs",
+    ),
     "plugin.config_failed": (
         "portfolio : la configuration du dossier est invalide (voir les erreurs ci-dessus)",
         "portfolio: the dossier's configuration is invalid (see the errors above)",
@@ -1008,8 +1014,8 @@ MESSAGES: dict[str, tuple[str, ...]] = {
         "portfolio: a symbolic link leaves the dossier; build refused (see above)",
     ),
     "plugin.dirty_tree": (
-        "portfolio : en mode certification, le jury doit lire ce qui est enregistré (commit) ; utilisez --allow-dirty pour passer outre",
-        "portfolio: in certification mode the jury must read what was committed; use --allow-dirty to override",
+        "portfolio : en mode certification, le jury doit lire ce qui est enregistré (commit) ; « portfolio build --allow-dirty » passe outre",
+        "portfolio: in certification mode the jury must read what was committed; 'portfolio build --allow-dirty' overrides it",
     ),
     "plugin.strict_failed": (
         "portfolio : {count} problème(s) dans le dossier, construction stricte interrompue",
@@ -1036,8 +1042,8 @@ MESSAGES: dict[str, tuple[str, ...]] = {
         "the dossier is not a git repository: the submission cannot be tied to a commit",
     ),
     "integrity.dirty.hint": (
-        "enregistrez vos modifications (git commit), ou passez --allow-dirty pour une construction de travail",
-        "commit your changes, or pass --allow-dirty for a working build",
+        "enregistrez vos modifications (git commit), ou construisez avec « portfolio build --allow-dirty » pour une construction de travail",
+        "commit your changes, or build with 'portfolio build --allow-dirty' for a working build",
     ),
     "cli.built": ("Site construit : {site}", "Site built: {site}"),
     "cli.build_failed": (

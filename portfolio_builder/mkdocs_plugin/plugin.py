@@ -59,6 +59,20 @@ class BuildOptions:
     shared_assets: Path | None = None  # cohort: the theme's assets are hard links into this store
 
 
+# What earlier versions read from the environment for a bare plugin, and the flags that say it now.
+_FORMER_VARIABLES = {
+    "PORTFOLIO_PUBLIC": "--public",
+    "PORTFOLIO_ALLOW_DIRTY": "--allow-dirty",
+    "PORTFOLIO_ISSUERS": "--issuer",
+}
+
+
+def _former_variables() -> list[str]:
+    """The variables of earlier versions set here: a bare plugin refuses to build rather than
+    quietly build otherwise than asked (a private build where PORTFOLIO_PUBLIC asked a public one)."""
+    return [name for name in _FORMER_VARIABLES if os.environ.get(name)]
+
+
 class _Seal(BasePlugin):
     """Runs after every other plugin's ``on_post_build`` (the search index included), so that
     the manifest lists every published file."""
@@ -75,6 +89,7 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
     def __init__(self, options: BuildOptions | None = None) -> None:
         # `portfolio serve` constructs the plugin with its options (``construct``); a user's own
         # `mkdocs build`/`serve` constructs it bare, with the defaults.
+        self.bare = options is None  # constructed by MkDocs (a user's own `mkdocs build`/`serve`)
         self.given = options or BuildOptions()
         self.is_serve = False
         self.options = self.given
@@ -107,6 +122,10 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         if config.theme.name != "material":
             raise PluginError(translate("fr", "plugin.needs_material"))
+        former = _former_variables() if self.bare else []
+        if former:
+            flags = ", ".join(_FORMER_VARIABLES[name] for name in former)
+            raise PluginError(translate("fr", "plugin.env_options", names=", ".join(former), flags=flags))
         self._credential = None  # issued again by each build (serve rebuilds)
         theme_env.install(config.theme)  # the theme's listing without its hidden folders, compiled templates reused
         if "portfolio-seal" not in config.plugins:

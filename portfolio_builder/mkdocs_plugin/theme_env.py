@@ -12,8 +12,9 @@ without changing what they give:
   walk into hidden folders, so it returns what the filter would have kept, and a test
   compares the files MkDocs adds with and without it.
 * **Compiling the templates.** The compiled-template cache (``render.template_cache``) is set
-  when the environment is created, so the search plugin's language templates are read from
-  it too, and not only the pages' templates once ``on_env`` runs.
+  when the environment is created. Installed before the plugins' ``on_config`` (the staged
+  build's runner), the search plugin's language templates are read from it too, and not only
+  the pages' templates once ``on_env`` runs.
 """
 
 from __future__ import annotations

@@ -349,8 +349,9 @@ def test_a_single_dossier_labels_what_it_says_of_the_jury_and_tutors(project):
 
 
 def test_a_bare_plugin_reads_nothing_from_the_environment(keys, monkeypatch):
-    """A user's own `mkdocs build`/`serve` constructs the plugin bare: it builds with the
-    defaults, whatever PORTFOLIO_* variables say (options are arguments of `portfolio`)."""
+    """A user's own `mkdocs build`/`serve` constructs the plugin bare: its options are the
+    defaults, whatever PORTFOLIO_* variables say (options are arguments of `portfolio`; the
+    build then refuses to go on, tests/publish/test_default_build.py)."""
     from portfolio_builder.mkdocs_plugin.plugin import BuildOptions, PortfolioPlugin
 
     monkeypatch.setenv("PORTFOLIO_ISSUERS", str(keys["public"].path))

@@ -1,18 +1,19 @@
 """The bad-input corpus (issue 6 §1), run through the real `portfolio` command.
 
-Every case runs ``portfolio check`` (the click command, in this process: the check
-is the core alone, and a hang in it would hang the build below too) and
-``portfolio build --strict`` (in a subprocess, with a timeout) and must end in a
-non-zero exit, a ``path:line:col: …[code]`` message at the expected place, no
-traceback and no hang. The strict build writes over a previous, valid site: that
+Every case runs ``portfolio check`` (the click command, in this process, under an
+alarm) and ``portfolio build --strict`` (in a subprocess, with a timeout) and must
+end in a non-zero exit, a ``path:line:col: …[code]`` message at the expected place,
+no traceback and no hang. The strict build writes over a previous, valid site: that
 site must come out byte for byte as it was, with no temporary folder left beside
 it. Neither command may touch the dossier's own files.
 """
 
 from __future__ import annotations
 
+import faulthandler
 import re
 import shutil
+import signal
 import subprocess
 from pathlib import Path
 
@@ -33,11 +34,31 @@ def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
         pytest.fail(f"`portfolio {' '.join(args)}` did not finish in {TIMEOUT} s (a hang)")
 
 
+class _Hang(Exception):
+    """`portfolio check` ran past the corpus' timeout."""
+
+
+def _hang(signum: int, frame: object) -> None:
+    raise _Hang(f"`portfolio check .` did not finish in {TIMEOUT} s (a hang)")
+
+
 def _check(root: Path, monkeypatch: pytest.MonkeyPatch) -> subprocess.CompletedProcess[str]:
     """`portfolio check .` in ``root``, through the click command in this process; any exception
-    but the command's own exit fails the test (a traceback, where a user would see one)."""
+    but the command's own exit fails the test (a traceback, where a user would see one). A hang
+    fails it too: an alarm after TIMEOUT seconds, and should the check sit in C code that never
+    lets the alarm in, faulthandler ends the worker a little later (the run fails, never hangs)."""
     monkeypatch.chdir(root)
-    result = CliRunner().invoke(main, ["check", "."], env={"NO_COLOR": "1", "PORTFOLIO_LANG": None})
+    previous = signal.signal(signal.SIGALRM, _hang)
+    signal.setitimer(signal.ITIMER_REAL, TIMEOUT)
+    faulthandler.dump_traceback_later(TIMEOUT * 2, exit=True)
+    try:
+        result = CliRunner().invoke(main, ["check", "."], env={"NO_COLOR": "1", "PORTFOLIO_LANG": None})
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    if isinstance(result.exception, _Hang):
+        pytest.fail(str(result.exception))
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
     return subprocess.CompletedProcess(["portfolio", "check", "."], result.exit_code, result.stdout, result.stderr)

@@ -174,20 +174,28 @@ def test_options_are_arguments_never_the_environment(tmp_path: Path, project, mo
     assert not (public / "secret").exists()  # the argument decides
 
 
-def test_a_users_own_mkdocs_build_ignores_the_old_variables(tmp_path: Path, project) -> None:
-    """A plain `mkdocs build` with the plugin builds with the defaults: the PORTFOLIO_* variables
-    earlier versions read neither make it public nor trust a key (`portfolio build --public`)."""
+@pytest.mark.parametrize(
+    ("variable", "flag"), [("PORTFOLIO_PUBLIC", "--public"), ("PORTFOLIO_ALLOW_DIRTY", "--allow-dirty"), ("PORTFOLIO_ISSUERS", "--issuer")]
+)
+def test_a_users_own_mkdocs_build_refuses_the_old_variables(tmp_path: Path, project, variable: str, flag: str) -> None:
+    """A plain `mkdocs build` with the plugin reads no option from the environment. A variable
+    earlier versions read stops it with the flag of `portfolio build` that says it now: never a
+    private site published where PORTFOLIO_PUBLIC asked for a public one. Without it, it builds."""
     import os
     import subprocess
 
     root = project({"docs/index.md": "# Accueil\n", "docs/secret.md": evidence_page("D1.1", title="Secret", extra="visibility: private")})
-    env = {**os.environ, "PORTFOLIO_PUBLIC": "1", "PORTFOLIO_ISSUERS": str(root / "no-such-key.pem"), "NO_MKDOCS_2_WARNING": "1"}
-    done = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "-q", "-d", str(tmp_path / "own")],
-        cwd=root, env=env, capture_output=True, text=True, timeout=120,
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("PORTFOLIO_")}
+    command = [sys.executable, "-m", "mkdocs", "build", "-q", "-d", str(tmp_path / "own")]
+    refused = subprocess.run(
+        command, cwd=root, env={**clean, variable: "1", "NO_MKDOCS_2_WARNING": "1"}, capture_output=True, text=True, timeout=120
     )
+    assert refused.returncode != 0 and "Traceback" not in refused.stderr
+    assert variable in refused.stderr and flag in refused.stderr and "portfolio build" in refused.stderr, refused.stderr
+    assert not (tmp_path / "own/secret/index.html").exists()
+    done = subprocess.run(command, cwd=root, env={**clean, "NO_MKDOCS_2_WARNING": "1"}, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert (tmp_path / "own/secret/index.html").is_file()  # not public: the variable is not read
+    assert (tmp_path / "own/secret/index.html").is_file()  # a private build, the default
     assert (tmp_path / "own/portfolio/report/index.html").is_file()
 
 
