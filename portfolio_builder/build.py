@@ -363,11 +363,11 @@ def build_staged(request: BuildRequest) -> Path:
                 stage_request.issuers = tuple(request.untrusted.issuers or ())
             dossier = request.checked or guard.check(stage_request, project)
             _print_problems(dossier, request)
-            guard.refuse(stage_request, dossier)  # before the stage and the engine are even imported
+            cleared = guard.refuse(stage_request, dossier)  # before the stage and the engine are even imported
             from portfolio_builder.publish import engines, postprocess
             from portfolio_builder.publish import stage as stage_mod
 
-            staged = stage_mod.stage(stage_request, staging, dossier)
+            staged = stage_mod.stage(stage_request, staging, cleared)
             if staged.warnings and not request.silent:
                 with mkdocs_logging(request.quiet, request.silent):
                     for warning in staged.warnings:

@@ -405,10 +405,10 @@ def stage(
     )
     try:
         dossier = guard.check(request)
-        guard.refuse(request, dossier)
+        cleared = guard.refuse(request, dossier)
         from portfolio_builder.publish import stage as stage_mod
 
-        staged = stage_mod.stage(request, output, dossier)
+        staged = stage_mod.stage(request, output, cleared)
     except ConfigError as error:
         print_config_error(error, lang, project if project.is_dir() else None)
         sys.exit(EXIT_CONFIG)

@@ -75,14 +75,25 @@ def check(request: StageRequest, project: Project | None = None) -> Dossier:
     return check_project(project, Options(strict=request.strict, public=request.public, issuers=request.issuers, limits=limits))
 
 
-def refuse(request: StageRequest, dossier: Dossier) -> None:
-    """Raise StageRefused when this dossier must not be staged nor built."""
+@dataclass(frozen=True)
+class Cleared:
+    """A dossier ``refuse`` let through, for this request: what ``stage.stage`` takes, so that
+    nothing is staged that was not vetted (the decision made once: a certification build's git
+    state is read once)."""
+
+    request: StageRequest
+    dossier: Dossier
+
+
+def refuse(request: StageRequest, dossier: Dossier) -> Cleared:
+    """Raise StageRefused when this dossier must not be staged nor built; else its clearance."""
     project = dossier.project
     reason = fatal_reason(
         dossier, strict=request.strict, untrusted=project.untrusted, allow_dirty=request.allow_dirty, outputs=request.outputs
     )
     if reason is not None:
         raise StageRefused(reason)
+    return Cleared(request, dossier)
 
 
 class EngineError(Exception):

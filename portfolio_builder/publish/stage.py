@@ -95,14 +95,14 @@ class Staged:
         return not self.dossier.project.settings.indexing
 
 
-def stage(request: StageRequest, out: Path, dossier: Dossier | None = None) -> Staged:
+def stage(request: StageRequest, out: Path, cleared: guard.Cleared | None = None) -> Staged:
     """Write the staged project into ``out``; raise StageRefused when the dossier must not be built.
 
-    ``dossier``: the dossier its caller checked and let through ``guard.refuse`` (decided once:
-    a certification build's git state is read once); without it, both are done here."""
-    if dossier is None:
-        dossier = check(request)
-        guard.refuse(request, dossier)
+    ``cleared``: the dossier its caller checked and ``guard.refuse`` let through for this same
+    request; without it, both are done here."""
+    if cleared is None or cleared.request is not request:
+        cleared = guard.refuse(request, cleared.dossier if cleared is not None else check(request))
+    dossier = cleared.dossier
     project = dossier.project
     lang = dossier.lang
     out = _prepare(out.resolve(), project)

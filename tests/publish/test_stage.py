@@ -94,6 +94,27 @@ def test_stage_refuses_the_sources_and_foreign_folders(tmp_path: Path, project) 
     assert first["markdown_extensions"][-1] != second["markdown_extensions"][-1]  # a new token each time
 
 
+def test_nothing_is_staged_that_the_guard_did_not_clear_for_this_request(tmp_path: Path, project) -> None:
+    """`stage.stage` takes the guard's clearance, never a bare dossier: a clearance given for a
+    lenient request does not carry over to a strict one, and without one the guard decides."""
+    from portfolio_builder.publish import guard
+    from tests.conftest import evidence_page
+
+    root = project({"docs/index.md": "# Accueil\n", "docs/a.md": evidence_page("D1.1", "D9.9", title="Bancale")})
+    lenient = guard.StageRequest(project=root)
+    dossier = guard.check(lenient)
+    assert dossier.problems  # D9.9 is unknown, and most competencies have no evidence
+    cleared = guard.refuse(lenient, dossier)
+    strict = guard.StageRequest(project=root, strict=True)
+    with pytest.raises(guard.StageRefused):
+        stage_mod.stage(strict, tmp_path / "strict", cleared)  # another request: vetted again
+    with pytest.raises(guard.StageRefused):
+        stage_mod.stage(strict, tmp_path / "strict")  # none: checked and vetted here
+    assert not (tmp_path / "strict").exists()
+    staged = stage_mod.stage(lenient, tmp_path / "lenient", cleared)
+    assert staged.dossier is dossier and (tmp_path / "lenient" / "mkdocs.yml").is_file()
+
+
 @pytest.mark.parametrize("public", [False, True])
 def test_stage_leaves_out_refused_private_and_active_files(tmp_path: Path, project, public: bool) -> None:
     from tests.conftest import evidence_page
