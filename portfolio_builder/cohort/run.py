@@ -147,7 +147,6 @@ def build_one(
     mkdocs.yml is not read again, only the policy ``untrusted`` applied."""
     from portfolio_builder import build as build_mod
 
-    _share_compiled_templates()
     result = DossierResult(source=folder, slug=slug)
     try:
         project = with_policy(read, untrusted) if read is not None else load_project(folder, untrusted=untrusted)
@@ -255,6 +254,9 @@ def _worker(tasks: Any, results: Any, limits: Limits) -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (ceiling, ceiling))
     except (ImportError, ValueError, OSError):
         pass
+    # This process's theme environments: compiled templates shared, and the cohort's pages
+    # without the templates' indentation. Set here, in the worker, never in a caller's process.
+    _share_compiled_templates()
     while True:
         try:
             args = tasks.recv()

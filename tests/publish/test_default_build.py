@@ -248,13 +248,12 @@ def test_a_cohort_dossier_is_loaded_and_checked_once(tmp_path: Path, project, mo
     monkeypatch.setattr(build_mod, "build_plugin", lambda request: pytest.fail("a cohort builds through the stage"))
     from mkdocs.theme import Theme
 
-    # build_one sets its worker process up (Material's templates without their indentation):
-    # run here, in the test's process, that is undone afterwards for the tests that follow.
-    monkeypatch.setattr(Theme, "get_env", Theme.get_env)
+    original = Theme.get_env
     result = run_mod.build_one(str(root), "a", str(tmp_path / "out"), Untrusted(), "fr", allow_dirty=True)
     assert result.built, result.failure
     assert counts == {"load": 1, "check": 1}
     assert (tmp_path / "out/a/portfolio/report/index.html").is_file()
+    assert Theme.get_env is original  # only a cohort's worker process sets its templates up (cohort/run._worker)
 
 
 def test_a_file_swapped_for_a_fifo_after_the_check_does_not_hang_the_stage(tmp_path: Path) -> None:
