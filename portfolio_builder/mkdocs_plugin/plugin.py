@@ -45,8 +45,8 @@ CSS_PATH = "assets/portfolio/portfolio.css"
 @dataclass
 class BuildOptions:
     """How this build runs: given as arguments by `portfolio build`/`serve` (``construct``);
-    a user's own `mkdocs build`/`serve` constructs the plugin bare and gets these defaults,
-    whatever the environment holds."""
+    a user's own `mkdocs build`/`serve` constructs the plugin bare and gets these defaults
+    (and stops if a variable earlier versions read is set: ``_former_variables``)."""
 
     public: bool = False
     allow_dirty: bool = False
@@ -89,7 +89,7 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
     def __init__(self, options: BuildOptions | None = None) -> None:
         # `portfolio serve` constructs the plugin with its options (``construct``); a user's own
         # `mkdocs build`/`serve` constructs it bare, with the defaults.
-        self.bare = options is None  # constructed by MkDocs (a user's own `mkdocs build`/`serve`)
+        self.bare = options is None
         self.given = options or BuildOptions()
         self.is_serve = False
         self.options = self.given
