@@ -38,14 +38,15 @@ lint: $(TSTAMP)
 bytecode: $(TSTAMP)
 	$(BIN)/python -m compileall -q -j 0 portfolio_builder tests benchmarks
 
-# --dist loadscope: a test module runs in one worker, so its fixtures (a site, a cohort, a PDF)
-# are built once rather than once per worker (about 30 s of CPU).
+# --dist loadgroup: the modules marked xdist_group (those whose module fixtures build a site,
+# a cohort or a PDF) run whole in one worker, so those are built once, not once per worker;
+# every other test is spread one by one (the 500-example fuzz tests of CI among them).
 test: lint bytecode
-	$(BIN)/python -m pytest -n auto --dist loadscope $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist loadgroup $(PYTEST_ARGS)
 
 # The gates and the core unit tests only: the quick loop while editing.
 test-fast: lint bytecode
-	$(BIN)/python -m pytest -n auto --dist loadscope $(PYTEST_ARGS) tests/core
+	$(BIN)/python -m pytest -n auto --dist loadgroup $(PYTEST_ARGS) tests/core
 
 bench: bytecode
 	$(BIN)/python benchmarks/check_speed.py

@@ -16,7 +16,7 @@ from .conftest import run_portfolio, serve
 
 require_browser()
 
-pytestmark = BROWSER
+pytestmark = [BROWSER, pytest.mark.xdist_group("test_cohort_copy")]  # its module fixtures built once (make test: --dist loadgroup)
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ require_browser()
 
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402
 
-pytestmark = BROWSER
+pytestmark = [BROWSER, pytest.mark.xdist_group("test_dashboard")]  # its module fixtures built once (make test: --dist loadgroup)
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,7 @@ from .conftest import QuietHandler, QuietServer, run_portfolio
 
 require_browser()
 
-pytestmark = BROWSER
+pytestmark = [BROWSER, pytest.mark.xdist_group("test_isolation")]  # its module fixtures built once (make test: --dist loadgroup)
 
 PAYLOAD = "document.title='PWNED';localStorage.setItem('pwned','1');fetch('/__pwned__');new Image().src='/__pwned__.png';"
 PAGE = """---

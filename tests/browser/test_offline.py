@@ -16,7 +16,7 @@ require_browser()
 
 from playwright.sync_api import expect  # noqa: E402
 
-pytestmark = BROWSER
+pytestmark = [BROWSER, pytest.mark.xdist_group("test_offline")]  # its module fixtures built once (make test: --dist loadgroup)
 
 
 @pytest.fixture(scope="module")

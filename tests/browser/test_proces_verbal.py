@@ -13,7 +13,7 @@ from axe_playwright_python.sync_playwright import Axe  # noqa: E402 - once we kn
 
 from .test_a11y import blocking_violations, describe  # noqa: E402
 
-pytestmark = BROWSER
+pytestmark = [BROWSER, pytest.mark.xdist_group("test_proces_verbal")]  # its module fixtures built once (make test: --dist loadgroup)
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ from tests.conftest import evidence_page
 from tests.site.conftest import ROOT, build_site
 
 CRCN_SAMPLE = ROOT / "sample_dnc" / "crcn"
+pytestmark = pytest.mark.xdist_group("test_levels_site")  # its module fixture built once (make test: --dist loadgroup)
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import pytest
 from tests.conftest import evidence_page
 from tests.site.conftest import ROOT
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("test_outputs")]  # its module fixtures built once (make test: --dist loadgroup)
 pypdf = pytest.importorskip("pypdf")
 pytest.importorskip("weasyprint")
 POPPLER = shutil.which("pdftotext") is not None

@@ -17,7 +17,7 @@ from portfolio_builder.core.project import load_project
 from tests.conftest import evidence_page
 from tests.site.conftest import ROOT, build_site, nav_titles
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("test_site")]  # its module fixtures built once (make test: --dist loadgroup)
 
 
 def tree_hashes(root: Path) -> dict[str, str]:
