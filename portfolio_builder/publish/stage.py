@@ -676,9 +676,3 @@ def _credential(dossier: Dossier, report: dict[str, Any], sign_key: Any) -> str:
         return attestation.issue_credential(dossier, sign_key)
     except attestation.NotDecided:
         return ""
-
-
-def cleanup(root: Path) -> None:
-    if (root / STAGE_MARK).is_file():
-        shutil.rmtree(root, ignore_errors=True)
-

@@ -35,20 +35,23 @@ def _audit(event: str, args: tuple) -> None:
 sys.addaudithook(_audit)  # audit hooks cannot be removed: it records only the paths a test watches
 
 
+def _counted(counts: dict[str, int], key: str, function):
+    """``function``, counting its calls in ``counts[key]``."""
+
+    def counted(*args, **kwargs):
+        counts[key] += 1
+        return function(*args, **kwargs)
+
+    return counted
+
+
 def test_the_dossier_is_read_and_checked_once(tmp_path: Path, project, monkeypatch: pytest.MonkeyPatch) -> None:
     root = project({"docs/index.md": "# Accueil\n", "docs/a.md": evidence_page("D1.1", title="A")})
     counts = {"load": 0, "check": 0}
     configs: list[str] = []
-    load, check, read_config = project_mod.load_project, check_mod.check_project, project_mod._read_config
-    mkdocs_load = mkdocs_config_mod.load_config
-
-    def counted_load(*args, **kwargs):
-        counts["load"] += 1
-        return load(*args, **kwargs)
-
-    def counted_check(*args, **kwargs):
-        counts["check"] += 1
-        return check(*args, **kwargs)
+    read_config, mkdocs_load = project_mod._read_config, mkdocs_config_mod.load_config
+    counted_load = _counted(counts, "load", project_mod.load_project)
+    counted_check = _counted(counts, "check", check_mod.check_project)
 
     def counted_read_config(path, *args, **kwargs):
         configs.append(str(Path(path).resolve()))
@@ -231,15 +234,8 @@ def test_a_cohort_dossier_is_loaded_and_checked_once(tmp_path: Path, project, mo
 
     root = project({"docs/index.md": "# Accueil\n", "docs/a.md": evidence_page("D1.1", title="A")})
     counts = {"load": 0, "check": 0}
-    load, check = run_mod.load_project, run_mod.check_project
-
-    def counted_load(*args, **kwargs):
-        counts["load"] += 1
-        return load(*args, **kwargs)
-
-    def counted_check(*args, **kwargs):
-        counts["check"] += 1
-        return check(*args, **kwargs)
+    counted_load = _counted(counts, "load", run_mod.load_project)
+    counted_check = _counted(counts, "check", run_mod.check_project)
 
     for module in (run_mod, project_mod, guard_mod):
         monkeypatch.setattr(module, "load_project", counted_load)
