@@ -52,6 +52,22 @@ REFERENTIAL_LINE = 7
 # the quick loop on a developer's machine.
 FUZZ_EXAMPLES = int(os.environ.get("PORTFOLIO_FUZZ_EXAMPLES") or ("500" if os.environ.get("CI", "").lower() == "true" else "100"))
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Under ``--dist loadgroup`` (``make test``), stop when the ``xdist_group`` marks would group nothing.
+
+    pytest-xdist groups a marked test by appending ``@group`` to its ``_nodeid`` in each worker.
+    pytest 9.2 keeps the id elsewhere, so the suffix is lost and every marked test is spread on
+    its own, silently: the module fixtures the marks exist for are then built once per worker.
+    """
+    from _pytest.nodes import Node
+
+    if config.getoption("dist", "no") == "loadgroup" and "_nodeid" not in getattr(Node, "__slots__", ()):
+        raise pytest.UsageError(
+            f"--dist loadgroup cannot group tests with pytest {pytest.__version__}: pytest-xdist sets "
+            "Node._nodeid, which this pytest no longer reads (see the pytest pin in pyproject.toml)"
+        )
+
+
 C2I1_CODES = (
     "D1.1 D1.2 D1.3 D1.4 D2.1 D2.2 D2.3 D2.4 D3.1 D3.2 D3.3 D3.4 D3.5 D4.1 D4.2 D4.3 D4.4 D5.1 D5.2 D5.3"
 ).split()

@@ -100,9 +100,8 @@ width => [...document.querySelectorAll('.md-content *')]
 
 
 @pytest.mark.parametrize(("site_name", "path"), PAGES)
-def test_page_reflows_at_320_css_px_without_horizontal_scrolling(context, request, site_name, path):
+def test_page_reflows_at_320_css_px_without_horizontal_scrolling(page, request, site_name, path):
     site = request.getfixturevalue(site_name)
-    page = context.new_page()
     page.set_viewport_size({"width": REFLOW_WIDTH, "height": 640})
     response = page.goto(site.url(path))
     assert response is not None and response.status == 200

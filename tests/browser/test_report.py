@@ -334,8 +334,7 @@ def test_report_works_without_javascript(no_js_page, sample_site):
     expect(page.locator(".pb-summary__line")).to_be_visible()
 
 
-def test_report_page_raises_no_script_error(context, sample_site):
-    page = context.new_page()
+def test_report_page_raises_no_script_error(page, sample_site):
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(sample_site.url(REPORT), wait_until="load")
