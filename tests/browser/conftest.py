@@ -4,7 +4,8 @@ Each example dossier is built once per session (once per xdist worker) into a
 temporary folder with the ``portfolio`` command, then served on 127.0.0.1 by a
 ``ThreadingHTTPServer`` on a free port. One Chromium per session. The ``page``
 and ``no_js_page`` fixtures lend the worker's one open tab of each kind, reset
-between tests (``Tab``); ``context`` opens a context of its own. No request ever
+between tests (``Tab``); a test that needs a context of its own (the live-reload
+tests) calls ``browser.new_context()``. No request ever
 leaves 127.0.0.1 (they are aborted, so the tests need no network and cannot
 depend on it).
 """
@@ -172,6 +173,14 @@ def open_context(browser: Any, blocked: re.Pattern[str] = OFFSITE, **options: An
     return context
 
 
+# Calls whose effect outlives the document and that no API undoes (Playwright keeps init scripts,
+# bindings, extra headers, clock, offline and geolocation until the context closes).
+STICKY_PAGE_CALLS = ("add_init_script", "expose_function", "expose_binding", "set_extra_http_headers",
+                     "route_web_socket", "route_from_har", "add_locator_handler")
+STICKY_CONTEXT_CALLS = (*STICKY_PAGE_CALLS[:-1], "route", "set_offline", "set_geolocation", "on", "once",
+                        "set_default_timeout", "set_default_navigation_timeout")
+
+
 class Tab:
     """One open tab that the tests of a worker use in turn, reset between them.
 
@@ -179,11 +188,13 @@ class Tab:
     context ~0.4 s more (empty HTTP and script caches), against ~0.45 s for a load in a
     tab already open: on 2 cores, that was a quarter of the browser tests' time. What a test
     can leave behind is undone before the next one (``reset``): the document (the tab goes to
-    about:blank), the cookies, every storage of every origin it visited (local and session
-    storage, IndexedDB, cache storage, service workers), the permissions, the routes and the
-    listeners it added, the viewport, the emulated media, the timeout. Only the HTTP cache of
-    the served, read-only sites is kept. A test that fails gets its tab closed, so a broken
-    state never reaches the next test.
+    about:blank), the window's name, the session history, the modifier keys held down, the
+    cookies, every storage of every origin it visited (local and session storage, IndexedDB,
+    cache storage, service workers), the permissions, the routes and the listeners it added,
+    the viewport, the emulated media, the timeouts. Only the HTTP cache of the served,
+    read-only sites is kept. A tab is closed instead of lent again when its test failed,
+    opened another tab (a popup), or made a call that nothing undoes (``STICKY_*_CALLS``: an
+    init script, a binding, extra headers, the clock…), so such a state never reaches the next test.
     """
 
     def __init__(self, browser: Any, **options: Any) -> None:
@@ -193,6 +204,21 @@ class Tab:
         self.origins: set[str] = set()
         self.page.on("framenavigated", self._remember_origin)
         self._listeners = self._current_listeners()
+        self.tainted = False  # set by a call that reset() cannot undo: the tab is then closed, not lent again
+        for impl, names in (
+            (self.page._impl_obj, STICKY_PAGE_CALLS),
+            (self.context._impl_obj, STICKY_CONTEXT_CALLS),
+            (self.context._impl_obj.clock, ("install", "pause_at", "set_fixed_time", "set_system_time")),
+        ):
+            for name in names:
+                setattr(impl, name, self._tainting(getattr(impl, name)))
+
+    def _tainting(self, call: Any) -> Any:
+        def tainting(*args: Any, **kwargs: Any) -> Any:
+            self.tainted = True
+            return call(*args, **kwargs)
+
+        return tainting
 
     def _remember_origin(self, frame: Any) -> None:
         parts = urlsplit(frame.url)
@@ -206,7 +232,7 @@ class Tab:
         return {name: list(events.listeners(name)) for name in events.event_names()}
 
     def usable(self) -> bool:
-        return not self.page.is_closed()
+        return not self.tainted and not self.page.is_closed() and self.context.pages == [self.page]
 
     def reset(self) -> None:
         page = self.page
@@ -220,6 +246,10 @@ class Tab:
                     events.remove_listener(name, listener)
         page.unroute_all()
         page.goto("about:blank")
+        page.evaluate("() => { window.name = '' }")  # a window's name outlives its documents
+        self.cdp.send("Page.resetNavigationHistory")  # go_back() never reaches the previous test's pages
+        for key in ("Alt", "Control", "Meta", "Shift"):
+            page.keyboard.up(key)  # a modifier a test held down with keyboard.down()
         for origin in sorted(self.origins):
             self.cdp.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"})
         self.origins.clear()
@@ -227,7 +257,7 @@ class Tab:
         self.context.clear_permissions()
         if page.viewport_size != DESKTOP:
             page.set_viewport_size(DESKTOP)
-        page.emulate_media(media="null", color_scheme="null", reduced_motion="null", forced_colors="null")
+        page.emulate_media(media="null", color_scheme="null", reduced_motion="null", forced_colors="null", contrast="null")
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
@@ -261,7 +291,7 @@ def lend(tabs: dict[str, Tab], browser: Any, request: pytest.FixtureRequest, kin
     yield tab.page
     try:
         if request.node.stash.get(_FAILED, False) or not tab.usable():
-            raise RuntimeError("the test failed: its tab is not lent again")
+            raise RuntimeError("the test failed, closed its tab, opened another or left what reset() cannot undo")
         tab.reset()
     except Exception:
         tab.close()
@@ -278,13 +308,3 @@ def page(_tabs: dict[str, Tab], browser: Any, request: pytest.FixtureRequest) ->
 def no_js_page(_tabs: dict[str, Tab], browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     """The same, in a context with JavaScript disabled."""
     yield from lend(_tabs, browser, request, "no-js", java_script_enabled=False)
-
-
-@pytest.fixture
-def context(browser: Any) -> Iterator[Any]:
-    """A context of its own, for a test that needs several tabs or its own options."""
-    ctx = open_context(browser)
-    try:
-        yield ctx
-    finally:
-        ctx.close()
