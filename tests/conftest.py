@@ -157,6 +157,23 @@ def check_problems(path: Path, **options: Any) -> list[tuple[str, str, int]]:
     return as_tuples(dossier.problems)
 
 
+def portfolio_in_process(*args: str) -> subprocess.CompletedProcess[str]:
+    """``portfolio ARGS`` through the click command, in this process (no interpreter to start).
+
+    The command's own exit becomes the return code; any other exception is raised, so a
+    traceback, where a user would see one, fails the test. The tests that need the installed
+    command itself (a timeout, a signal, the exit of a whole process) run it in a subprocess.
+    """
+    from click.testing import CliRunner
+
+    from portfolio_builder.cli import main
+
+    result = CliRunner().invoke(main, list(args), env={"NO_COLOR": "1", "PORTFOLIO_LANG": None})
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return subprocess.CompletedProcess(["portfolio", *args], result.exit_code, result.stdout, result.stderr)
+
+
 def set_mtime(path: Path, when: str) -> None:
     """Set a file's modification time to an ISO moment, read as UTC."""
     stamp = datetime.fromisoformat(when).replace(tzinfo=timezone.utc).timestamp()

@@ -13,6 +13,7 @@ import pytest
 from portfolio_builder.core import moodle
 from portfolio_builder.core import referential as referential_mod
 from portfolio_builder.core.problems import ProblemSink
+from tests.conftest import portfolio_in_process
 
 # framework_importer::list_required_headers(), with the strings of lang/en/tool_lpimportcsv.php.
 MOODLE_HEADERS = [
@@ -23,7 +24,12 @@ MOODLE_HEADERS = [
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "portfolio_builder", *args], capture_output=True, text=True, encoding="utf-8", timeout=120)
+    return portfolio_in_process(*args)
+
+
+def test_the_installed_command_lists_the_referentials():
+    result = subprocess.run([sys.executable, "-m", "portfolio_builder", "referentials"], capture_output=True, text=True, encoding="utf-8", timeout=120)
+    assert result.returncode == 0 and "c2i1-2011" in result.stdout, result.stderr
 
 
 def _rows(text: str) -> list[list[str]]:

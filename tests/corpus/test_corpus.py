@@ -1,7 +1,8 @@
 """The bad-input corpus (issue 6 §1), run through the real `portfolio` command.
 
-Every case runs ``portfolio check`` (the click command, in this process, under an
-alarm) and ``portfolio build --strict`` (in a subprocess, with a timeout) and must
+Every case runs ``portfolio check`` and ``portfolio build --strict`` (the click command,
+in this process, under an alarm; the installed command itself is run on the base
+dossier and builds the previous site, in a subprocess with a timeout) and must
 end in a non-zero exit, a ``path:line:col: …[code]`` message at the expected place,
 no traceback and no hang. The strict build writes over a previous, valid site: that
 site must come out byte for byte as it was, with no temporary folder left beside
@@ -18,11 +19,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from portfolio_builder.cli import main
 from portfolio_builder.core import referential
 from portfolio_builder.core.problems import CODES
+from tests.conftest import portfolio_in_process
 from tests.corpus.cases import BASE_FILES, CASES, LOCAL_DOMAINS, TOPICS, Case, referential_text
 from tests.corpus.dossier import TIMEOUT, build_valid_site, fingerprint, make_dossier, run, strays
 
@@ -35,33 +35,30 @@ def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 class _Hang(Exception):
-    """`portfolio check` ran past the corpus' timeout."""
+    """A command ran past the corpus' timeout."""
 
 
 def _hang(signum: int, frame: object) -> None:
-    raise _Hang(f"`portfolio check .` did not finish in {TIMEOUT} s (a hang)")
+    raise _Hang(f"did not finish in {TIMEOUT} s (a hang)")
 
 
-def _check(root: Path, monkeypatch: pytest.MonkeyPatch) -> subprocess.CompletedProcess[str]:
-    """`portfolio check .` in ``root``, through the click command in this process; any exception
+def _invoke(root: Path, args: list[str], monkeypatch: pytest.MonkeyPatch) -> subprocess.CompletedProcess[str]:
+    """`portfolio ARGS` in ``root``, through the click command in this process; any exception
     but the command's own exit fails the test (a traceback, where a user would see one). A hang
-    fails it too: an alarm after TIMEOUT seconds, and should the check sit in C code that never
+    fails it too: an alarm after TIMEOUT seconds, and should the command sit in C code that never
     lets the alarm in, faulthandler ends the worker a little later (the run fails, never hangs)."""
     monkeypatch.chdir(root)
     previous = signal.signal(signal.SIGALRM, _hang)
     signal.setitimer(signal.ITIMER_REAL, TIMEOUT)
     faulthandler.dump_traceback_later(TIMEOUT * 2, exit=True)
     try:
-        result = CliRunner().invoke(main, ["check", "."], env={"NO_COLOR": "1", "PORTFOLIO_LANG": None})
+        return portfolio_in_process(*args)
+    except _Hang as hang:
+        pytest.fail(f"`portfolio {' '.join(args)}` {hang}")
     finally:
         faulthandler.cancel_dump_traceback_later()
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
-    if isinstance(result.exception, _Hang):
-        pytest.fail(str(result.exception))
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return subprocess.CompletedProcess(["portfolio", "check", "."], result.exit_code, result.stdout, result.stderr)
 
 
 @pytest.fixture(scope="session")
@@ -120,7 +117,7 @@ def test_bad_input(case: Case, tmp_path: Path, previous_site: Path, monkeypatch:
     root = make_dossier(tmp_path / "dossier", {**BASE_FILES, **case.files}, case.symlinks)
     sources = fingerprint(root)
 
-    checked = _check(root, monkeypatch)
+    checked = _invoke(root, ["check", "."], monkeypatch)
     assert_reported(checked, case, "portfolio check")
     if case.check_status is not None:
         assert checked.returncode == case.check_status, checked.stdout + checked.stderr
@@ -128,7 +125,7 @@ def test_bad_input(case: Case, tmp_path: Path, previous_site: Path, monkeypatch:
     site = tmp_path / "out" / "site"
     shutil.copytree(previous_site, site, symlinks=True)
     before = fingerprint(site)
-    built = _run(["build", "--strict", "-d", str(site)], root)
+    built = _invoke(root, ["build", "--strict", "-d", str(site)], monkeypatch)
     assert_reported(built, case, "portfolio build --strict")
 
     assert fingerprint(site) == before, "the previous site was changed by a failed build"
