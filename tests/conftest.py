@@ -52,6 +52,7 @@ REFERENTIAL_LINE = 7
 # the quick loop on a developer's machine.
 FUZZ_EXAMPLES = int(os.environ.get("PORTFOLIO_FUZZ_EXAMPLES") or ("500" if os.environ.get("CI", "").lower() == "true" else "100"))
 
+
 def pytest_configure(config: pytest.Config) -> None:
     """Under ``--dist loadgroup`` (``make test``), stop when the ``xdist_group`` marks would group nothing.
 

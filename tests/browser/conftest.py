@@ -1,7 +1,8 @@
 """Fixtures of the real-browser tests (issue 3, section 8).
 
 Each example dossier is built once per session (once per xdist worker) into a
-temporary folder with the ``portfolio`` command, then served on 127.0.0.1 by a
+temporary folder with the ``portfolio`` command (its click command, in this
+process: ``in_process``; cohorts in a subprocess), then served on 127.0.0.1 by a
 ``ThreadingHTTPServer`` on a free port. One Chromium per session. The ``page``
 and ``no_js_page`` fixtures lend the worker's one open tab of each kind, reset
 between tests (``Tab``); a test that needs a context of its own (the live-reload
@@ -26,6 +27,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+
+from tests.conftest import portfolio_in_process
 
 from ._support import CHROMIUM, LAUNCH_ARGS, REPO, Site, require_browser
 
@@ -61,8 +64,17 @@ def run_portfolio(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def in_process(*args: str) -> subprocess.CompletedProcess[str]:
+    """``portfolio ARGS`` from the repository, through the click command in this process (a
+    build, a check or a zip forks nothing, and the worker has MkDocs and WeasyPrint imported
+    already); a cohort, which starts worker processes, goes through ``run_portfolio``."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(REPO)
+        return portfolio_in_process(*args)
+
+
 def build_site(project: Path, site_dir: Path, *extra: str) -> Path:
-    result = run_portfolio("build", str(project), "-d", str(site_dir), *extra)
+    result = in_process("build", str(project), "-d", str(site_dir), *extra)
     if result.returncode != 0 or not (site_dir / "index.html").is_file():
         pytest.fail(
             f"portfolio build {project} failed (exit {result.returncode}):\n{result.stdout}\n{result.stderr}",
@@ -73,7 +85,7 @@ def build_site(project: Path, site_dir: Path, *extra: str) -> Path:
 
 def check_json(project: Path) -> dict[str, Any]:
     """The document of ``portfolio check PROJECT --format json`` (warnings do not fail it)."""
-    result = run_portfolio("check", str(project), "--format", "json")
+    result = in_process("check", str(project), "--format", "json")
     try:
         return json.loads(result.stdout)
     except json.JSONDecodeError:

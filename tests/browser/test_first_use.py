@@ -8,7 +8,7 @@ from typing import Any
 from tests.conftest import C2I1_CODES, evidence_page, mkdocs_text, write_files
 
 from ._support import BROWSER, require_browser
-from .conftest import run_portfolio, serve
+from .conftest import in_process, run_portfolio, serve
 
 require_browser()
 
@@ -64,11 +64,11 @@ def test_review_diff_and_carried_over_pages_pass_axe(page, tmp_path):
     git(root, "init", "-q")
     git(root, "add", ".")
     git(root, "commit", "-q", "-m", "un")
-    done = run_portfolio("review", str(root / "docs/a.md"), "--reviewer", "M. X", "--verdict", "D2.1=met")
+    done = in_process("review", str(root / "docs/a.md"), "--reviewer", "M. X", "--verdict", "D2.1=met")
     assert done.returncode == 0, done.stderr
     (root / "docs/a.md").write_text(evidence_page("D2.1", body="# Une preuve\n\nAprès.\n"), encoding="utf-8")
     site = tmp_path / "site"
-    built = run_portfolio("build", str(root), "-d", str(site))
+    built = in_process("build", str(root), "-d", str(site))
     assert built.returncode == 0, built.stderr
     axe = Axe()
     with serve(site) as base:

@@ -12,7 +12,7 @@ from urllib.request import url2pathname
 import pytest
 
 from ._support import BROWSER, REPO, require_browser
-from .conftest import lend, run_portfolio
+from .conftest import in_process, lend
 
 require_browser()
 
@@ -25,7 +25,7 @@ pytestmark = [BROWSER, pytest.mark.xdist_group("test_offline")]  # its module fi
 def unzipped(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("offline")
     archive = work / "dossier.zip"
-    result = run_portfolio("zip", str(REPO), "-o", str(archive))
+    result = in_process("zip", str(REPO), "-o", str(archive))
     assert result.returncode == 0, result.stdout + result.stderr
     with zipfile.ZipFile(archive) as opened:
         opened.extractall(work / "x")
@@ -173,7 +173,7 @@ def _search_and_follow(page: Any, word: str) -> Any:
 
 def test_the_candidates_markup_is_shown_as_text_never_run(disk_page, hostile_dossier, tmp_path):
     site = tmp_path / "site"
-    result = run_portfolio("build", str(hostile_dossier), "-d", str(site), "--offline", "-q")
+    result = in_process("build", str(hostile_dossier), "-d", str(site), "--offline", "-q")
     assert result.returncode == 0, result.stderr
     page = disk_page
     page.goto((site / "haut.html").as_uri())
@@ -197,7 +197,7 @@ def test_search_works_from_disk_with_directory_urls_too(disk_page, hostile_dossi
     from portfolio_builder.outputs import add_offline_search
 
     site = tmp_path / "site"
-    result = run_portfolio("build", str(hostile_dossier), "-d", str(site), "-q")
+    result = in_process("build", str(hostile_dossier), "-d", str(site), "-q")
     assert result.returncode == 0, result.stderr
     add_offline_search(site, hostile_dossier / "docs")
     page = disk_page

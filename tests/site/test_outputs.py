@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
 import subprocess
@@ -16,7 +17,8 @@ from tests.site.conftest import ROOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("test_outputs")]  # its module fixtures built once (make test: --dist loadgroup)
 pypdf = pytest.importorskip("pypdf")
-pytest.importorskip("weasyprint")
+if importlib.util.find_spec("weasyprint") is None:  # found, not imported: collection stays cheap (~0.7 s of CPU)
+    pytest.skip("WeasyPrint is not installed (the `pdf` extra)", allow_module_level=True)
 POPPLER = shutil.which("pdftotext") is not None
 
 ECHEC = ROOT / "sample_dnc" / "echec-qcm"
