@@ -299,6 +299,8 @@ def lend(tabs: dict[str, Tab], browser: Any, request: pytest.FixtureRequest, kin
     """Yield the worker's tab of this kind (opened with ``options`` the first time), then reset it."""
     tab = tabs.get(kind)
     if tab is None or not tab.usable():
+        if tab is not None:
+            tab.close()  # crashed or closed since it was given back
         tab = tabs[kind] = Tab(browser, **options)
     yield tab.page
     try:
