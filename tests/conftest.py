@@ -158,8 +158,9 @@ def check_problems(path: Path, **options: Any) -> list[tuple[str, str, int]]:
     return as_tuples(dossier.problems)
 
 
-def portfolio_in_process(*args: str) -> subprocess.CompletedProcess[str]:
-    """``portfolio ARGS`` through the click command, in this process (no interpreter to start).
+def portfolio_in_process(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """``portfolio ARGS`` through the click command, in this process (no interpreter to start),
+    from ``cwd`` when given.
 
     The command's own exit becomes the return code; any other exception is raised, so a
     traceback, where a user would see one, fails the test. The tests that need the installed
@@ -169,7 +170,10 @@ def portfolio_in_process(*args: str) -> subprocess.CompletedProcess[str]:
 
     from portfolio_builder.cli import main
 
-    result = CliRunner().invoke(main, list(args), env={"NO_COLOR": "1", "PORTFOLIO_LANG": None})
+    with pytest.MonkeyPatch.context() as patch:
+        if cwd is not None:
+            patch.chdir(cwd)
+        result = CliRunner().invoke(main, list(args), env={"NO_COLOR": "1", "PORTFOLIO_LANG": None})
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
     return subprocess.CompletedProcess(["portfolio", *args], result.exit_code, result.stdout, result.stderr)

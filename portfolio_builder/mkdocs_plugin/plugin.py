@@ -33,7 +33,6 @@ from portfolio_builder.i18n import LANGUAGES, strings, translate
 from portfolio_builder.mkdocs_plugin import generated, incremental, livereload, nav_cache, theme_env
 from portfolio_builder.mkdocs_plugin.config import PortfolioConfig
 from portfolio_builder.publish import guard, postprocess, render
-from portfolio_builder.publish.render import template_cache
 from portfolio_builder.resources import material_overrides_dir
 from portfolio_builder.web import sanitize
 
@@ -270,9 +269,8 @@ class PortfolioPlugin(BasePlugin[PortfolioConfig]):
         self.env = env
         # Every template (404.html and the footer included) reads our words from `t`.
         env.globals["t"] = strings(dossier.lang)
-        if env.bytecode_cache is None:
-            # Compiling Material's templates is most of a small build: reuse them across builds.
-            env.bytecode_cache = template_cache()
+        # Compiling Material's templates is most of a small build: they are reused across builds
+        # (the cache theme_env.install, in on_config, gives every environment of the theme).
         # Each nav item off the current page's path rendered once, not once per page.
         nav_cache.install(env)
         self.manifest = integrity.manifest(dossier, self.report_json)

@@ -143,10 +143,7 @@ def _aids_plugin(aids: Aids) -> Any:
             return files
 
         def on_env(self, env: Any, *, config: Any, files: Any) -> Any:
-            if aids.template_cache and env.bytecode_cache is None:
-                from portfolio_builder.publish.render import template_cache
-
-                env.bytecode_cache = template_cache()
+            # The compiled-template cache is already set: theme_env.install, in mkdocs_config.
             if aids.nav_cache:
                 from portfolio_builder.mkdocs_plugin import nav_cache
 

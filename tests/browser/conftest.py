@@ -68,9 +68,7 @@ def in_process(*args: str) -> subprocess.CompletedProcess[str]:
     """``portfolio ARGS`` from the repository, through the click command in this process (a
     build, a check or a zip forks nothing, and the worker has MkDocs and WeasyPrint imported
     already); a cohort, which starts worker processes, goes through ``run_portfolio``."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(REPO)
-        return portfolio_in_process(*args)
+    return portfolio_in_process(*args, cwd=REPO)
 
 
 def build_site(project: Path, site_dir: Path, *extra: str) -> Path:

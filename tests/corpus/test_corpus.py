@@ -42,17 +42,16 @@ def _hang(signum: int, frame: object) -> None:
     raise _Hang(f"did not finish in {TIMEOUT} s (a hang)")
 
 
-def _invoke(root: Path, args: list[str], monkeypatch: pytest.MonkeyPatch) -> subprocess.CompletedProcess[str]:
+def _invoke(root: Path, args: list[str]) -> subprocess.CompletedProcess[str]:
     """`portfolio ARGS` in ``root``, through the click command in this process; any exception
     but the command's own exit fails the test (a traceback, where a user would see one). A hang
     fails it too: an alarm after TIMEOUT seconds, and should the command sit in C code that never
     lets the alarm in, faulthandler ends the worker a little later (the run fails, never hangs)."""
-    monkeypatch.chdir(root)
     previous = signal.signal(signal.SIGALRM, _hang)
     signal.setitimer(signal.ITIMER_REAL, TIMEOUT)
     faulthandler.dump_traceback_later(TIMEOUT * 2, exit=True)
     try:
-        return portfolio_in_process(*args)
+        return portfolio_in_process(*args, cwd=root)
     except _Hang as hang:
         pytest.fail(f"`portfolio {' '.join(args)}` {hang}")
     finally:
@@ -113,11 +112,11 @@ def assert_reported(result: subprocess.CompletedProcess[str], case: Case, what: 
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
-def test_bad_input(case: Case, tmp_path: Path, previous_site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_input(case: Case, tmp_path: Path, previous_site: Path) -> None:
     root = make_dossier(tmp_path / "dossier", {**BASE_FILES, **case.files}, case.symlinks)
     sources = fingerprint(root)
 
-    checked = _invoke(root, ["check", "."], monkeypatch)
+    checked = _invoke(root, ["check", "."])
     assert_reported(checked, case, "portfolio check")
     if case.check_status is not None:
         assert checked.returncode == case.check_status, checked.stdout + checked.stderr
@@ -125,7 +124,7 @@ def test_bad_input(case: Case, tmp_path: Path, previous_site: Path, monkeypatch:
     site = tmp_path / "out" / "site"
     shutil.copytree(previous_site, site, symlinks=True)
     before = fingerprint(site)
-    built = _invoke(root, ["build", "--strict", "-d", str(site)], monkeypatch)
+    built = _invoke(root, ["build", "--strict", "-d", str(site)])
     assert_reported(built, case, "portfolio build --strict")
 
     assert fingerprint(site) == before, "the previous site was changed by a failed build"

@@ -29,10 +29,9 @@ def portfolio(*args: str, cwd: Path = ROOT, without_weasyprint: bool = False) ->
     module (~0.7 s of CPU per process), not once per PDF. ``without_weasyprint`` runs it as if
     the `pdf` extra were not installed."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(cwd)
         if without_weasyprint:
             patch.setitem(sys.modules, "weasyprint", None)  # `import weasyprint` raises ImportError
-        return portfolio_in_process(*args)
+        return portfolio_in_process(*args, cwd=cwd)
 
 
 def outline_titles(reader) -> list[str]:
