@@ -33,6 +33,41 @@ card => [...card.querySelectorAll('a.pb-claim__competency')].map(a => ({
 """
 
 
+# What the loops over every page read, in one call per page (each locator call is a round
+# trip through Playwright's driver to the page).
+EVIDENCE_PAGE_JS = f"""
+() => {{
+  const cards = document.querySelectorAll('aside.pb-evidence');
+  if (cards.length !== 1) return {{cards: cards.length}};
+  const labels = cards[0].querySelectorAll('.pb-type');
+  return {{cards: 1, labels: [...labels].map(l => l.innerText), claims: ({CLAIMS_JS.strip()})(cards[0])}};
+}}
+"""
+ATTACHMENTS_JS = """
+() => ({
+  items: document.querySelectorAll('aside.pb-evidence ul.pb-attachments > li').length,
+  links: [...document.querySelectorAll('aside.pb-evidence ul.pb-attachments a')].map(a => ({
+    text: a.textContent, href: a.href, item: a.closest('li') ? a.closest('li').innerText : '',
+  })),
+})
+"""
+COMPETENCY_PAGE_JS = """
+() => {
+  const norm = text => text.replace(/\\s+/g, ' ').trim();
+  const heading = document.querySelector('article h1');
+  const article = document.querySelector('article');
+  // As get_by_text("Aucune preuve", exact=True): the innermost elements with exactly that text.
+  const saying = element => norm(element.textContent) === 'Aucune preuve';
+  return {
+    heading: heading ? heading.innerText : null,
+    article: article ? article.innerText : '',
+    links: [...document.querySelectorAll('.pb-evidence-item a.pb-evidence-link')].map(a => a.href),
+    none: [...document.body.querySelectorAll('*')].filter(e => saying(e) && ![...e.children].some(saying)).length,
+  };
+}
+"""
+
+
 def squash(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
@@ -97,15 +132,14 @@ def test_every_evidence_page_shows_its_type_label_and_claimed_competencies(no_js
     wrong = []
     for evidence in report["evidence"]:
         url = page_url(evidence["path"])
-        visit(page, sample_site, url)
-        card = page.locator("aside.pb-evidence")
-        if card.count() != 1:
-            wrong.append(f"{url}: {card.count()} evidence cards")
+        shown = visit(page, sample_site, url).evaluate(EVIDENCE_PAGE_JS)
+        if shown["cards"] != 1:
+            wrong.append(f"{url}: {shown['cards']} evidence cards")
             continue
-        label = squash(card.locator(".pb-type").inner_text())
-        if label != TYPE_LABELS[evidence["type"]]:
-            wrong.append(f"{url}: type label {label!r}, expected {TYPE_LABELS[evidence['type']]!r}")
-        claims = card.evaluate(CLAIMS_JS)
+        labels = [squash(label) for label in shown["labels"]]
+        if labels != [TYPE_LABELS[evidence["type"]]]:
+            wrong.append(f"{url}: type labels {labels!r}, expected {TYPE_LABELS[evidence['type']]!r}")
+        claims = shown["claims"]
         got = {(c["code"], sample_site.path_of(c["href"])) for c in claims}
         expected = {(code, competency_url(code)) for code in evidence["competencies"]}
         if got != expected:
@@ -149,17 +183,17 @@ def test_attachments_are_listed_with_a_working_link(no_js_page, sample_site):
     wrong = []
     for evidence in with_files:
         url = page_url(evidence["path"])
-        visit(page, sample_site, url)
-        items = page.locator("aside.pb-evidence ul.pb-attachments > li")
-        if items.count() != len(evidence["attachments"]):
-            wrong.append(f"{url}: {items.count()} attachments shown, {len(evidence['attachments'])} declared")
+        shown = visit(page, sample_site, url).evaluate(ATTACHMENTS_JS)
+        if shown["items"] != len(evidence["attachments"]):
+            wrong.append(f"{url}: {shown['items']} attachments shown, {len(evidence['attachments'])} declared")
             continue
         for attachment in evidence["attachments"]:
-            link = page.locator("aside.pb-evidence ul.pb-attachments a", has_text=attachment["title"])
-            if link.count() != 1:
+            # As locator("… a", has_text=title): the links whose text holds the title, any case.
+            named = [link for link in shown["links"] if squash(attachment["title"]).lower() in squash(link["text"]).lower()]
+            if len(named) != 1:
                 wrong.append(f"{url}: no link named {attachment['title']!r}")
                 continue
-            href = link.evaluate("a => a.href")
+            href = named[0]["href"]
             if "url" in attachment:
                 if href != attachment["url"]:
                     wrong.append(f"{url}: {attachment['title']!r} links to {href}, not {attachment['url']}")
@@ -169,7 +203,7 @@ def test_attachments_are_listed_with_a_working_link(no_js_page, sample_site):
             response = page.request.get(href)
             if response.status != 200 or len(response.body()) != attachment["size"]:
                 wrong.append(f"{href}: HTTP {response.status}, {len(response.body())} bytes, {attachment['size']} expected")
-            item = squash(link.locator("xpath=ancestor::li[1]").inner_text())
+            item = squash(named[0]["item"])
             if not re.search(r"\(\d+(,\d+)? ?(o|Ko|Mo)\)", item):
                 wrong.append(f"{url}: no size shown for {attachment['title']!r}: {item!r}")
     assert not wrong, "\n".join(wrong)
@@ -217,17 +251,16 @@ def test_every_competency_page_matches_the_report(no_js_page, sample_site):
     wrong = []
     for competency in report["competencies"]:
         code = competency["code"]
-        visit(page, sample_site, competency_url(code))
-        heading = squash(page.locator("article h1").first.inner_text())
+        seen = visit(page, sample_site, competency_url(code)).evaluate(COMPETENCY_PAGE_JS)
+        heading = squash(seen["heading"] or "")
         if heading != f"{code} {competency['title']}":
             wrong.append(f"{code}: heading {heading!r}")
-        if f"{competency['domain']} {domains[competency['domain']]}" not in squash(page.locator("article").first.inner_text()):
+        if f"{competency['domain']} {domains[competency['domain']]}" not in squash(seen["article"]):
             wrong.append(f"{code}: domain not shown")
-        links = page.locator(".pb-evidence-item a.pb-evidence-link").evaluate_all("as => as.map(a => a.href)")
-        shown = sorted(sample_site.path_of(href) for href in links)
+        shown = sorted(sample_site.path_of(href) for href in seen["links"])
         if shown != sorted(page_url(p) for p in competency["evidence"]):
             wrong.append(f"{code}: evidence {shown}")
-        says_none = page.get_by_text("Aucune preuve", exact=True).count() == 1
+        says_none = seen["none"] == 1
         if says_none != (not competency["evidence"]):
             wrong.append(f"{code}: 'Aucune preuve' shown={says_none} with {len(competency['evidence'])} evidence")
     assert not wrong, "\n".join(wrong)

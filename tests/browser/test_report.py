@@ -235,19 +235,35 @@ def test_matrix_evidence_links_open_evidence_pages(page, sample_site):
     expect(page.locator("aside.pb-evidence")).to_be_visible()
 
 
+# {code: {text, items: [{hrefs, types}]}} for every row of the matrix, by its row header's code.
+MATRIX_TYPES_JS = """
+table => Object.fromEntries([...table.querySelectorAll('tbody tr')]
+  .filter(tr => tr.querySelector('th[scope=row]'))
+  .map(tr => [tr.querySelector('th[scope=row]').textContent.trim(), {
+    text: tr.innerText,
+    items: [...tr.querySelectorAll('ul.pb-links > li')].map(li => ({
+      hrefs: [...li.querySelectorAll('a')].map(a => a.href),
+      types: [...li.querySelectorAll('.pb-evidence-type')].map(t => t.innerText),
+    })),
+  }]))
+"""
+
+
 def test_matrix_lists_evidence_types_in_french(page, sample_site):
     open_report(page, sample_site)
     report = sample_site.report()
     types = {page_url(e["path"]): e["type"] for e in report["evidence"]}
+    rows = page.locator("table.pb-matrix").evaluate(MATRIX_TYPES_JS)  # the whole matrix in one call
+    assert sorted(rows) == sorted(by_code(report)), sorted(rows)
     for code, competency in by_code(report).items():
-        text = squash(matrix_row(page, code).inner_text())
+        text = squash(rows[code]["text"])
         for path in competency["evidence"]:
             assert TYPE_LABELS[types[page_url(path)]] in text, (code, text)
         # Each evidence line shows its own type, beside its own title (no de-duplicated column).
-        for item in matrix_row(page, code).locator("ul.pb-links > li").all():
-            href = item.locator("a").evaluate("a => a.href")
-            label = TYPE_LABELS[types[sample_site.path_of(href)]]
-            assert squash(item.locator(".pb-evidence-type").inner_text()) == f"({label})", (code, item.inner_text())
+        for item in rows[code]["items"]:
+            assert len(item["hrefs"]) == 1 and len(item["types"]) == 1, (code, item)
+            label = TYPE_LABELS[types[sample_site.path_of(item["hrefs"][0])]]
+            assert squash(item["types"][0]) == f"({label})", (code, item)
 
 
 def test_problems_are_grouped_by_file_without_repeating_it(page, sample_site):

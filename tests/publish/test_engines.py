@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -39,11 +40,30 @@ def _hashes(*roots: Path) -> dict[str, str]:
     return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in paths}
 
 
-def test_every_engine_builds_the_sample(engine: str, tmp_path: Path) -> None:
-    sources = (ROOT / "mkdocs.yml", ROOT / "sample_dnc")
-    before = _hashes(*sources)
-    site = _build(ROOT, tmp_path / "site", engine)
-    assert _hashes(*sources) == before  # the sources are never modified
+@pytest.fixture(scope="module")
+def _sample_builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, dict, dict]]:
+    return {}
+
+
+@pytest.fixture
+def sample_build(engine: str, _sample_builds: dict, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, dict]:
+    """The sample built once per engine for the module (tests that only read it, or copy it):
+    the site, and the hashes of the sources before and after the build."""
+    if engine not in _sample_builds:
+        sources = (ROOT / "mkdocs.yml", ROOT / "sample_dnc")
+        before = _hashes(*sources)
+        site = _build(ROOT, tmp_path_factory.mktemp(f"sample-{engine}") / "site", engine)
+        _sample_builds[engine] = (site, before, _hashes(*sources))
+    return _sample_builds[engine]
+
+
+SAMPLE_BUILD = pytest.mark.xdist_group("engine-sample")  # the tests of one sample build share a worker
+
+
+@SAMPLE_BUILD
+def test_every_engine_builds_the_sample(sample_build: tuple[Path, dict, dict]) -> None:
+    site, before, after = sample_build
+    assert after == before  # the sources are never modified
     pages = _pages(site)
     expected = {"index.html", "portfolio/report/index.html", "portfolio/competencies/index.html", "404.html",
                 "productions/recherche-documentaire-zfe/index.html"}
@@ -217,12 +237,16 @@ def test_an_english_dossier_gets_english_messages(tmp_path: Path, project, monke
     assert "the mkdocs engine did not publish 1 expected page(s): portfolio/report.md" in result.output
 
 
-def test_generated_pages_reach_the_engine_as_a_stub_and_get_our_html_after_it(engine: str, tmp_path: Path, monkeypatch) -> None:
+@SAMPLE_BUILD
+def test_generated_pages_reach_the_engine_as_a_stub_and_get_our_html_after_it(
+    engine: str, sample_build: tuple[Path, dict, dict], tmp_path: Path, monkeypatch
+) -> None:
     """A generated page is staged as a stub (its heading and search text): the engine neither
     parses our HTML as Markdown nor indexes every word of it, as the plugin path indexes only
     the search text; our HTML replaces the stub afterwards. An engine that loses the stub
     fails the build, and the previous site stays."""
-    site = _build(ROOT, tmp_path / "site", engine)
+    site = tmp_path / "site"
+    shutil.copytree(sample_build[0], site, symlinks=True)  # the previous site of the failing build below
     page = (site / "portfolio/competencies/d1-1/index.html").read_text(encoding="utf-8")
     assert "pb-deferred" not in page and 'class="pb-evidence-list"' in page and page.count("<h1") == 1
     index_file = site / ("search/search_index.json" if engine != "zensical" else "search.json")

@@ -45,10 +45,26 @@ def pdf_text(path: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def echec_pdf(tmp_path_factory) -> Path:
-    target = tmp_path_factory.mktemp("pdf") / "echec.pdf"
-    result = portfolio("pdf", str(ECHEC), "-o", str(target))
+def echec_zip(tmp_path_factory) -> Path:
+    """The second example's zip, signed: printing a PDF costs seconds of CPU, so the PDF tests,
+    the zip test and the signed-attestation test read the one this makes."""
+    from portfolio_builder.core import credentials
+
+    work = tmp_path_factory.mktemp("zip")
+    keys = work / "keys"
+    keys.mkdir()
+    credentials.new_keys(keys, "valcourt", credentials.Issuer("https://univ-valcourt.example.fr", "Université de Valcourt"))
+    target = work / "dossier.zip"
+    result = portfolio("zip", str(ECHEC), "-o", str(target), "--sign", str(keys / "valcourt.private.jwk"))
     assert result.returncode == 0, result.stderr
+    return target
+
+
+@pytest.fixture(scope="module")
+def echec_pdf(echec_zip) -> Path:
+    target = echec_zip.with_name("echec.pdf")
+    with zipfile.ZipFile(echec_zip) as archive:
+        target.write_bytes(archive.read("dossier.pdf"))
     return target
 
 
@@ -82,9 +98,19 @@ def test_the_pdf_embeds_report_and_manifest_and_targets_pdf_a3(echec_pdf):
     assert b"pdfaid" in raw and b"<pdfaid:part>3</pdfaid:part>" in raw.replace(b" ", b"") or b'pdfaid:part="3"' in raw
 
 
-def test_attachments_that_are_pdfs_or_images_are_embedded_others_listed_with_their_hash(tmp_path):
+def test_attachments_that_are_pdfs_or_images_are_embedded_others_listed_with_their_hash(project, tmp_path):
+    """The sample's own PDF, PNG and CSV attachments, on one page of a small dossier (the whole
+    sample prints in ~8 s of CPU; its PDF is the zip test's)."""
+    files = ROOT / "sample_dnc" / "docs"
+    pdf, png = "productions/fichiers/comparatif-formats.pdf", "productions/fichiers/carte-itineraires-cyclables.png"
+    csv = "externes/fichiers/budget-association.csv"
+    extra = "attachments:\n" + "".join(f"  - path: {name}\n    title: Pièce {name[-3:]}\n" for name in (pdf, png, csv))
+    root = project({
+        "docs/p.md": evidence_page("D1.1", extra=extra),
+        **{f"docs/{name}": (files / name).read_bytes() for name in (pdf, png, csv)},
+    })
     target = tmp_path / "lea.pdf"
-    result = portfolio("pdf", ".", "-o", str(target))
+    result = portfolio("pdf", str(root), "-o", str(target))
     assert result.returncode == 0, result.stderr
     reader = pypdf.PdfReader(str(target))
     names = set(reader.attachments)
@@ -94,10 +120,9 @@ def test_attachments_that_are_pdfs_or_images_are_embedded_others_listed_with_the
     import hashlib
 
     text = pdf_text(target).replace("\n", " ")
-    csv_file = ROOT / "sample_dnc" / "docs" / "externes" / "fichiers" / "budget-association.csv"
-    digest = hashlib.sha256(csv_file.read_bytes()).hexdigest()
+    digest = hashlib.sha256((files / csv).read_bytes()).hexdigest()
     squashed = text.replace(" ", "")
-    assert digest in squashed and "externes/fichiers/budget-association.csv" in text
+    assert digest in squashed and csv in text
     assert "Pièces jointes" in outline_titles(reader)
 
 
@@ -179,11 +204,8 @@ def test_offline_build_links_to_files_and_verify_still_works(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_zip_holds_the_offline_site_the_manifest_and_the_pdf(tmp_path):
-    target = tmp_path / "dossier.zip"
-    result = portfolio("zip", str(ECHEC), "-o", str(target))
-    assert result.returncode == 0, result.stderr
-    with zipfile.ZipFile(target) as archive:
+def test_zip_holds_the_offline_site_the_manifest_and_the_pdf(echec_zip):
+    with zipfile.ZipFile(echec_zip) as archive:
         names = set(archive.namelist())
         assert {"site/index.html", "site/portfolio/report.html", "site/report.csv", "manifest.json", "dossier.pdf"} <= names
         assert archive.read("manifest.json") == archive.read("site/manifest.json")
@@ -191,16 +213,10 @@ def test_zip_holds_the_offline_site_the_manifest_and_the_pdf(tmp_path):
         assert all(not n.startswith("/") and ".." not in n.split("/") for n in names)
 
 
-def test_a_signed_build_embeds_the_signed_attestation(tmp_path):
-    from portfolio_builder.core import credentials
-
-    keys = tmp_path / "keys"
-    keys.mkdir()
-    credentials.new_keys(keys, "valcourt", credentials.Issuer("https://univ-valcourt.example.fr", "Université de Valcourt"))
-    target = tmp_path / "signed.pdf"
-    result = portfolio("pdf", str(ECHEC), "-o", str(target), "--sign", str(keys / "valcourt.private.jwk"))
-    assert result.returncode == 0, result.stderr
-    attachments = pypdf.PdfReader(str(target)).attachments
+def test_a_signed_build_embeds_the_signed_attestation(echec_zip, echec_pdf):
+    with zipfile.ZipFile(echec_zip) as archive:
+        assert {"site/attestation.jwt", "site/report.jwt", "site/manifest.jwt"} <= set(archive.namelist())
+    attachments = pypdf.PdfReader(str(echec_pdf)).attachments
     assert {"attestation.jwt", "report.jwt", "manifest.jwt"} <= set(attachments)
     assert attachments["attestation.jwt"][0].count(b".") == 2  # a compact JWS
 
