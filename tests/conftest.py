@@ -30,6 +30,7 @@ from __future__ import annotations
 import itertools
 import os
 import subprocess
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
@@ -158,9 +159,10 @@ def check_problems(path: Path, **options: Any) -> list[tuple[str, str, int]]:
     return as_tuples(dossier.problems)
 
 
-def portfolio_in_process(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def portfolio_in_process(*args: str, cwd: Path | None = None, without_weasyprint: bool = False) -> subprocess.CompletedProcess[str]:
     """``portfolio ARGS`` through the click command, in this process (no interpreter to start),
-    from ``cwd`` when given.
+    from ``cwd`` when given; ``without_weasyprint`` runs it as if the `pdf` extra were not
+    installed (and prints no PDF, which costs seconds of CPU).
 
     The command's own exit becomes the return code; any other exception is raised, so a
     traceback, where a user would see one, fails the test. The tests that need the installed
@@ -173,6 +175,8 @@ def portfolio_in_process(*args: str, cwd: Path | None = None) -> subprocess.Comp
     with pytest.MonkeyPatch.context() as patch:
         if cwd is not None:
             patch.chdir(cwd)
+        if without_weasyprint:
+            patch.setitem(sys.modules, "weasyprint", None)  # `import weasyprint` raises ImportError
         result = CliRunner().invoke(main, list(args), env={"NO_COLOR": "1", "PORTFOLIO_LANG": None})
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception

@@ -64,11 +64,11 @@ def run_portfolio(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def in_process(*args: str) -> subprocess.CompletedProcess[str]:
+def in_process(*args: str, without_weasyprint: bool = False) -> subprocess.CompletedProcess[str]:
     """``portfolio ARGS`` from the repository, through the click command in this process (a
     build, a check or a zip forks nothing, and the worker has MkDocs and WeasyPrint imported
     already); a cohort, which starts worker processes, goes through ``run_portfolio``."""
-    return portfolio_in_process(*args, cwd=REPO)
+    return portfolio_in_process(*args, cwd=REPO, without_weasyprint=without_weasyprint)
 
 
 def build_site(project: Path, site_dir: Path, *extra: str) -> Path:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -26,11 +25,9 @@ pytestmark = [BROWSER, pytest.mark.xdist_group("test_offline")]  # its module fi
 def unzipped(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("offline")
     archive = work / "dossier.zip"
-    with pytest.MonkeyPatch.context() as patch:
-        # These tests open the site: the zip is made as without the `pdf` extra (its PDF costs
-        # ~8 s of CPU; test_outputs checks the zip that holds one).
-        patch.setitem(sys.modules, "weasyprint", None)
-        result = in_process("zip", str(REPO), "-o", str(archive))
+    # These tests open the site: the zip is made as without the `pdf` extra (its PDF costs
+    # ~8 s of CPU; test_outputs checks the zip that holds one).
+    result = in_process("zip", str(REPO), "-o", str(archive), without_weasyprint=True)
     assert result.returncode == 0, result.stdout + result.stderr
     with zipfile.ZipFile(archive) as opened:
         opened.extractall(work / "x")

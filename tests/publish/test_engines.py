@@ -41,7 +41,7 @@ def _hashes(*roots: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def _sample_builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, dict, dict]]:
+def _sample_builds() -> dict[str, tuple[Path, dict, dict]]:
     return {}
 
 

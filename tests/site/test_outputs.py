@@ -6,7 +6,6 @@ import importlib.util
 import json
 import shutil
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -26,12 +25,8 @@ ECHEC = ROOT / "sample_dnc" / "echec-qcm"
 
 def portfolio(*args: str, cwd: Path = ROOT, without_weasyprint: bool = False) -> subprocess.CompletedProcess[str]:
     """``portfolio ARGS`` run from ``cwd``, in this process: WeasyPrint is imported once for the
-    module (~0.7 s of CPU per process), not once per PDF. ``without_weasyprint`` runs it as if
-    the `pdf` extra were not installed."""
-    with pytest.MonkeyPatch.context() as patch:
-        if without_weasyprint:
-            patch.setitem(sys.modules, "weasyprint", None)  # `import weasyprint` raises ImportError
-        return portfolio_in_process(*args, cwd=cwd)
+    module (~0.7 s of CPU per process), not once per PDF."""
+    return portfolio_in_process(*args, cwd=cwd, without_weasyprint=without_weasyprint)
 
 
 def outline_titles(reader) -> list[str]:
